@@ -1,0 +1,116 @@
+"""The default, extractive answerer: pick the sentences of the retrieved chunks that best
+answer the question, cite them verbatim, or refuse when none supports an answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import RagConfig
+from .embedder import Embedder
+from .keyword_index import KeywordIndex, terms
+from .models import Article, Citation
+from .short_answer import extract
+from .splitter import sentence_spans
+
+# Words a quiz question uses that say nothing about the answer.
+_FILLER = frozenset(terms("this week recently reportedly news announced according report reports"))
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    article: Article
+    start: int
+    end: int
+    rank: int  # rank of the chunk it came from
+    lexical: float = 0.0
+    dense: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start : self.end]
+
+    @property
+    def score(self) -> float:
+        # Support: how much of the question the sentence covers, by meaning and by words.
+        return 0.5 * self.dense + 0.5 * self.lexical
+
+
+def lexical_coverage(q_terms: list[str], sentence: str, keywords: KeywordIndex) -> float:
+    """IDF-weighted share of the question's terms found in the sentence."""
+    if not q_terms:
+        return 0.0
+    s_terms = set(terms(sentence))
+    weights = {t: keywords.idf(t) for t in set(q_terms)}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in s_terms) / total if total else 0.0
+
+
+def candidate_sentences(
+    question: str,
+    chunks: list[tuple[Article, int, int]],
+    keywords: KeywordIndex,
+) -> list[Candidate]:
+    q_terms = [t for t in terms(question) if t not in _FILLER] or terms(question)
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    for rank, (art, start, end) in enumerate(chunks):
+        for s, e in sentence_spans(art.text[start:end], offset=start):
+            if (art.id, s) in seen or len(_WORD.findall(art.text[s:e])) < 4:
+                continue
+            seen.add((art.id, s))
+            out.append(Candidate(art, s, e, rank, lexical_coverage(q_terms, art.text[s:e], keywords)))
+    return out
+
+
+class ExtractiveAnswerer:
+    def __init__(self, embedder: Embedder, config: RagConfig, rerank: int = 12) -> None:
+        self.embedder = embedder
+        self.cfg = config
+        self.rerank = rerank  # sentences scored by embedding, after a lexical pre-ranking
+
+    def score(self, question: str, q_vec: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
+        cands = sorted(cands, key=lambda c: (-c.lexical, c.rank))[: self.rerank]
+        if not cands:
+            return []
+        vecs = self.embedder.embed([c.text for c in cands])
+        dense = vecs @ q_vec
+        scored = [
+            Candidate(c.article, c.start, c.end, c.rank, c.lexical, float(d))
+            for c, d in zip(cands, dense, strict=True)
+        ]
+        return sorted(scored, key=lambda c: -c.score)
+
+    def choose(self, ranked: list[Candidate]) -> list[Candidate]:
+        """The best sentence, plus runners-up that are nearly as good and say something new."""
+        if not ranked or ranked[0].score < self.cfg.refusal_threshold:
+            return []
+        chosen = [ranked[0]]
+        for c in ranked[1:]:
+            if len(chosen) >= self.cfg.max_answer_sentences:
+                break
+            if c.score >= 0.9 * ranked[0].score and not any(_same(c.text, o.text) for o in chosen):
+                chosen.append(c)
+        return chosen
+
+    def answer(self, question: str, chosen: list[Candidate]) -> tuple[str, str | None, list[Citation]]:
+        citations = [
+            Citation(
+                n=i, article_id=c.article.id, title=c.article.title, url=c.article.url,
+                date=c.article.date, path=c.article.path, quote=c.text, start=c.start,
+                end=c.end, score=round(c.score, 4),
+            )
+            for i, c in enumerate(chosen, 1)
+        ]
+        short = extract(question, chosen[0].text)
+        body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        return (f"{short}. {body}" if short else body), short, citations
+
+
+def _same(a: str, b: str) -> bool:
+    """Near-duplicate sentences (the same wire story in two papers) add nothing."""
+    wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.8

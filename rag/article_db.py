@@ -1,0 +1,139 @@
+"""The article texts and chunk offsets, in SQLite: the source of truth for quotes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .models import Article, Chunk, Stats, _date_int
+
+
+def date_int(d: dt.date | None) -> int:
+    """Dates as YYYYMMDD integers for range filters; 0 means undated."""
+    return _date_int(d) if d else 0
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+  id TEXT PRIMARY KEY, title TEXT, date TEXT, source TEXT, url TEXT, path TEXT,
+  text TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+  start INTEGER NOT NULL, "end" INTEGER NOT NULL, date INTEGER NOT NULL, source TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+class ArticleDB:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(path), check_same_thread=False)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, hash FROM articles"))
+
+    def put(self, article: Article, digest: str, chunks: list[Chunk]) -> None:
+        """Replace the article and its chunks in one transaction."""
+        with self.conn:
+            self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
+            self.conn.execute(
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?)",
+                (article.id, article.title, article.date.isoformat() if article.date else None,
+                 article.source, article.url, article.path, article.text, digest),
+            )
+            d = date_int(article.date)
+            self.conn.executemany(
+                'INSERT INTO chunks (id, article_id, start, "end", date, source) VALUES (?,?,?,?,?,?)',
+                [(c.id, c.article_id, c.start, c.end, d, article.source) for c in chunks],
+            )
+
+    def delete(self, article_id: str) -> bool:
+        with self.conn:
+            cur = self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return cur.rowcount > 0
+
+    def get(self, article_id: str) -> Article | None:
+        row = self.conn.execute(
+            "SELECT id, title, date, source, url, path, text FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        return _article(row) if row else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Article]:
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, Article] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self.conn.execute(
+                "SELECT id, title, date, source, url, path, text FROM articles "
+                f"WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            out.update((r[0], _article(r)) for r in rows)
+        return out
+
+    def chunk_spans(self, ids: list[str]) -> dict[str, tuple[str, int, int]]:
+        """chunk id -> (article id, start, end)."""
+        rows = self.conn.execute(
+            f'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({",".join("?" * len(ids))})',
+            ids,
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def chunk_rows(self) -> Iterator[tuple[str, str, int, int, int, str]]:
+        """(chunk id, article id, start, end, date, source) of every chunk, in a stable order."""
+        yield from self.conn.execute(
+            'SELECT id, article_id, start, "end", date, source FROM chunks ORDER BY rowid'
+        )
+
+    def chunk_texts(self) -> Iterator[tuple[str, str, int, str, str]]:
+        """(chunk id, text, date, source, article id) for building the keyword index."""
+        cur = self.conn.execute(
+            'SELECT c.id, substr(a.text, c.start + 1, c."end" - c.start), c.date, c.source, '
+            "c.article_id FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.rowid"
+        )
+        yield from cur
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def stats(self) -> Stats:
+        n_art, first, last = self.conn.execute(
+            "SELECT count(*), min(date), max(date) FROM articles"
+        ).fetchone()
+        n_chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        sources = dict(
+            self.conn.execute(
+                "SELECT source, count(*) FROM articles GROUP BY source ORDER BY count(*) DESC"
+            )
+        )
+        return Stats(
+            articles=n_art,
+            chunks=n_chunks,
+            first_date=dt.date.fromisoformat(first) if first else None,
+            last_date=dt.date.fromisoformat(last) if last else None,
+            sources=sources,
+        )
+
+
+def _article(row: tuple[str, str, str | None, str, str, str, str]) -> Article:
+    return Article(
+        id=row[0], title=row[1] or "", date=dt.date.fromisoformat(row[2]) if row[2] else None,
+        source=row[3] or "", url=row[4] or "", path=row[5] or "", text=row[6],
+    )

@@ -1,0 +1,156 @@
+"""The `rag` command line: ingest, ask, stats, delete (and serve, eval, bench)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .config import RagConfig
+from .models import Answer, Filters
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Question answering over news articles, with cited sentences. Offline.")
+
+StoreOpt = Annotated[
+    Optional[Path],
+    typer.Option("--store", help="store folder (default: $RAG_STORE, else ./.rag)", show_default=False),
+]
+DeviceOpt = Annotated[str, typer.Option("--device", help="embedding device: cpu, cuda or auto")]
+
+
+def config_for(store: Path | None, **update: object) -> RagConfig:
+    cfg = RagConfig()
+    changes = {k: v for k, v in update.items() if v is not None}
+    if store is not None:
+        changes["store"] = store
+    return cfg.model_copy(update=changes) if changes else cfg
+
+
+def engine_for(store: Path | None, **update: object):  # type: ignore[no-untyped-def]
+    from .engine import Engine
+
+    return Engine(config=config_for(store, **update))
+
+
+def fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+def parse_day(value: str | None, option: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} wants a date as YYYY-MM-DD, not {value!r}") from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders of articles")],
+    store: StoreOpt = None,
+    device: DeviceOpt = "cpu",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Add articles (txt, md, html, pdf, json, jsonl, jsonl.gz); unchanged ones are skipped."""
+    eng = engine_for(store, device=device)
+    report = eng.ingest(paths, progress=not quiet)
+    typer.echo(report.summary())
+    stats = eng.stats()
+    typer.echo(f"store {eng.config.store}: {stats.articles} articles, {stats.chunks} chunks")
+    if report.failed and not (report.added or report.updated or report.unchanged):
+        raise typer.Exit(code=1)
+
+
+def print_answer(ans: Answer) -> None:
+    if ans.refused:
+        typer.secho(ans.answer, fg=typer.colors.YELLOW)
+        return
+    typer.echo(ans.answer)
+    if ans.query != ans.question:
+        typer.secho(f"(searched for: {ans.query})", dim=True)
+    typer.echo("\nSources:")
+    for c in ans.citations:
+        date = c.date.isoformat() if c.date else "undated"
+        typer.echo(f"[{c.n}] {c.title or c.article_id} ({date}) {c.url or c.path}")
+        typer.echo(f"    \u201c{c.quote}\u201d")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question")],
+    store: StoreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="YYYY-MM-DD: 'this week' ends here")] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="only articles on/after YYYY-MM-DD")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="only articles on/before YYYY-MM-DD")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="only this source (repeatable)")] = None,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50, help="chunks to read")] = None,
+) -> None:
+    """Answer a question from the stored articles, citing the sentences used."""
+    filters = Filters(date_from=parse_day(date_from, "--from"), date_to=parse_day(date_to, "--to"),
+                      sources=tuple(source or ()))
+    as_of_day = parse_day(as_of, "--as-of")
+    if not question.strip():
+        raise fail("the question is empty")
+    eng = engine_for(store)
+    if eng.stats().articles == 0:
+        raise fail(f"the store {eng.config.store} has no articles yet: run `rag ingest PATH` first")
+    ans = eng.ask(question, as_of=as_of_day, filters=filters, top_k=top_k)
+    if as_json:
+        typer.echo(json.dumps(ans.to_json_dict(), ensure_ascii=False))
+    else:
+        print_answer(ans)
+
+
+@app.command()
+def stats(store: StoreOpt = None) -> None:
+    """Articles, chunks, date range and sources in the store."""
+    s = engine_for(store).stats()
+    typer.echo(f"articles: {s.articles}\nchunks:   {s.chunks}")
+    typer.echo(f"dates:    {s.first_date or '-'} .. {s.last_date or '-'}")
+    for src, n in list(s.sources.items())[:10]:
+        typer.echo(f"  {src or '(no source)'}: {n}")
+
+
+@app.command()
+def delete(article_id: Annotated[str, typer.Argument(help="the article id")], store: StoreOpt = None) -> None:
+    """Remove an article everywhere (texts, vectors, keyword index)."""
+    try:
+        engine_for(store).delete(article_id)
+    except KeyError as exc:
+        raise fail(str(exc.args[0])) from None
+    typer.echo(f"deleted {article_id}")
+
+
+@app.command()
+def serve(
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 7860,
+    seed: Annotated[Optional[list[Path]], typer.Option("--ingest", help="ingest these first")] = None,
+    auth: Annotated[Optional[str], typer.Option(help="user:password (or $RAG_AUTH)")] = None,
+    share: Annotated[bool, typer.Option(help="make a public Gradio share link")] = False,
+) -> None:
+    """Start the chat page."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from ui.app import launch
+
+    eng = engine_for(store)
+    if seed:
+        typer.echo(eng.ingest(seed).summary())
+    launch(eng, host=host, port=port, auth=auth or os.environ.get("RAG_AUTH"), share=share)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""One explicit, typed configuration object; environment variables `RAG_*` fill it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RagConfig(BaseSettings):
+    """Every knob of the engine. Frozen: pass a new one (`model_copy(update=...)`) to change it."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", frozen=True, extra="ignore")
+
+    store: Path = Field(default=Path(".rag"), description="folder holding the store")
+    chroma_url: str | None = Field(default=None, description="use a Chroma server instead")
+    collection: str = "chunks"
+
+    # Embedding
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    embed_backend: Literal["auto", "torch", "openvino", "onnxruntime"] = "auto"
+    embed_batch_size: int = 64
+    chroma_batch_size: int = 2000
+
+    # Splitting: chunks of whole sentences, about this many characters
+    chunk_chars: int = 1000
+    chunk_overlap_sentences: int = 1
+
+    # Retrieval
+    top_k: int = 5
+    candidates: int = 40  # per retriever, before fusion
+    rrf_k: int = 60
+    recency_half_life_days: float = 7.0  # how fast "this week" prefers recent articles
+    recency_window_days: int = 60  # articles older than this before as_of get no recency boost
+
+    # Answering
+    max_answer_sentences: int = 2
+    # Refuse when the best sentence's support score is below this. Calibrated on data by
+    # `python -m eval.calibrate` (news questions answerable vs. seed-corpus off-topic questions).
+    refusal_threshold: float = 0.40

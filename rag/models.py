@@ -1,0 +1,150 @@
+"""The data types every part of the project shares: articles, chunks, answers, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Article(BaseModel):
+    """One news article as loaded from a file; `text` is what offsets point into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str = ""
+    date: dt.date | None = None
+    source: str = ""
+    url: str = ""
+    path: str = ""
+    text: str
+
+
+class Chunk(BaseModel):
+    """A run of whole sentences of one article; `text == article.text[start:end]`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+
+
+class Citation(BaseModel):
+    """A verbatim quote from an article: `quote == article_text[start:end]` always holds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    n: int
+    article_id: str
+    title: str
+    url: str
+    date: dt.date | None
+    path: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+class Answer(BaseModel):
+    """What `Engine.ask` returns to the page, the API, the CLI and the eval suite."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = Field(default_factory=list)
+    short_answer: str | None = None
+    support: float = 0.0  # score of the best sentence found; refused when under the threshold
+    query: str = ""  # the standalone query actually used (differs with chat history)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The `rag ask --json` contract of DESIGN.md."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "short_answer": self.short_answer,
+            "support": round(self.support, 4),
+            "query": self.query,
+            "citations": [c.model_dump(mode="json") for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class Failure(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    """Summary of one ingest run."""
+
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    failed: list[Failure] = Field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        line = (
+            f"added {len(self.added)}, updated {len(self.updated)}, "
+            f"unchanged {len(self.unchanged)}, failed {len(self.failed)}; "
+            f"embedded {self.chunks_embedded} chunks in {self.seconds:.1f}s"
+        )
+        reasons = "".join(f"\n  failed: {f.path}: {f.reason}" for f in self.failed)
+        return line + reasons
+
+
+class Stats(BaseModel):
+    articles: int
+    chunks: int
+    first_date: dt.date | None
+    last_date: dt.date | None
+    sources: dict[str, int]
+
+
+class Filters(BaseModel):
+    """Restrict retrieval to a date range and/or to some sources (e.g. "cnn.com")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sources: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self.date_from is None and self.date_to is None and not self.sources
+
+    def date_bounds(self) -> tuple[int | None, int | None]:
+        """Bounds as YYYYMMDD integers (undated articles are 0, so a lower bound drops them)."""
+        lo = _date_int(self.date_from) if self.date_from else None
+        hi = _date_int(self.date_to) if self.date_to else None
+        return lo, hi
+
+    def capped(self, as_of: dt.date | None) -> Filters:
+        """Never look past `as_of`: it caps the upper date bound."""
+        if as_of is None or (self.date_to is not None and self.date_to <= as_of):
+            return self
+        return self.model_copy(update={"date_to": as_of})
+
+
+def _date_int(d: dt.date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+class Hit(BaseModel):
+    """One retrieved chunk with its score from one retriever (or the fusion)."""
+
+    chunk_id: str
+    article_id: str
+    score: float

@@ -1,0 +1,63 @@
+"""Hybrid retrieval: dense (Chroma) + keyword (BM25), fused by reciprocal rank, with
+date/source filters and a recency preference relative to an as-of date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+
+from .config import RagConfig
+from .models import Filters, Hit
+from .store import Store
+
+
+def rrf(rankings: list[list[Hit]], k: int) -> dict[str, float]:
+    """Reciprocal rank fusion (Cormack et al. 2009): robust to the retrievers' score scales."""
+    fused: dict[str, float] = {}
+    for hits in rankings:
+        for rank, h in enumerate(hits):
+            fused[h.chunk_id] = fused.get(h.chunk_id, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+def recency_weight(date: int, as_of: dt.date, cfg: RagConfig) -> float:
+    """1 + a boost that halves every `recency_half_life_days` before `as_of`; none when undated
+    or older than the window (old background articles still count, on their merit)."""
+    if date <= 0:
+        return 1.0
+    d = dt.date(date // 10000, date // 100 % 100, date % 100)
+    age = (as_of - d).days
+    if age < 0 or age > cfg.recency_window_days:
+        return 1.0
+    return 1.0 + math.pow(0.5, age / cfg.recency_half_life_days)
+
+
+class Retriever:
+    def __init__(self, store: Store, config: RagConfig) -> None:
+        self.store = store
+        self.cfg = config
+
+    def search(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        *,
+        k: int,
+        filters: Filters | None = None,
+        as_of: dt.date | None = None,
+    ) -> list[Hit]:
+        filters = (filters or Filters()).capped(as_of)
+        dense = self.store.vectors.search(query_vector, self.cfg.candidates, filters)
+        keyword = self.store.keywords.search(query, self.cfg.candidates, filters)
+        fused = rrf([dense, keyword], self.cfg.rrf_k)
+        article_of = {h.chunk_id: h.article_id for h in dense + keyword}
+        if as_of is not None and fused:
+            kw = self.store.keywords
+            for cid in fused:
+                i = kw.position.get(cid)
+                if i is not None:
+                    fused[cid] *= recency_weight(int(kw.dates[i]), as_of, self.cfg)
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        return [Hit(chunk_id=cid, article_id=article_of[cid], score=s) for cid, s in ranked]

@@ -1,0 +1,64 @@
+"""The store folder: article texts (SQLite), vectors (Chroma) and keyword index (bm25s),
+kept consistent with each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .article_db import ArticleDB, date_int
+from .config import RagConfig
+from .keyword_index import KeywordIndex
+from .models import Article, Chunk, Stats
+from .vector_store import VectorStore
+
+
+class Store:
+    def __init__(self, config: RagConfig) -> None:
+        self.config = config
+        self.folder = Path(config.store)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.db = ArticleDB(self.folder / "articles.sqlite")
+        self.vectors = VectorStore(
+            self.folder / "chroma", config.collection, config.chroma_url, config.chroma_batch_size
+        )
+        self._keywords: KeywordIndex | None = None
+
+    # Writes. Order matters: vectors first, SQLite last, so an interrupted run leaves the
+    # article unknown to SQLite and the next ingest redoes it (chunk ids make that idempotent).
+    def put(self, article: Article, digest: str, chunks: list[Chunk], vectors: np.ndarray,
+            replace: bool) -> None:
+        if replace:
+            self.vectors.delete_article(article.id)
+        meta = {"article_id": article.id, "date": date_int(article.date), "source": article.source}
+        self.vectors.upsert([c.id for c in chunks], vectors, [meta] * len(chunks))
+        self.db.put(article, digest, chunks)
+
+    def delete(self, article_id: str) -> None:
+        if self.db.get(article_id) is None:
+            raise KeyError(f"no article with id {article_id!r} in {self.folder}")
+        self.vectors.delete_article(article_id)
+        self.db.delete(article_id)
+        self.rebuild_keywords()
+
+    # Keyword index: rebuilt after changes (bm25s has no in-place add).
+    def rebuild_keywords(self) -> None:
+        index = KeywordIndex.build(self.db.chunk_texts())
+        index.save(self.folder / "bm25")
+        self._keywords = index
+
+    @property
+    def keywords(self) -> KeywordIndex:
+        if self._keywords is None:
+            self._keywords = KeywordIndex.load(self.folder / "bm25")
+            if self._keywords is None or self._keywords.n_docs != self.db.stats().chunks:
+                self.rebuild_keywords()
+        assert self._keywords is not None
+        return self._keywords
+
+    def stats(self) -> Stats:
+        return self.db.stats()
+
+    def close(self) -> None:
+        self.db.close()

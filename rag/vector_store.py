@@ -1,0 +1,84 @@
+"""Dense vectors in Chroma: embedded in the store folder, or a Chroma server (RAG_CHROMA_URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .models import Filters, Hit
+
+
+def _client(folder: Path, url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if url:
+        u = urlparse(url if "://" in url else f"http://{url}")
+        return chromadb.HttpClient(
+            host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https",
+            settings=settings,
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(folder), settings=settings)
+
+
+def chroma_where(filters: Filters) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    lo, hi = filters.date_bounds()
+    if lo is not None:
+        clauses.append({"date": {"$gte": lo}})
+    if hi is not None:
+        clauses.append({"date": {"$lte": hi}})
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class VectorStore:
+    def __init__(self, folder: Path, name: str, url: str | None = None, batch_size: int = 2000) -> None:
+        self.client = _client(folder, url)
+        # embedding_function=None: we always pass our own vectors, so Chroma never
+        # loads (or downloads) its default model.
+        self.collection = self.client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self.batch_size = min(batch_size, int(self.client.get_max_batch_size()))
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
+        for i in range(0, len(ids), self.batch_size):
+            self.collection.upsert(
+                ids=list(ids[i : i + self.batch_size]),
+                embeddings=vectors[i : i + self.batch_size],
+                metadatas=list(metadatas[i : i + self.batch_size]),
+            )
+
+    def delete_article(self, article_id: str) -> None:
+        self.collection.delete(where={"article_id": article_id})
+
+    def search(self, vector: np.ndarray, k: int, filters: Filters) -> list[Hit]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=vector.reshape(1, -1),
+            n_results=min(k, n),
+            where=chroma_where(filters),
+            include=["metadatas", "distances"],
+        )
+        ids = res["ids"][0]
+        metas = res["metadatas"][0] if res["metadatas"] else [{}] * len(ids)
+        dists = res["distances"][0] if res["distances"] else [1.0] * len(ids)
+        return [
+            Hit(chunk_id=cid, article_id=str(m.get("article_id", "")), score=1.0 - float(d))
+            for cid, m, d in zip(ids, metas, dists, strict=True)
+        ]
