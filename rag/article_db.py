@@ -45,18 +45,23 @@ class ArticleDB:
 
     def put(self, article: Article, digest: str, chunks: list[Chunk]) -> None:
         """Replace the article and its chunks in one transaction."""
+        self.put_many([(article, digest, chunks)])
+
+    def put_many(self, items: Iterable[tuple[Article, str, list[Chunk]]]) -> None:
+        """Replace several articles and their chunks in one transaction (one commit)."""
         with self.conn:
-            self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
-            self.conn.execute(
-                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?)",
-                (article.id, article.title, article.date.isoformat() if article.date else None,
-                 article.source, article.url, article.path, article.text, digest),
-            )
-            d = date_int(article.date)
-            self.conn.executemany(
-                'INSERT INTO chunks (id, article_id, start, "end", date, source) VALUES (?,?,?,?,?,?)',
-                [(c.id, c.article_id, c.start, c.end, d, article.source) for c in chunks],
-            )
+            for article, digest, chunks in items:
+                self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
+                self.conn.execute(
+                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?)",
+                    (article.id, article.title, article.date.isoformat() if article.date else None,
+                     article.source, article.url, article.path, article.text, digest),
+                )
+                d = date_int(article.date)
+                self.conn.executemany(
+                    'INSERT INTO chunks (id, article_id, start, "end", date, source) VALUES (?,?,?,?,?,?)',
+                    [(c.id, c.article_id, c.start, c.end, d, article.source) for c in chunks],
+                )
 
     def delete(self, article_id: str) -> bool:
         with self.conn:

@@ -64,5 +64,25 @@ class TorchEmbedder:
 
 @lru_cache(maxsize=4)
 def get_embedder(backend: str = "auto", device: str = "cpu", batch_size: int = 64) -> Embedder:
-    """One shared embedder per setting: loading the model costs seconds."""
-    return TorchEmbedder(device=device, batch_size=batch_size)
+    """One shared embedder per setting: loading the model costs seconds.
+
+    "auto" takes the fast CPU path (rag.embed_fast: OpenVINO) when it is installed and the
+    device is the CPU, else torch; "openvino" / "onnxruntime" ask for one runtime, "torch" for
+    the reference path. `batch_size` applies to torch; the fast path uses its own tuned size."""
+    from . import embed_fast
+
+    if device == "auto":
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if backend == "auto":
+        backend = "openvino" if device == "cpu" and embed_fast.fast_path_available() else "torch"
+    if backend == "torch":
+        return TorchEmbedder(device=device, batch_size=batch_size)
+    if device == "cuda":
+        raise ValueError(f"embed_backend={backend!r} runs on the CPU; use torch for --device cuda")
+    if backend == "openvino":
+        return embed_fast.OpenVINOEmbedder()
+    if backend == "onnxruntime":
+        return embed_fast.OnnxRuntimeEmbedder()
+    raise ValueError(f"unknown embedding backend {backend!r}: auto, torch, openvino or onnxruntime")

@@ -1,9 +1,16 @@
-"""Incremental ingestion: embed only new or changed articles, never duplicate a chunk."""
+"""Incremental ingestion: embed only new or changed articles, never duplicate a chunk.
+
+Two stages run side by side: a producer thread compares digests and splits articles into
+chunks, batch by batch, while the calling thread embeds and stores the batch before it; so
+parsing and splitting stay off the critical path of embedding."""
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -22,6 +29,86 @@ def article_digest(a: Article) -> str:
     return content_hash(f"{a.title}\x00{a.date}\x00{a.source}\x00{a.url}\x00{a.text}")
 
 
+@dataclass
+class Pending:
+    article: Article
+    digest: str
+    chunks: list[Chunk]
+    replace: bool
+
+
+@dataclass
+class Batch:
+    """What the producer hands over: articles to embed, plus the outcome of the items it
+    settled without embedding; `items` counts every input item the batch covers."""
+
+    pending: list[Pending] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    items: int = 0
+
+    @property
+    def n_chunks(self) -> int:
+        return sum(len(p.chunks) for p in self.pending)
+
+
+def plan_batches(store: Store, items: Iterable[Article | Failure], known: dict[str, str],
+                 batch_chunks: int) -> Iterator[Batch]:
+    """Split what is new or changed into batches of about `batch_chunks` chunks. `known`
+    (id -> digest) is updated as if each batch were already stored, which is what the
+    consumer does before it reads the next one."""
+    cfg = store.config
+    batch = Batch()
+    in_batch: set[str] = set()
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, Failure):
+            batch.failed.append(item)
+        else:
+            if item.id in in_batch:  # the same id twice: store the first before comparing
+                yield batch
+                batch, in_batch = Batch(), set()
+            digest = article_digest(item)
+            if known.get(item.id) == digest:
+                if item.id not in seen:
+                    batch.unchanged.append(item.id)
+            else:
+                chunks = split_article(item, cfg.chunk_chars, cfg.chunk_overlap_sentences)
+                if not chunks:
+                    batch.failed.append(Failure(path=item.path, reason=f"{item.id}: no sentences"))
+                else:
+                    batch.pending.append(Pending(item, digest, chunks, item.id in known))
+                    in_batch.add(item.id)
+                    known[item.id] = digest
+            seen.add(item.id)
+        batch.items += 1
+        if batch.n_chunks >= batch_chunks:
+            yield batch
+            batch, in_batch = Batch(), set()
+    if batch.items:
+        yield batch
+
+
+def _produce(batches: Iterator[Batch], out: queue.Queue[Batch | BaseException | None],
+             stop: threading.Event) -> None:
+    def send(x: Batch | BaseException | None) -> bool:
+        while not stop.is_set():  # the consumer may have given up: never block forever
+            try:
+                out.put(x, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for b in batches:
+            if not send(b):
+                return
+        send(None)
+    except BaseException as exc:  # handed to the consumer, which raises it
+        send(exc)
+
+
 def ingest_articles(
     store: Store,
     embed: EmbedFn,
@@ -34,59 +121,42 @@ def ingest_articles(
     """Add new articles, replace changed ones, skip unchanged ones (without splitting or
     embedding them). Failures are collected with their reason; nothing stored is lost."""
     t0 = time.perf_counter()
-    cfg = store.config
     report = IngestReport()
     items = list(items)
-    known = store.db.hashes()
-    seen: set[str] = set()
-    pending: list[tuple[Article, str, list[Chunk], bool]] = []
-
-    def flush() -> None:
-        texts = [c.text for _, _, chunks, _ in pending for c in chunks]
-        vecs = embed(texts)
-        i = 0
-        for art, digest, chunks, replace in pending:
-            store.put(art, digest, chunks, vecs[i : i + len(chunks)], replace)
-            i += len(chunks)
-            (report.updated if replace else report.added).append(art.id)
-            known[art.id] = digest
-        report.chunks_embedded += len(texts)
-        pending.clear()
-
+    # Two batches ahead at most: enough to hide splitting, little memory.
+    handoff: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    producer = threading.Thread(
+        target=_produce, name="ingest-split", daemon=True,
+        args=(plan_batches(store, items, store.db.hashes(), batch_chunks), handoff, stop),
+    )
+    producer.start()
     bar = tqdm(total=len(items), unit="article", desc="ingest", disable=not progress)
-    n_pending_chunks = 0
-    for done, item in enumerate(items, 1):
-        if isinstance(item, Failure):
-            report.failed.append(item)
-        else:
-            if item.id in seen and pending:
-                flush()  # the same id twice in one run: store the first before comparing
-                n_pending_chunks = 0
-            digest = article_digest(item)
-            if known.get(item.id) == digest:
-                if item.id not in seen:
-                    report.unchanged.append(item.id)
-            else:
-                chunks = split_article(item, cfg.chunk_chars, cfg.chunk_overlap_sentences)
-                if not chunks:
-                    report.failed.append(Failure(path=item.path, reason=f"{item.id}: no sentences"))
-                else:
-                    pending.append((item, digest, chunks, item.id in known))
-                    n_pending_chunks += len(chunks)
-            seen.add(item.id)
-        if n_pending_chunks >= batch_chunks:
-            flush()
-            n_pending_chunks = 0
-        bar.update(1)
-        bar.set_postfix(embedded=report.chunks_embedded, refresh=False)
-        if on_progress:
-            on_progress(done, len(items))
-    if pending:
-        flush()
-    bar.close()
+    done = 0
+    try:
+        while (batch := handoff.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
+            if batch.pending:
+                texts = [c.text for p in batch.pending for c in p.chunks]
+                store.put_many([(p.article, p.digest, p.chunks, p.replace) for p in batch.pending],
+                               embed(texts))
+                for p in batch.pending:
+                    (report.updated if p.replace else report.added).append(p.article.id)
+                report.chunks_embedded += len(texts)
+            report.unchanged.extend(batch.unchanged)
+            report.failed.extend(batch.failed)
+            bar.update(batch.items)
+            bar.set_postfix(embedded=report.chunks_embedded, refresh=False)
+            if on_progress:
+                for _ in range(batch.items):
+                    done += 1
+                    on_progress(done, len(items))
+    finally:
+        stop.set()
+        producer.join()
+        bar.close()
     if report.added or report.updated:
         store.rebuild_keywords()
     report.seconds = time.perf_counter() - t0
     return report
-
-

@@ -1,0 +1,171 @@
+"""A faster CPU path for the bundled all-MiniLM-L6-v2: one ONNX graph (encoder + mean pooling +
+L2 normalisation) exported locally with `torch.onnx.export`, run by OpenVINO (bf16 where the
+CPU has it) or onnxruntime, fed by the `tokenizers` tokenizer of the model folder.
+
+The export happens once and is cached (`model_cache()`); nothing is ever downloaded.
+Vectors agree with the torch path to cosine > 0.999 (tests/test_embed_fast.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .embedder import DIM, model_path
+
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+_EXPORT_VERSION = "1"  # bump when the exported graph changes
+
+Precision = Literal["auto", "bf16", "f32"]
+
+
+def model_cache(folder: str | Path | None = None) -> Path:
+    """Where exported models live: the given folder, else $RAG_MODEL_CACHE, else the user cache."""
+    if folder is None:
+        folder = os.environ.get("RAG_MODEL_CACHE") or (
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsrag"
+        )
+    return Path(folder)
+
+
+def _model_key(src: Path) -> str:
+    """Identifies the weights and the export recipe, so a new model or torch re-exports."""
+    import torch
+
+    weights = src / "model.safetensors"
+    st = weights.stat()
+    raw = json.dumps([str(src), st.st_size, int(st.st_mtime), torch.__version__, _EXPORT_VERSION])
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def export_onnx(cache: str | Path | None = None) -> Path:
+    """The cached ONNX file of the model with pooling and normalisation; exported on first use."""
+    src = Path(model_path())
+    target = model_cache(cache) / f"minilm-{_model_key(src)}" / "model.onnx"
+    if target.exists():
+        return target
+    import torch
+    from transformers import AutoModel
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, encoder: torch.nn.Module) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+
+    model = Pooled(AutoModel.from_pretrained(str(src)).eval())
+    example = torch.ones(2, 16, dtype=torch.long)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Export beside the target, then rename: a crash never leaves half a model in the cache.
+    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=target.parent)
+    os.close(fd)
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                model, (example, example), tmp,
+                input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+                dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                              "attention_mask": {0: "batch", 1: "tokens"},
+                              "embedding": {0: "batch"}},
+                opset_version=17, dynamo=False,
+            )
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def fast_path_available() -> bool:
+    """OpenVINO and the exporter's `onnx` package are installed."""
+    return all(importlib.util.find_spec(m) is not None for m in ("openvino", "onnx"))
+
+
+class _OnnxEmbedder:
+    """Tokenizing and batching shared by both runtimes: texts are sorted by length and each
+    batch is padded only to its longest member, so short texts cost little."""
+
+    name: str
+    dim: int = DIM
+
+    def __init__(self, batch_size: int) -> None:
+        from tokenizers import Tokenizer
+
+        self.batch_size = batch_size
+        self._lock = threading.Lock()  # an inference request serves one caller at a time
+        self.tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def batches(self, texts: Sequence[str]) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """(positions, model inputs) per batch, shortest texts first."""
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            enc = self.tokenizer.encode_batch([texts[j] for j in idx])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            yield idx, {"input_ids": ids, "attention_mask": mask}
+
+    def _run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with self._lock:
+            for idx, inputs in self.batches(texts):
+                out[idx] = self._run(inputs)
+        return out
+
+
+class OpenVINOEmbedder(_OnnxEmbedder):
+    def __init__(self, precision: Precision = "auto", batch_size: int = 16,
+                 threads: int | None = None, cache: str | Path | None = None) -> None:
+        import openvino as ov
+
+        super().__init__(batch_size)
+        core = ov.Core()
+        if precision == "auto":
+            caps = core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+            precision = "bf16" if "BF16" in caps else "f32"
+        config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision,
+                                  "PERFORMANCE_HINT": "LATENCY"}
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = threads
+        compiled = core.compile_model(str(export_onnx(cache)), "CPU", config)
+        self._request = compiled.create_infer_request()
+        self.precision = precision
+        self.name = f"openvino-{precision}"
+
+    def _run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(self._request.infer(inputs)[0], dtype=np.float32)
+
+
+class OnnxRuntimeEmbedder(_OnnxEmbedder):
+    def __init__(self, batch_size: int = 16, threads: int | None = None,
+                 cache: str | Path | None = None) -> None:
+        import onnxruntime as ort
+
+        super().__init__(batch_size)
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(str(export_onnx(cache)), opts,
+                                             providers=["CPUExecutionProvider"])
+        self.name = "onnxruntime-f32"
+
+    def _run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(self._session.run(None, inputs)[0], dtype=np.float32)
