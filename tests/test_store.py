@@ -37,3 +37,14 @@ def test_keyword_index_rebuilt_when_missing(engine: Engine) -> None:
     shutil.rmtree(engine.store.folder / "bm25")
     engine.store._keywords = None
     assert engine.store.keywords.n_docs == 1
+
+
+def test_concurrent_readers(seed_engine: Engine) -> None:
+    # The chat page answers from a thread pool over one Engine.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import SEED_QUESTION
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: seed_engine.ask(SEED_QUESTION), range(8)))
+    assert all("Syrian insurgents" in a.answer for a in answers)
