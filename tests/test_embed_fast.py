@@ -1,0 +1,74 @@
+"""The fast CPU path must give the torch path's vectors (same model, other runtime)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embed_fast import OnnxRuntimeEmbedder, OpenVINOEmbedder, export_onnx, fast_path_available
+from rag.embedder import Embedder, TorchEmbedder, get_embedder
+from rag.loaders import load_paths
+from rag.models import Article
+from rag.splitter import split_article
+
+from conftest import NEWS, SEEDS
+
+pytestmark = pytest.mark.skipif(not fast_path_available(), reason="openvino/onnx not installed")
+
+
+@pytest.fixture(scope="module")
+def chunk_texts() -> list[str]:
+    """Real chunks: the seed article's, plus 15 news articles' when the data is there."""
+    paths = [SEEDS] + ([NEWS] if NEWS.exists() else [])
+    arts = [a for a in itertools.islice(load_paths(paths), 16) if isinstance(a, Article)]
+    texts = [c.text for a in arts for c in split_article(a)]
+    # Short texts too (questions, answer sentences), in mixed order to test the sorting.
+    return texts[:48] + ["Who guaranteed the security of Russian bases?", "Moscow", "a"]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One export for the module (into a temporary cache, never the user's)."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="module")
+def reference(chunk_texts: list[str]) -> np.ndarray:
+    return TorchEmbedder().embed(chunk_texts)
+
+
+@pytest.mark.parametrize("make", [OpenVINOEmbedder, OnnxRuntimeEmbedder])
+def test_vectors_agree_with_torch(make: type, chunk_texts: list[str], reference: np.ndarray,
+                                  cache: Path) -> None:
+    emb: Embedder = make(cache=cache)
+    vecs = emb.embed(chunk_texts)
+    assert vecs.dtype == np.float32 and vecs.shape == (len(chunk_texts), emb.dim) == reference.shape
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
+    cos = (vecs * reference).sum(axis=1)
+    assert cos.min() > 0.99, f"{emb.name}: worst cosine to torch {cos.min():.4f}"
+    # Same neighbours: each text's nearest other text is the same under both paths.
+    sim_fast, sim_ref = vecs @ vecs.T, reference @ reference.T
+    np.fill_diagonal(sim_fast, -1)
+    np.fill_diagonal(sim_ref, -1)
+    assert (sim_fast.argmax(1) == sim_ref.argmax(1)).mean() > 0.95
+
+
+def test_export_is_cached(cache: Path) -> None:
+    first = export_onnx(cache)
+    stamp = first.stat().st_mtime_ns
+    assert export_onnx(cache) == first and first.stat().st_mtime_ns == stamp
+    assert [p.name for p in first.parent.iterdir()] == ["model.onnx"]  # no temp file left
+
+
+def test_empty_input(cache: Path) -> None:
+    assert OpenVINOEmbedder(cache=cache).embed([]).shape == (0, 384)
+
+
+def test_backend_selection() -> None:
+    assert get_embedder("auto").name.startswith("openvino")
+    assert get_embedder("torch").name == "torch-cpu"
+    with pytest.raises(ValueError, match="unknown embedding backend"):
+        get_embedder("nope")
