@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -50,6 +50,7 @@ class VectorStore:
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self.batch_size = min(batch_size, int(self.client.get_max_batch_size()))
+        self.overfetch = 4
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -66,19 +67,41 @@ class VectorStore:
         self.collection.delete(where={"article_id": article_id})
 
     def search(self, vector: np.ndarray, k: int, filters: Filters) -> list[Hit]:
-        n = self.count()
-        if n == 0:
-            return []
+        """The k nearest chunks that pass `filters`.
+
+        Chroma's filtered search scans metadata (about 170 ms on the 44k-chunk news store,
+        against 5-15 ms unfiltered), so ask first without the filter for `overfetch` times as
+        many and filter here: whenever k of them pass, they are exactly the filtered top k.
+        Otherwise (a narrow filter) fall back to Chroma's filtered search."""
+        where = chroma_where(filters)
+        if where is None:
+            return [h for h, _ in self._query(vector, k, None)]
+        wide = self._query(vector, k * self.overfetch, None)
+        lo, hi = filters.date_bounds()
+        kept = [h for h, m in wide if _passes(m, lo, hi, filters.sources)]
+        if len(kept) >= k or len(wide) < k * self.overfetch:  # enough, or the whole collection
+            return kept[:k]
+        return [h for h, _ in self._query(vector, k, where)]
+
+    def _query(self, vector: np.ndarray, n: int,
+               where: dict[str, Any] | None) -> list[tuple[Hit, Mapping[str, Any]]]:
+        # An empty collection answers with no ids, so no count() round trip is needed.
         res = self.collection.query(
-            query_embeddings=vector.reshape(1, -1),
-            n_results=min(k, n),
-            where=chroma_where(filters),
+            query_embeddings=vector.reshape(1, -1), n_results=n, where=where,
             include=["metadatas", "distances"],
         )
         ids = res["ids"][0]
         metas = res["metadatas"][0] if res["metadatas"] else [{}] * len(ids)
         dists = res["distances"][0] if res["distances"] else [1.0] * len(ids)
         return [
-            Hit(chunk_id=cid, article_id=str(m.get("article_id", "")), score=1.0 - float(d))
+            (Hit(chunk_id=cid, article_id=str(m.get("article_id", "")), score=1.0 - float(d)), m)
             for cid, m, d in zip(ids, metas, dists, strict=True)
         ]
+
+
+def _passes(meta: Mapping[str, Any], lo: int | None, hi: int | None,
+            sources: tuple[str, ...]) -> bool:
+    """The same test as `chroma_where`, on one chunk's metadata."""
+    date = int(meta.get("date", 0) or 0)
+    return ((lo is None or date >= lo) and (hi is None or date <= hi)
+            and (not sources or meta.get("source") in sources))
