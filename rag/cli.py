@@ -148,6 +148,31 @@ def serve(
     launch(eng, host=host, port=port, auth=auth or os.environ.get("RAG_AUTH"), share=share)
 
 
+@app.command()
+def bench(
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="only this many articles (quick run)")] = None,
+    store: Annotated[Optional[Path], typer.Option(
+        "--store", help="only measure queries on (a copy of) this existing store")] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for bench.json and bench.png")] = Path("reports"),
+    quality: Annotated[bool, typer.Option(help="also ingest with torch and compare top-5 retrieval")] = True,
+) -> None:
+    """Speed of ingestion and answering on the news benchmark data; writes JSON and a plot."""
+    from eval.bench import plot, run_bench, table
+
+    if store is not None and not (store / "articles.sqlite").exists():
+        raise fail(f"{store} is not a store (no articles.sqlite in it)")
+    try:
+        result = run_bench(limit=limit, store=store, quality=quality, log=lambda m: typer.echo(m, err=True))
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    name = "bench-store" if store is not None else "bench"
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2))
+    plot(result, out / f"{name}.png")
+    typer.echo(table(result))
+    typer.echo(f"wrote {out / f'{name}.json'} and {out / f'{name}.png'}")
+
+
 def main() -> None:
     app()
 

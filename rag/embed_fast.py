@@ -38,11 +38,11 @@ def model_cache(folder: str | Path | None = None) -> Path:
 
 def _model_key(src: Path) -> str:
     """Identifies the weights and the export recipe, so a new model or torch re-exports."""
-    import torch
+    from importlib.metadata import version
 
-    weights = src / "model.safetensors"
-    st = weights.stat()
-    raw = json.dumps([str(src), st.st_size, int(st.st_mtime), torch.__version__, _EXPORT_VERSION])
+    st = (src / "model.safetensors").stat()
+    # The version from metadata: importing torch here would cost ~0.5 GB on every start.
+    raw = json.dumps([str(src), st.st_size, int(st.st_mtime), version("torch"), _EXPORT_VERSION])
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 

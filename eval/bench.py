@@ -1,0 +1,310 @@
+"""`rag bench`: speed of ingestion and answering, measured side by side in one run.
+
+Reports the floor (raw embedding throughput of the model on the very chunk texts we ingest,
+torch fp32 and the fast path), our ingestion throughput and its overhead over that floor,
+re-ingest of the unchanged corpus, query latency (retrieve / answer) over the news questions,
+peak memory and store size; and the fast path's speed-up and retrieval quality (answer in the
+top 5 chunks) against torch, each path with its own store. Writes JSON and a PNG plot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import re
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rag.config import RagConfig
+from rag.embedder import Embedder, TorchEmbedder, get_embedder
+from rag.engine import Engine
+from rag.loaders import load_paths
+from rag.models import Article
+from rag.splitter import split_article
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
+ARTICLES = DATA / "articles.jsonl.gz"
+QUESTIONS = DATA / "questions.jsonl"
+
+
+class PeakRSS:
+    """Samples this process's resident memory every 20 ms while active."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._proc = psutil.Process()
+        self.peak = self._proc.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._proc.memory_info().rss)
+
+
+@contextmanager
+def timer() -> Iterator[Callable[[], float]]:
+    t0 = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - t0
+    end.append(time.perf_counter())
+
+
+def norm(s: str) -> str:
+    return re.sub(r"\W+", " ", s.lower()).strip()
+
+
+def load_questions(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def pick_slice(articles: list[dict[str, Any]], questions: list[dict[str, Any]],
+               limit: int | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`limit` articles: the supporting articles of the answerable questions, in question
+    order, then the rest of the file; and the answerable questions whose supporting
+    articles all made it in. Without a limit: everything."""
+    answerable = [q for q in questions if q["answer_in_corpus"]]
+    if limit is None or limit >= len(articles):
+        return articles, answerable
+    by_id = {a["id"]: a for a in articles}
+    chosen: dict[str, dict[str, Any]] = {}
+    for q in answerable:
+        need = [i for i in q["supporting_articles"] if i in by_id and i not in chosen]
+        if len(chosen) + len(need) > limit:
+            break
+        chosen.update((i, by_id[i]) for i in need)
+    for a in articles:
+        if len(chosen) >= limit:
+            break
+        chosen.setdefault(a["id"], a)
+    ids = set(chosen)
+    qs = [q for q in answerable if set(q["supporting_articles"]) <= ids]
+    return list(chosen.values()), qs
+
+
+def store_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
+
+
+def query_latency(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Ask every question with its as_of; the first (cold) query is left out of the figures."""
+    engine.ask("a cold start question to load the indexes?")
+    retrieve: list[float] = []
+    answer: list[float] = []
+    total: list[float] = []
+    for q in questions:
+        t = engine.ask(q["question"], as_of=q["as_of"]).timings_ms
+        retrieve.append(t["retrieve"])
+        answer.append(t["answer"])
+        total.append(t["total"])
+    return {
+        "questions": len(questions),
+        **{f"{name}_p50_ms": round(statistics.median(v), 1) for name, v in
+           (("retrieve", retrieve), ("answer", answer), ("total", total)) if v},
+        **{f"{name}_p95_ms": round(pct(v, 0.95), 1) for name, v in
+           (("retrieve", retrieve), ("answer", answer), ("total", total)) if v},
+    }
+
+
+def answer_in_top5(engine: Engine, questions: list[dict[str, Any]]) -> float:
+    """Share of questions whose gold answer occurs in one of the 5 chunks retrieved."""
+    found = 0
+    for q in questions:
+        vec = engine.embedder.embed([q["question"]])[0]
+        hits = engine.retriever.search(q["question"], vec, k=5,
+                                       as_of=dt.date.fromisoformat(q["as_of"]))
+        spans = engine.store.db.chunk_spans([h.chunk_id for h in hits])
+        arts = engine.store.db.get_many(s[0] for s in spans.values())
+        text = " ".join(norm(arts[a].text[s:e]) for a, s, e in spans.values())
+        found += norm(q["answer"]) in text
+    return found / len(questions) if questions else float("nan")
+
+
+def raw_throughput(embedder: Embedder, texts: list[str]) -> float:
+    embedder.embed(texts[:16])  # warm up
+    with timer() as elapsed:
+        embedder.embed(texts)
+    return len(texts) / elapsed()
+
+
+def ingest_path(embedder: Embedder, corpus: Path, store: Path, config: RagConfig,
+                questions: list[dict[str, Any]], quality: bool) -> dict[str, Any]:
+    with PeakRSS() as mem, Engine(store=store, config=config, embedder=embedder) as eng:
+        first = eng.ingest([corpus], progress=False)
+    out: dict[str, Any] = {
+        "embedder": embedder.name, "ingest_s": round(first.seconds, 2),
+        "chunks": first.chunks_embedded,
+        "ingest_chunks_per_s": round(first.chunks_embedded / first.seconds, 2),
+        "ingest_peak_rss_mb": round(mem.peak / 2**20),
+    }
+    with Engine(store=store, config=config, embedder=embedder) as eng:
+        again = eng.ingest([corpus], progress=False)
+        assert again.chunks_embedded == 0, "re-ingest embedded something"
+        out["reingest_s"] = round(again.seconds, 3)
+        out["store_mb"] = round(store_bytes(store) / 2**20, 1)
+        if quality:
+            out["answer_in_top5"] = round(answer_in_top5(eng, questions), 4)
+            out["latency"] = query_latency(eng, questions)
+    return out
+
+
+def run_bench(limit: int | None = None, store: Path | None = None, quality: bool = True,
+              articles_path: Path = ARTICLES, questions_path: Path = QUESTIONS,
+              log: Callable[[str], None] = print) -> dict[str, Any]:
+    if not articles_path.exists() or not questions_path.exists():
+        raise FileNotFoundError(f"benchmark data not found under {articles_path.parent} "
+                                "(see DESIGN.md: ../shared/data)")
+    questions = load_questions(questions_path)
+    result: dict[str, Any] = {"limit": limit, "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    fast = get_embedder("auto")
+    if store is not None:  # latency on an existing (full) store; it is copied, never written
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "store"
+            shutil.copytree(store, copy)
+            with Engine(store=copy, embedder=fast) as eng:
+                log(f"querying a copy of {store} ({eng.stats().chunks} chunks) with {fast.name}")
+                result["store"] = {"path": str(store), "chunks": eng.stats().chunks,
+                                   "store_mb": round(store_bytes(store) / 2**20, 1),
+                                   "embedder": fast.name,
+                                   "answer_in_top5": round(answer_in_top5(
+                                       eng, [q for q in questions if q["answer_in_corpus"]]), 4),
+                                   "latency": query_latency(eng, questions)}
+        return result
+
+    records = [json.loads(line) for line in gzip.open(articles_path, "rt")]
+    records, qs = pick_slice(records, questions, limit)
+    result.update(articles=len(records), questions=len(qs))
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "slice.jsonl.gz"
+        with gzip.open(corpus, "wt") as f:
+            f.writelines(json.dumps(r) + "\n" for r in records)
+        cfg = RagConfig(store=Path(tmp) / "unused")
+        arts = [a for a in load_paths([corpus]) if isinstance(a, Article)]
+        with timer() as split_s:
+            texts = [c.text for a in arts for c in split_article(a, cfg.chunk_chars,
+                                                                cfg.chunk_overlap_sentences)]
+        result["chunks"] = len(texts)
+        result["split_s"] = round(split_s(), 2)
+        log(f"{len(records)} articles, {len(texts)} chunks, {len(qs)} questions")
+
+        # The fast path first, before torch is loaded, so its memory figure is its own.
+        log(f"raw embedding, {fast.name} ...")
+        result["raw_fast_chunks_per_s"] = round(raw_throughput(fast, texts), 2)
+        log(f"ingest with {fast.name} ...")
+        result["fast"] = ingest_path(fast, corpus, Path(tmp) / "fast", cfg, qs, quality)
+        torch = TorchEmbedder()
+        log("raw embedding, torch fp32 ...")
+        result["raw_torch_chunks_per_s"] = round(raw_throughput(torch, texts), 2)
+        if quality:
+            log("ingest with torch fp32 (the quality reference) ...")
+            result["torch"] = ingest_path(torch, corpus, Path(tmp) / "torch", cfg, qs, quality)
+
+    f = result["fast"]
+    result["ratios"] = {
+        "fast_speedup_over_torch": round(result["raw_fast_chunks_per_s"] / result["raw_torch_chunks_per_s"], 2),
+        "ingest_overhead_over_raw": round(result["raw_fast_chunks_per_s"] / f["ingest_chunks_per_s"] - 1, 3),
+        "reingest_speedup": round(f["ingest_s"] / max(f["reingest_s"], 1e-6), 1),
+    }
+    if quality and "torch" in result:
+        result["ratios"]["top5_points_lost"] = round(
+            100 * (result["torch"]["answer_in_top5"] - f["answer_in_top5"]), 2)
+    return result
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table, for the terminal and the closing note."""
+    rows: list[tuple[str, str]] = []
+    if "store" in result:
+        s = result["store"]
+        lat = s["latency"]
+        rows += [("store", f"{s['path']} ({s['chunks']} chunks, {s['store_mb']} MB)"),
+                 ("embedder", s["embedder"]), ("answer in top 5", f"{s['answer_in_top5']:.3f}")]
+    else:
+        f, r = result["fast"], result["ratios"]
+        rows += [
+            ("corpus", f"{result['articles']} articles, {result['chunks']} chunks, "
+                       f"{result['questions']} questions"),
+            ("raw embedding, torch fp32", f"{result['raw_torch_chunks_per_s']} chunks/s"),
+            (f"raw embedding, {f['embedder']}", f"{result['raw_fast_chunks_per_s']} chunks/s"),
+            ("fast path speed-up", f"{r['fast_speedup_over_torch']}x"),
+            (f"ingest, {f['embedder']}", f"{f['ingest_chunks_per_s']} chunks/s ({f['ingest_s']} s)"),
+            ("ingest overhead over raw", f"{100 * r['ingest_overhead_over_raw']:.1f}%"),
+            ("re-ingest unchanged", f"{f['reingest_s']} s ({r['reingest_speedup']}x faster)"),
+            ("peak RSS while ingesting", f"{f['ingest_peak_rss_mb']} MB"),
+            ("store size", f"{f['store_mb']} MB"),
+        ]
+        if "torch" in result:
+            t = result["torch"]
+            rows += [("ingest, torch fp32", f"{t['ingest_chunks_per_s']} chunks/s ({t['ingest_s']} s)"),
+                     ("answer in top 5, torch / fast",
+                      f"{t['answer_in_top5']:.3f} / {f['answer_in_top5']:.3f} "
+                      f"({r['top5_points_lost']:+.1f} points lost)")]
+        lat = f.get("latency")
+    if lat:
+        rows += [("queries (first, cold, excluded)", str(lat["questions"])),
+                 ("retrieve p50 / p95", f"{lat['retrieve_p50_ms']} / {lat['retrieve_p95_ms']} ms"),
+                 ("answer p50 / p95", f"{lat['answer_p50_ms']} / {lat['answer_p95_ms']} ms"),
+                 ("total p50 / p95", f"{lat['total_p50_ms']} / {lat['total_p95_ms']} ms")]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join([f"| {'measure'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
+                     + [f"| {k.ljust(width)} | {v} |" for k, v in rows])
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    if "store" not in result:
+        f = result["fast"]
+        names = ["raw torch fp32", f"raw {f['embedder']}", f"ingest {f['embedder']}"]
+        vals = [result["raw_torch_chunks_per_s"], result["raw_fast_chunks_per_s"], f["ingest_chunks_per_s"]]
+        if "torch" in result:
+            names.append("ingest torch fp32")
+            vals.append(result["torch"]["ingest_chunks_per_s"])
+        axes[0].barh(names, vals, color=["#999", "#2a7", "#27a", "#a72"][: len(vals)])
+        axes[0].set_xlabel("chunks per second")
+        axes[0].set_title(f"Embedding and ingestion ({result['chunks']} chunks)")
+        lat = f.get("latency")
+    else:
+        lat = result["store"]["latency"]
+        axes[0].axis("off")
+        axes[0].text(0.0, 0.5, f"store: {result['store']['chunks']} chunks", fontsize=12)
+    if lat:
+        parts = ["retrieve", "answer", "total"]
+        x = range(len(parts))
+        axes[1].bar([i - 0.2 for i in x], [lat[f"{p}_p50_ms"] for p in parts], 0.4, label="p50")
+        axes[1].bar([i + 0.2 for i in x], [lat[f"{p}_p95_ms"] for p in parts], 0.4, label="p95")
+        axes[1].axhline(50, ls="--", c="#2a7", lw=1, label="p50 target")
+        axes[1].axhline(150, ls="--", c="#a72", lw=1, label="p95 target")
+        axes[1].set_xticks(list(x), parts)
+        axes[1].set_ylabel("ms")
+        axes[1].set_title(f"Query latency ({lat['questions']} questions)")
+        axes[1].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
