@@ -155,6 +155,7 @@ def bench(
         "--store", help="only measure queries on (a copy of) this existing store")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for bench.json and bench.png")] = Path("reports"),
     quality: Annotated[bool, typer.Option(help="also ingest with torch and compare top-5 retrieval")] = True,
+    int8: Annotated[bool, typer.Option(help="also try OpenVINO int8, calibrated on these chunks")] = True,
 ) -> None:
     """Speed of ingestion and answering on the news benchmark data; writes JSON and a plot."""
     from eval.bench import plot, run_bench, table
@@ -162,7 +163,7 @@ def bench(
     if store is not None and not (store / "articles.sqlite").exists():
         raise fail(f"{store} is not a store (no articles.sqlite in it)")
     try:
-        result = run_bench(limit=limit, store=store, quality=quality, log=lambda m: typer.echo(m, err=True))
+        result = run_bench(limit=limit, store=store, quality=quality, int8=int8, log=lambda m: typer.echo(m, err=True))
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)

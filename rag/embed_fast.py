@@ -131,27 +131,77 @@ class _OnnxEmbedder:
         return out
 
 
+def quantize_int8(calibration: Sequence[str], cache: str | Path | None = None) -> Path:
+    """An int8 OpenVINO model, calibrated by NNCF on `calibration` (our own chunk texts);
+    cached by the texts' hash, since quantizing takes a minute or two."""
+    digest = hashlib.sha1("\x00".join(calibration).encode()).hexdigest()[:12]
+    onnx_path = export_onnx(cache)
+    target = onnx_path.parent / f"int8-{digest}.xml"
+    if target.exists():
+        return target
+    import nncf
+    import openvino as ov
+
+    feeder = _OnnxEmbedder(batch_size=8)
+    samples = [inputs for _, inputs in feeder.batches(calibration)]
+    model = nncf.quantize(ov.Core().read_model(str(onnx_path)), nncf.Dataset(samples),
+                          model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples))
+    tmp = target.with_name(f"tmp-{os.getpid()}-{target.name}")
+    ov.save_model(model, str(tmp))
+    tmp.with_suffix(".bin").replace(target.with_suffix(".bin"))
+    tmp.replace(target)
+    return target
+
+
 class OpenVINOEmbedder(_OnnxEmbedder):
-    def __init__(self, precision: Precision = "auto", batch_size: int = 16,
-                 threads: int | None = None, cache: str | Path | None = None) -> None:
+    """Two compilations of the one model: LATENCY (all cores on one request) for a question
+    or a handful of sentences, THROUGHPUT (one stream per core, requests in flight together)
+    for bulk embedding, which measured about 1.2-1.5x faster than LATENCY on 2 cores."""
+
+    def __init__(self, precision: Precision | Literal["int8"] = "auto", batch_size: int = 16,
+                 threads: int | None = None, cache: str | Path | None = None,
+                 calibration: Sequence[str] | None = None) -> None:
         import openvino as ov
 
         super().__init__(batch_size)
         core = ov.Core()
-        if precision == "auto":
+        compute = precision
+        if precision in ("auto", "int8"):
             caps = core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
-            precision = "bf16" if "BF16" in caps else "f32"
-        config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision,
-                                  "PERFORMANCE_HINT": "LATENCY"}
+            compute = "bf16" if "BF16" in caps else "f32"  # int8 models keep some ops in float
+        if precision == "int8":
+            if not calibration:
+                raise ValueError("int8 needs calibration texts (a few hundred of your chunks)")
+            model = str(quantize_int8(calibration, cache))
+        else:
+            model = str(export_onnx(cache))
+        config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": compute}
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
-        compiled = core.compile_model(str(export_onnx(cache)), "CPU", config)
-        self._request = compiled.create_infer_request()
-        self.precision = precision
-        self.name = f"openvino-{precision}"
+        self._request = core.compile_model(
+            model, "CPU", {**config, "PERFORMANCE_HINT": "LATENCY"}).create_infer_request()
+        self._queue = ov.AsyncInferQueue(
+            core.compile_model(model, "CPU", {**config, "PERFORMANCE_HINT": "THROUGHPUT"}), 0)
+        self.precision = "int8" if precision == "int8" else compute
+        self.name = f"openvino-{self.precision}"
 
     def _run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         return np.asarray(self._request.infer(inputs)[0], dtype=np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) <= self.batch_size:
+            return super().embed(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+
+        def done(request: Any, idx: np.ndarray) -> None:
+            out[idx] = request.get_output_tensor(0).data
+
+        with self._lock:
+            self._queue.set_callback(done)
+            for idx, inputs in self.batches(texts):
+                self._queue.start_async(inputs, idx)
+            self._queue.wait_all()
+        return out
 
 
 class OnnxRuntimeEmbedder(_OnnxEmbedder):
