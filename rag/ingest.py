@@ -2,7 +2,8 @@
 
 Two stages run side by side: a producer thread compares digests and splits articles into
 chunks, batch by batch, while the calling thread embeds and stores the batch before it; so
-parsing and splitting stay off the critical path of embedding."""
+splitting stays off the critical path of embedding. Files are read up front (half a second for
+the 3,766 news articles), which gives the progress bar its total."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def article_digest(a: Article) -> str:
     return content_hash(f"{a.title}\x00{a.date}\x00{a.source}\x00{a.url}\x00{a.text}")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pending:
     article: Article
     digest: str

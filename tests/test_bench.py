@@ -1,0 +1,51 @@
+"""`rag bench` runs end to end on a small slice and reports every figure (no timing asserts:
+speed targets are judged from the benchmark's own output, never in tests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import need_news
+
+from eval.bench import QUESTIONS, load_questions, pick_slice, plot, run_bench, table
+
+
+def test_slice_keeps_whole_questions() -> None:
+    need_news()
+    import gzip
+
+    from conftest import NEWS
+
+    records = [json.loads(line) for line in gzip.open(NEWS, "rt")]
+    arts, qs = pick_slice(records, load_questions(QUESTIONS), 30)
+    ids = {a["id"] for a in arts}
+    assert len(arts) == 30 and qs
+    assert all(q["answer_in_corpus"] and set(q["supporting_articles"]) <= ids for q in qs)
+
+
+def test_bench_on_a_small_slice(tmp_path: Path) -> None:
+    need_news()
+    result = run_bench(limit=4, int8=False, log=lambda _: None)
+    assert result["articles"] == 4 and result["chunks"] > 0 and result["questions"] >= 1
+    fast, torch = result["fast"], result["torch"]
+    assert fast["chunks"] == torch["chunks"] == result["chunks"]
+    assert fast["embedder"].startswith("openvino") and torch["embedder"] == "torch-cpu"
+    assert fast["reingest_s"] < fast["ingest_s"] and fast["store_mb"] > 0
+    assert fast["ingest_peak_rss_mb"] > 100 and 0 <= fast["answer_in_top5"] <= 1
+    lat = fast["latency"]
+    assert lat["questions"] == result["questions"] and lat["total_p95_ms"] >= lat["total_p50_ms"] > 0
+    assert set(result["ratios"]) >= {"fast_speedup_over_torch", "ingest_overhead_over_raw",
+                                     "reingest_speedup", "fast_top5_points_lost",
+                                     "ingest_non_embedding_share"}
+    plot(result, tmp_path / "bench.png")
+    assert (tmp_path / "bench.png").stat().st_size > 10_000
+    assert "ingest overhead over raw" in table(result)
+
+
+def test_bench_refuses_a_folder_that_is_no_store(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", "bench", "--store", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "is not a store" in proc.stderr
