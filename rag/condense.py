@@ -1,7 +1,7 @@
 """Turn a follow-up question into a standalone query using the conversation so far.
 
 Without an LLM we condense extractively: a follow-up that leans on the history (pronouns,
-"and ...", very short questions) borrows the content words of the previous turn."""
+"and ...", very short questions) borrows the content words of the turns it leans on."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ _ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[\w'’-]+")
+# Start of `engine.refusal_text`: a refusal carries no facts, so nothing is borrowed from it.
+REFUSAL_START = "The articles don't say"
+MAX_BORROWED_WORDS = 16
+MAX_USER_TURNS = 3  # how far back a chain of follow-ups may lean
 
 
 def needs_history(question: str) -> bool:
@@ -25,16 +29,38 @@ def needs_history(question: str) -> bool:
     return bool(_ANAPHORA.search(question)) or len(content) <= 2
 
 
+def _topic_texts(history: Sequence[Turn]) -> list[str]:
+    """The texts a follow-up leans on, newest first: the previous user turn with the gist of its
+    answer (the part before the first full stop), and, while those user turns were follow-ups
+    themselves, the turns before them ("who reported it?" -> "and when?" keeps the first topic)."""
+    texts: list[str] = []
+    answer = ""
+    users = 0
+    for role, text in reversed(history):
+        if role == "assistant":
+            answer = "" if text.startswith(REFUSAL_START) else text.split(". ")[0][:200]
+            continue
+        if role != "user":
+            continue
+        texts += [text, answer]
+        answer = ""
+        users += 1
+        if users >= MAX_USER_TURNS or not needs_history(text):
+            break
+    return texts
+
+
 def condense(question: str, history: Sequence[Turn] | None) -> str:
-    """The query to retrieve with: the question itself, or the question plus what the
-    previous user turn (and the short part of its answer) was about."""
+    """The query to retrieve with: the question itself, or the question plus the content words
+    of what the conversation was about."""
     if not history or not needs_history(question):
         return question
-    last_user = next((t for r, t in reversed(history) if r == "user"), "")
-    last_answer = next((t for r, t in reversed(history) if r == "assistant"), "")
     context_words: list[str] = []
-    for text in (last_user, last_answer.split(". ")[0][:200]):
+    seen: set[str] = {w.lower() for w in _WORD.findall(question)}
+    for text in _topic_texts(history):
         for w in _WORD.findall(text):
-            if w.lower() not in stopwords() and w not in context_words and not w.isdigit():
+            if w.lower() not in stopwords() and w.lower() not in seen and not w.isdigit():
+                seen.add(w.lower())
                 context_words.append(w)
-    return f"{question.strip()} ({' '.join(context_words[:16])})" if context_words else question
+    words = context_words[:MAX_BORROWED_WORDS]
+    return f"{question.strip()} ({' '.join(words)})" if words else question

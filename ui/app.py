@@ -145,10 +145,16 @@ class Page:
             sources: only these sources (e.g. "cnn.com").
             top_k: how many chunks to read.
         Returns:
-            The `rag ask --json` object: question, answer, refused, citations, query, ...
+            The `rag ask --json` object (question, answer, refused, citations, query, ...), except
+            that citations leave out `path`.
         """
         turns: list[Turn] = [(str(r), str(t)) for r, t in (history or [])]
-        return self.ask(question, turns, as_of, date_from, date_to, sources, top_k).to_json_dict()
+        out = self.ask(question, turns, as_of, date_from, date_to, sources, top_k).to_json_dict()
+        # A server-side file path means nothing to a remote client (and gradio_client would
+        # mistake a dict with a `path` for a file to download), so the API leaves it out.
+        out["citations"] = [{k: v for k, v in c.items() if k != "path"}
+                            for c in out["citations"]]  # type: ignore[attr-defined]
+        return out
 
     # --- corpus ----------------------------------------------------------------------------
     def corpus(self) -> tuple[str, Any]:
@@ -250,6 +256,9 @@ def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: s
            share: bool = False, block: bool = True) -> gr.Blocks:
     """Serve the page. Safe defaults: local address only, no share link unless asked."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    if engine.stats().articles:
+        print("loading the embedding model\u2026", flush=True)
+        engine.embedder.embed(["warm up"])  # so the first question doesn't wait for it
     demo = build(engine)
     demo.queue(default_concurrency_limit=1)
     demo.launch(
