@@ -28,13 +28,13 @@ from .style import CSS, THEME_FONTS, CITE_JS, VIEWER_JS
 
 EXAMPLES = [
     "Who guaranteed the security of Russian bases?",
-    "Where did Assad flee to?",
+    "Who fled to Moscow?",
 ]
 HELP = (
     "Answers quote the exact sentences they rely on; click a number like **[1]** to read the "
     "sentence in its article. When the articles don't answer a question, the page says so "
-    "instead of guessing. Follow-up questions (\u201cand when did he leave?\u201d) use the "
-    "conversation; the query actually searched for is shown under the answer."
+    "instead of guessing. Follow-up questions (\u201cWho reported it?\u201d) use the "
+    "conversation; the query actually searched for is shown under the answer. **Clear** starts over."
 )
 STREAM_STEP_WORDS = 3  # words per streamed update
 STREAM_PAUSE_S = 0.015
@@ -69,9 +69,11 @@ class Page:
         self.lock = threading.Lock()
 
     # --- asking ----------------------------------------------------------------------------
-    def ask(self, question: str, history: list[Turn] | None, as_of: str | float | None,
-            date_from: str | float | None, date_to: str | float | None,
-            sources: list[str] | None, top_k: int | float | None) -> Answer:
+    @staticmethod
+    def request(question: str, as_of: str | float | None, date_from: str | float | None,
+                date_to: str | float | None, sources: list[str] | None,
+                top_k: int | float | None) -> dict[str, Any]:
+        """Check the page's inputs; the keyword arguments for `Engine.ask` (a clear error if bad)."""
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
@@ -79,32 +81,31 @@ class Page:
                           sources=tuple(s for s in (sources or []) if s))
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise gr.Error("The date range is empty: \u201cFrom\u201d is after \u201cTo\u201d.")
+        return {"question": question, "as_of": parse_day(as_of, "As of"), "filters": filters,
+                "top_k": int(top_k) if top_k else None}
+
+    def ask(self, request: dict[str, Any], history: list[Turn] | None) -> Answer:
         with self.lock:
-            return self.engine.ask(question, as_of=parse_day(as_of, "As of"), filters=filters,
-                                   history=history or None, top_k=int(top_k) if top_k else None)
+            return self.engine.ask(**request, history=history or None)
 
     def respond(self, question: str, chat: list[dict[str, Any]], history: list[Turn],
                 as_of: str | None, date_from: str | None, date_to: str | None,
                 sources: list[str] | None, top_k: float) -> Iterator[tuple[Any, ...]]:
         """Chat handler: show the question, stream the answer in, then show it with citations."""
+        req = self.request(question, as_of, date_from, date_to, sources, top_k)
         chat = list(chat or [])
         history = list(history or [])
-        chat += [{"role": "user", "content": render.question_html(question or "")},
+        chat += [{"role": "user", "content": render.question_html(req["question"])},
                  {"role": "assistant", "content": render.pending_html()}]
         yield chat, "", gr.skip(), history, gr.skip()
-        try:
-            ans = self.ask(question, history, as_of, date_from, date_to, sources, top_k)
-        except gr.Error:
-            chat = chat[:-2]
-            yield chat, question, gr.skip(), history, gr.skip()
-            raise
+        ans = self.ask(req, history)
         words = render.one_line(ans.answer).split(" ")
         for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
             chat[-1] = {"role": "assistant", "content": render.pending_html(" ".join(words[:i]))}
             yield chat, "", gr.skip(), history, gr.skip()
             time.sleep(STREAM_PAUSE_S)
         chat[-1] = {"role": "assistant", "content": render.answer_html(ans)}
-        history += [("user", question.strip()), ("assistant", ans.answer)]
+        history += [("user", req["question"]), ("assistant", ans.answer)]
         yield chat, "", self.sources_panel(ans), history, render.VIEWER_EMPTY
 
     @staticmethod
@@ -149,7 +150,8 @@ class Page:
             that citations leave out `path`.
         """
         turns: list[Turn] = [(str(r), str(t)) for r, t in (history or [])]
-        out = self.ask(question, turns, as_of, date_from, date_to, sources, top_k).to_json_dict()
+        req = self.request(question, as_of, date_from, date_to, sources, top_k)
+        out = self.ask(req, turns).to_json_dict()
         # A server-side file path means nothing to a remote client (and gradio_client would
         # mistake a dict with a `path` for a file to download), so the API leaves it out.
         out["citations"] = [{k: v for k, v in c.items() if k != "path"}
@@ -256,13 +258,14 @@ def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: s
            share: bool = False, block: bool = True) -> gr.Blocks:
     """Serve the page. Safe defaults: local address only, no share link unless asked."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    credentials = parse_auth(auth)  # a malformed value fails before anything slow starts
     if engine.stats().articles:
         print("loading the embedding model\u2026", flush=True)
         engine.embedder.embed(["warm up"])  # so the first question doesn't wait for it
     demo = build(engine)
     demo.queue(default_concurrency_limit=1)
     demo.launch(
-        server_name=host, server_port=port, auth=parse_auth(auth), share=share,
+        server_name=host, server_port=port, auth=credentials, share=share,
         theme=gr.themes.Soft(primary_hue="indigo", font=THEME_FONTS, font_mono=["ui-monospace", "monospace"]),
         css=CSS, show_error=True, ssr_mode=False, footer_links=["api"], prevent_thread_lock=not block,
         max_file_size="200mb",
