@@ -120,7 +120,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture()
-def page(server: str, browser: Any) -> Iterator[Any]:
+def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh page (a fresh Gradio session) that fails the test on any script error."""
     pg = browser.new_page()
     errors: list[str] = []
@@ -141,10 +141,10 @@ def ask(page: Any, question: str) -> Any:
     return page.locator(ANSWERS).nth(before)
 
 
-def wait_or_shoot(page: Any, selector: str, shot: str, timeout: float = 30_000) -> None:
-    """Wait for `selector`; on a timeout keep a screenshot of the page in test-artifacts/."""
+def wait_or_shoot(page: Any, js_condition: str, shot: str, timeout: float = 30_000) -> None:
+    """Wait until `js_condition` holds; on a timeout keep a screenshot in test-artifacts/."""
     try:
-        page.wait_for_selector(selector, timeout=timeout)
+        page.wait_for_function(js_condition, timeout=timeout)
     except Exception:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
@@ -197,16 +197,34 @@ def test_follow_up_uses_the_conversation_and_clear_forgets_it(page: Any) -> None
     assert "rag-refusal" in (alone.get_attribute("class") or "")
 
 
+def test_settings_filter_the_search_and_bad_dates_are_explained(page: Any) -> None:
+    page.click("#rag-settings button:has-text('Search settings')")
+    page.fill("#rag-from input", "2024-13-45")
+    page.fill("#rag-question textarea", SEED_QUESTION)
+    page.press("#rag-question textarea", "Enter")
+    page.get_by_text("From wants a date as YYYY-MM-DD").first.wait_for(timeout=20_000)
+    assert page.locator(ANSWERS).count() == 0  # nothing was asked
+    assert page.input_value("#rag-question textarea") == SEED_QUESTION  # nothing was lost
+
+    page.fill("#rag-from input", "")
+    page.click("#rag-source-filter input")
+    page.get_by_role("option", name="citynews.example").click()
+    page.keyboard.press("Escape")
+    only_city = ask(page, SEED_QUESTION)
+    assert "rag-refusal" in (only_city.get_attribute("class") or "")
+
+
 def test_uploaded_article_with_markup_is_shown_as_text(page: Any, tmp_path: Path) -> None:
     evil = tmp_path / "harbour-festival.txt"
     evil.write_text(EVIL_ARTICLE)
     page.click("#rag-add button:has-text('Add articles')")
     page.locator("#rag-files").wait_for(state="visible")
     page.set_input_files("#rag-files input[type=file]", str(evil))
-    wait_or_shoot(page, "#rag-files :text('harbour-festival.txt')", "ui-upload-failed.png")
+    wait_or_shoot(page, "document.querySelector('#rag-files').innerText.includes('harbour-festival.txt')",
+                  "ui-upload-failed.png")
     page.click("#rag-add-btn")
-    page.wait_for_function(
-        "document.querySelector('#rag-summary textarea').value.includes('added 1')", timeout=120_000)
+    wait_or_shoot(page, "document.querySelector('#rag-summary textarea').value.includes('added 1')",
+                  "ui-ingest-failed.png", timeout=120_000)
     assert "failed 0" in page.input_value("#rag-summary textarea")
     page.wait_for_function("document.querySelector('#rag-stats').innerText.includes('4')")
 

@@ -36,6 +36,11 @@ HELP = (
     "instead of guessing. Follow-up questions (\u201cWho reported it?\u201d) use the "
     "conversation; the query actually searched for is shown under the answer. **Clear** starts over."
 )
+SETTINGS_HELP = (
+    "**As of**: read nothing published later (\u201cthis week\u201d ends here). **From / To**: "
+    "only articles in that range (a start date drops undated ones). **Sources**: only these "
+    "publishers (empty: all). **Passages**: how many passages to read (more finds more, slower)."
+)
 STREAM_STEP_WORDS = 3  # words per streamed update
 STREAM_PAUSE_S = 0.015
 
@@ -214,21 +219,26 @@ def build(engine: Engine) -> gr.Blocks:
                                           elem_id="rag-clear")
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
                 with gr.Accordion("Search settings", open=False, elem_id="rag-settings"):
+                    gr.Markdown(SETTINGS_HELP, elem_classes="rag-note")
                     with gr.Row():
                         as_of = gr.DateTime(include_time=False, type="string", label="As of",
-                                            info="\u201cthis week\u201d ends here; nothing later is read")
-                        date_from = gr.DateTime(include_time=False, type="string", label="From")
-                        date_to = gr.DateTime(include_time=False, type="string", label="To")
+                                            min_width=150, elem_id="rag-as-of")
+                        date_from = gr.DateTime(include_time=False, type="string", label="From",
+                                                min_width=150, elem_id="rag-from")
+                        date_to = gr.DateTime(include_time=False, type="string", label="To",
+                                              min_width=150, elem_id="rag-to")
                     with gr.Row():
                         sources = gr.Dropdown(choices=list(render.source_choices(engine.stats())),
                                               multiselect=True, allow_custom_value=True, label="Sources",
-                                              info="only these publishers (empty: all)", scale=2)
-                        top_k = gr.Slider(1, 20, value=engine.config.top_k, step=1,
-                                          label="Passages to read", info="more finds more, slower",
-                                          scale=1)
+                                              scale=3, elem_id="rag-source-filter")
+                        top_k = gr.Slider(1, 20, value=engine.config.top_k, step=1, label="Passages",
+                                          scale=2, elem_id="rag-top-k")
                 with gr.Accordion("Add articles", open=False, elem_id="rag-add"):
+                    gr.Markdown("Formats: " + ", ".join(SUFFIXES) + ". Files already added are "
+                                "skipped; an edited file replaces its earlier version.",
+                                elem_classes="rag-note")
                     files = gr.File(file_count="multiple", file_types=file_types, type="filepath",
-                                    label="Files: " + ", ".join(SUFFIXES), elem_id="rag-files")
+                                    label="Files", elem_id="rag-files", height=140)
                     add_btn = gr.Button("Add to the collection", elem_id="rag-add-btn")
                     summary = gr.Textbox(label="Ingest summary", interactive=False, lines=2,
                                          elem_id="rag-summary")

@@ -78,5 +78,8 @@ a.rag-cite:hover sup, a.rag-cite.rag-active sup { text-decoration: underline; }
 .rag-article-text { white-space: pre-wrap; line-height: 1.55; max-height: 380px; overflow-y: auto;
   border-top: 1px solid var(--border-color-primary); padding-top: 8px; }
 mark.rag-mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
+.rag-note, .rag-note p { font-size: 0.85rem !important; color: var(--body-text-color-subdued); }
+#rag-settings .timebox { display: flex; }  /* keep the calendar button inside its box */
+#rag-settings .timebox input { min-width: 0; flex: 1 1 auto; }
 #rag-help { color: var(--body-text-color-subdued); font-size: 0.9rem; }
 """
