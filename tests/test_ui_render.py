@@ -80,3 +80,9 @@ def test_stats_line() -> None:
     assert render.source_choices(s) == ["<b>x</b>", "cnn.com"]  # dropdown choices are text
     assert "No articles yet" in render.stats_html(Stats(articles=0, chunks=0, first_date=None,
                                                         last_date=None, sources={}))
+
+
+def test_an_error_shows_as_text_where_the_answer_would_be() -> None:
+    html = render.error_html(f"OSError: {EVIL}")
+    no_live_markup(html)
+    assert "Something went wrong" in html and "rag-cite" not in html

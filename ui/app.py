@@ -24,7 +24,7 @@ from rag.loaders import SUFFIXES
 from rag.models import Answer
 
 from . import render
-from .style import CSS, THEME_FONTS, CITE_JS, VIEWER_JS
+from .style import CITE_JS, CSS, THEME_FONTS, VIEWER_JS
 
 EXAMPLES = [
     "Who guaranteed the security of Russian bases?",
@@ -59,7 +59,7 @@ def parse_day(value: str | float | None, label: str) -> dt.date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, (int, float)):  # a timestamp, if a client sends one
-        return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC).date()
     try:
         return dt.date.fromisoformat(value.strip()[:10])
     except ValueError:
@@ -77,7 +77,7 @@ class Page:
     @staticmethod
     def request(question: str, as_of: str | float | None, date_from: str | float | None,
                 date_to: str | float | None, sources: list[str] | None,
-                top_k: int | float | None) -> dict[str, Any]:
+                top_k: float | None) -> dict[str, Any]:
         """Check the page's inputs; the keyword arguments for `Engine.ask` (a clear error if bad)."""
         question = (question or "").strip()
         if not question:
@@ -103,7 +103,12 @@ class Page:
         chat += [{"role": "user", "content": render.question_html(req["question"])},
                  {"role": "assistant", "content": render.pending_html()}]
         yield chat, "", gr.skip(), history, gr.skip()
-        ans = self.ask(req, history)
+        try:
+            ans = self.ask(req, history)
+        except Exception as exc:  # noqa: BLE001 (shown where the answer would be; the question is kept)
+            chat[-1] = {"role": "assistant", "content": render.error_html(f"{type(exc).__name__}: {exc}")}
+            yield chat, req["question"], gr.skip(), history, gr.skip()
+            return
         words = render.one_line(ans.answer).split(" ")
         for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
             chat[-1] = {"role": "assistant", "content": render.pending_html(" ".join(words[:i]))}
@@ -169,7 +174,8 @@ class Page:
             s = self.engine.stats()
         return render.stats_html(s), gr.update(choices=list(render.source_choices(s)))
 
-    def add_files(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:
+    def add_files(self, files: list[str] | None,
+                  progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio idiom)
         """Copy the uploads into the store's `uploads/` folder (so re-uploading an edited file
         updates its article instead of adding a twin), then ingest them."""
         if not files:
@@ -195,13 +201,14 @@ class Page:
 def build(engine: Engine) -> gr.Blocks:
     """The page's Blocks (not launched)."""
     page = Page(engine)
+    corpus = engine.stats()
     file_types = sorted({s if s != ".jsonl.gz" else ".gz" for s in SUFFIXES})
     with gr.Blocks(title="Ask the news") as demo:
         with gr.Row(elem_id="rag-header"):
             gr.HTML('<div class="rag-title">Ask the news</div><div class="rag-subtitle">Short answers '
                     "that quote the exact sentences they come from \u2014 or say plainly that the "
                     "articles don\u2019t tell.</div>", js_on_load=None)
-            stats = gr.HTML(render.stats_html(engine.stats()), elem_id="rag-stats", js_on_load=None)
+            stats = gr.HTML(render.stats_html(corpus), elem_id="rag-stats", js_on_load=None)
         history = gr.State([])
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=380):
@@ -228,14 +235,14 @@ def build(engine: Engine) -> gr.Blocks:
                         date_to = gr.DateTime(include_time=False, type="string", label="To",
                                               min_width=150, elem_id="rag-to")
                     with gr.Row():
-                        sources = gr.Dropdown(choices=list(render.source_choices(engine.stats())),
+                        sources = gr.Dropdown(choices=list(render.source_choices(corpus)),
                                               multiselect=True, allow_custom_value=True, label="Sources",
                                               scale=3, elem_id="rag-source-filter")
                         top_k = gr.Slider(1, 20, value=engine.config.top_k, step=1, label="Passages",
                                           scale=2, elem_id="rag-top-k")
                 with gr.Accordion("Add articles", open=False, elem_id="rag-add"):
                     gr.Markdown("Formats: " + ", ".join(SUFFIXES) + ". Files already added are "
-                                "skipped; an edited file replaces its earlier version.",
+                                "skipped; a file with the name of an earlier one replaces it.",
                                 elem_classes="rag-note")
                     files = gr.File(file_count="multiple", file_types=file_types, type="filepath",
                                     label="Files", elem_id="rag-files", height=140)

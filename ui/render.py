@@ -53,6 +53,11 @@ def pending_html(text: str = "") -> str:
     return f'<div class="rag-answer rag-pending">{body}</div>'
 
 
+def error_html(message: str) -> str:
+    return (f'<div class="rag-refusal rag-error"><div class="rag-refusal-title">Something went wrong'
+            f'</div>{esc(one_line(message))}</div>')
+
+
 def answer_html(ans: Answer) -> str:
     """The final answer: [n] markers become citation links; a refusal looks like a notice."""
     query = ""
