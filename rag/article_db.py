@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -25,20 +26,39 @@ CREATE TABLE IF NOT EXISTS chunks (
   start INTEGER NOT NULL, "end" INTEGER NOT NULL, date INTEGER NOT NULL, source TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 
 class ArticleDB:
+    """One SQLite connection per thread: the chat page answers from a thread pool, and a
+    connection shared across threads is not safe; WAL lets the readers run side by side."""
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), check_same_thread=False)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
         self.conn.executescript(_SCHEMA)
 
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
     def close(self) -> None:
-        self.conn.close()
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
 
     def hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT id, hash FROM articles"))
@@ -91,12 +111,6 @@ class ArticleDB:
         )
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
-    def chunk_rows(self) -> Iterator[tuple[str, str, int, int, int, str]]:
-        """(chunk id, article id, start, end, date, source) of every chunk, in a stable order."""
-        yield from self.conn.execute(
-            'SELECT id, article_id, start, "end", date, source FROM chunks ORDER BY rowid'
-        )
-
     def chunk_texts(self) -> Iterator[tuple[str, str, int, str, str]]:
         """(chunk id, text, date, source, article id) for building the keyword index."""
         cur = self.conn.execute(
@@ -104,14 +118,6 @@ class ArticleDB:
             "c.article_id FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.rowid"
         )
         yield from cur
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.conn:
-            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def stats(self) -> Stats:
         n_art, first, last = self.conn.execute(

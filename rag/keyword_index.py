@@ -25,9 +25,15 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
+    # bm25s's list is short (33 words); questions need "how", "much", "did", "who"... dropped too.
     from bm25s.stopwords import STOPWORDS_EN
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(STOPWORDS_EN)
+    return frozenset(STOPWORDS_EN) | ENGLISH_STOP_WORDS | {"did", "does", "doing", "done", "said"}
+
+
+# Stored with the index: an index built with another analysis is rebuilt, never mixed.
+ANALYZER_VERSION = "stem-en+sk-stop-v1"
 
 
 def terms(text: str) -> list[str]:
@@ -80,7 +86,7 @@ class KeywordIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if self.ids:
             self.retriever.save(str(folder), show_progress=False)
-        meta = {"ids": self.ids, "dates": self.dates.tolist(), "sources": self.sources.tolist(),
+        meta = {"analyzer": ANALYZER_VERSION, "ids": self.ids, "dates": self.dates.tolist(), "sources": self.sources.tolist(),
                 "article_ids": self.article_ids, "df": self.df}
         tmp = folder / "meta.json.tmp"
         tmp.write_text(json.dumps(meta))
@@ -94,6 +100,8 @@ class KeywordIndex:
         if not meta_path.exists():
             return None
         meta = json.loads(meta_path.read_text())
+        if meta.get("analyzer") != ANALYZER_VERSION:
+            return None
         retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else None
         return cls(retriever, meta["ids"], np.asarray(meta["dates"], dtype=np.int64),
                    meta["sources"], meta["article_ids"], meta["df"])

@@ -24,7 +24,7 @@ _NUMBER = re.compile(
 )
 # Runs of capitalised words, allowing inner connectors ("Bank of England", "al-Golani").
 _NAME = re.compile(
-    r"\b[A-Z][\w'’.-]*(?:\s+(?:of|de|al|bin|van|von|the|and)?\s*[A-Z][\w'’.-]*)*"
+    r"\b[A-Z][\w'’.-]*(?:\s+(?:of|de|al|bin|van|von|the|and)?\s*(?:al-|el-)?[A-Z][\w'’.-]*)*"
 )
 _TOKEN = re.compile(r"[\w'’-]+")
 _DEMONYM = re.compile(r"(?:an|ese|ish|i)$")
@@ -53,6 +53,8 @@ def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
         s, e = m.span()
         word = m.group()
         if s == 0 and word.lower() in stopwords():  # a capitalised sentence opener
+            continue
+        if word.endswith(("'s", "’s")):  # a possessive modifies the answer, it isn't one
             continue
         # A lone nationality adjective takes its noun along: "Syrian insurgents".
         if " " not in word and _DEMONYM.search(word):

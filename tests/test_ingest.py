@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag import Article, Engine, Failure
+
+
+def art(i: int, text: str | None = None, **kw: object) -> Article:
+    return Article(id=f"a{i}", title=f"Story {i}",
+                   text=text or f"Story {i} begins here. The town of Place{i} held a fair. It rained.",
+                   **kw)  # type: ignore[arg-type]
+
+
+def chroma_ids(engine: Engine) -> set[str]:
+    return set(engine.store.vectors.collection.get(include=[])["ids"])
+
+
+def test_reingest_embeds_nothing_and_adds_no_duplicates(engine: Engine) -> None:
+    first = engine.ingest_articles([art(1), art(2)], progress=False)
+    assert sorted(first.added) == ["a1", "a2"] and first.chunks_embedded > 0
+    before = chroma_ids(engine)
+    again = engine.ingest_articles([art(1), art(2)], progress=False)
+    assert again.added == [] and again.updated == [] and sorted(again.unchanged) == ["a1", "a2"]
+    assert again.chunks_embedded == 0
+    assert chroma_ids(engine) == before
+    assert "unchanged 2" in again.summary() and "embedded 0 chunks" in again.summary()
+
+
+def test_changed_article_replaces_its_chunks(engine: Engine) -> None:
+    engine.ingest_articles([art(1)], progress=False)
+    old = chroma_ids(engine)
+    rep = engine.ingest_articles([art(1, "A new version of the story. Completely different words now.")],
+                                 progress=False)
+    assert rep.updated == ["a1"]
+    new = chroma_ids(engine)
+    assert new and not (new & old)  # old chunks gone, new ones in
+    assert engine.stats().chunks == len(new)
+    assert engine.store.keywords.n_docs == len(new)
+    assert "Completely different" in engine.article("a1").text  # type: ignore[union-attr]
+
+
+def test_metadata_change_is_an_update(engine: Engine) -> None:
+    engine.ingest_articles([art(1)], progress=False)
+    rep = engine.ingest_articles([art(1, source="cnn.com")], progress=False)
+    assert rep.updated == ["a1"]
+
+
+def test_failures_are_reported_and_lose_nothing(engine: Engine, tmp_path: Path) -> None:
+    engine.ingest_articles([art(1)], progress=False)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a9", "text": "Good record here."}\n{oops\n')
+    rep = engine.ingest([bad, tmp_path / "nope.txt"], progress=False)
+    assert rep.added == ["a9"]
+    assert len(rep.failed) == 2 and "invalid JSON" in rep.summary()
+    assert engine.stats().articles == 2  # a1 still there
+
+
+def test_same_id_twice_in_one_run_keeps_last(engine: Engine) -> None:
+    rep = engine.ingest_articles(
+        [art(1), art(1, "Second text wins. It is longer than before.")], progress=False
+    )
+    assert rep.updated == ["a1"]
+    assert "Second text wins" in engine.article("a1").text  # type: ignore[union-attr]
+    assert engine.stats().chunks == len(chroma_ids(engine))
+
+
+def test_progress_callback(engine: Engine) -> None:
+    seen: list[tuple[int, int]] = []
+    engine.ingest_articles([art(1), Failure(path="x", reason="r"), art(2)], progress=False,
+                           on_progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.loaders import load_paths, parse_date
+from rag.models import Article, Failure
+
+from conftest import SEEDS
+
+
+def split(items: list[Article | Failure]) -> tuple[list[Article], list[Failure]]:
+    arts = [i for i in items if isinstance(i, Article)]
+    fails = [i for i in items if isinstance(i, Failure)]
+    return arts, fails
+
+
+def test_txt_title_is_first_nonempty_line() -> None:
+    arts, fails = split(list(load_paths([SEEDS])))
+    assert not fails and len(arts) == 1
+    a = arts[0]
+    assert a.title == "Syria's Assad fled to Moscow after ouster, granted asylum by Russia"
+    assert "Syrian insurgents" in a.text
+
+
+def test_ids_are_stable_and_path_based(tmp_path: Path) -> None:
+    f = tmp_path / "a.txt"
+    f.write_text("Title\n\nBody one.")
+    first = next(iter(load_paths([f])))
+    f.write_text("Title\n\nBody two, edited.")
+    second = next(iter(load_paths([f])))
+    assert isinstance(first, Article) and isinstance(second, Article)
+    assert first.id == second.id  # an edited file replaces its earlier version
+
+
+def test_markdown_title(tmp_path: Path) -> None:
+    (tmp_path / "n.md").write_text("# Big news\n\nSomething happened today in Paris.")
+    (a,) = list(load_paths([tmp_path]))
+    assert isinstance(a, Article) and a.title == "Big news"
+
+
+def test_html_via_trafilatura(tmp_path: Path) -> None:
+    body = " ".join(["The mayor of Springfield opened the new bridge on Monday."] * 6)
+    (tmp_path / "x.html").write_text(
+        "<html><head><title>Bridge opens</title>"
+        '<meta property="article:published_time" content="2022-06-01"></head>'
+        f"<body><nav>Menu Home About</nav><article><h1>Bridge opens</h1><p>{body}</p>"
+        "<p>Residents cheered as the first cars crossed the river.</p></article></body></html>"
+    )
+    (a,) = list(load_paths([tmp_path]))
+    assert isinstance(a, Article), a
+    assert "first cars crossed" in a.text and "Menu Home" not in a.text
+    assert a.title == "Bridge opens"
+    assert a.date == dt.date(2022, 6, 1)
+
+
+def test_pdf(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    fig.text(0.1, 0.5, "The council approved the budget on Tuesday.")
+    fig.savefig(tmp_path / "doc.pdf")
+    plt.close(fig)
+    (a,) = list(load_paths([tmp_path / "doc.pdf"]))
+    assert isinstance(a, Article), a
+    assert "approved the budget" in a.text
+
+
+def test_jsonl_gz_and_json_records(tmp_path: Path) -> None:
+    recs = [
+        {"id": "abc", "title": "T1", "date": "2022-09-01", "source": "cnn.com", "url": "u", "text": "One. Two."},
+        {"id": "def", "title": None, "date": None, "source": "x", "url": "", "text": "Three."},
+    ]
+    with gzip.open(tmp_path / "a.jsonl.gz", "wt") as fh:
+        fh.write("\n".join(json.dumps(r) for r in recs))
+    (tmp_path / "b.json").write_text(json.dumps([{"text": "Only text here."}]))
+    arts, fails = split(list(load_paths([tmp_path])))
+    assert not fails
+    by_id = {a.id: a for a in arts}
+    assert by_id["abc"].date == dt.date(2022, 9, 1) and by_id["abc"].source == "cnn.com"
+    assert by_id["def"].title == "" and by_id["def"].date is None
+    assert len(arts) == 3
+
+
+def test_bad_input_fails_alone_with_reason(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"id": "ok", "text": "Fine."}\n{not json\n{"id": "empty", "text": ""}\n')
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    odd = tmp_path / "notes.xyz"
+    odd.write_text("x")
+    arts, fails = split(list(load_paths([tmp_path, odd, tmp_path / "missing.txt"])))
+    assert [a.id for a in arts] == ["ok"]
+    reasons = " | ".join(f.reason for f in fails)
+    assert "line 2: invalid JSON" in reasons
+    assert "line 3: missing or empty 'text'" in reasons
+    assert "empty" in reasons and "PDF" in reasons
+    assert "unsupported file type .xyz" in reasons
+    assert "no such file or folder" in reasons
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [("2022-09-30", dt.date(2022, 9, 30)), ("2022-09-30T10:00:00Z", dt.date(2022, 9, 30)),
+     ("D:20210102030405", dt.date(2021, 1, 2)), ("September 30, 2022", dt.date(2022, 9, 30)),
+     ("nonsense", None), (None, None)],
+)
+def test_parse_date(raw: object, want: dt.date | None) -> None:
+    assert parse_date(raw) == want

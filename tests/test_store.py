@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import Article, Engine
+from rag.embedder import Embedder
+
+
+def test_delete_removes_everywhere(engine: Engine) -> None:
+    engine.ingest_articles([Article(id="x", text="Alpha beta gamma. Delta epsilon."),
+                            Article(id="y", text="Other words entirely here.")], progress=False)
+    engine.delete("x")
+    assert engine.article("x") is None
+    got = engine.store.vectors.collection.get(where={"article_id": "x"}, include=[])
+    assert got["ids"] == []
+    assert "x" not in engine.store.keywords.article_ids
+    assert engine.stats().articles == 1
+    with pytest.raises(KeyError, match="no article with id 'x'"):
+        engine.delete("x")
+
+
+def test_store_persists_across_engines(tmp_path: Path, embedder: Embedder) -> None:
+    with Engine(store=tmp_path / "s", embedder=embedder) as e1:
+        e1.ingest_articles([Article(id="p", text="Persistent storage works fine.")], progress=False)
+    with Engine(store=tmp_path / "s", embedder=embedder) as e2:
+        assert e2.stats().articles == 1
+        assert e2.store.vectors.count() == e2.stats().chunks
+        assert e2.store.keywords.n_docs == e2.stats().chunks
+
+
+def test_keyword_index_rebuilt_when_missing(engine: Engine) -> None:
+    engine.ingest_articles([Article(id="k", text="Keyword index rebuild check.")], progress=False)
+    import shutil
+
+    shutil.rmtree(engine.store.folder / "bm25")
+    engine.store._keywords = None
+    assert engine.store.keywords.n_docs == 1
+
+
+def test_concurrent_readers(seed_engine: Engine) -> None:
+    # The chat page answers from a thread pool over one Engine.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import SEED_QUESTION
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: seed_engine.ask(SEED_QUESTION), range(8)))
+    assert all("Syrian insurgents" in a.answer for a in answers)
