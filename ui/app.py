@@ -33,7 +33,7 @@ EXAMPLES = [
 HELP = (
     "Answers quote the exact sentences they rely on; click a number like **[1]** to read the "
     "sentence in its article. When the articles don't answer a question, the page says so "
-    "instead of guessing. Follow-up questions (\u201cWho reported it?\u201d) use the "
+    "instead of guessing. Follow-up questions (\u201cWho granted him asylum?\u201d) use the "
     "conversation; the query actually searched for is shown under the answer. **Clear** starts over."
 )
 SETTINGS_HELP = (
