@@ -213,7 +213,8 @@ def build(engine: Engine) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=380):
                 chatbot = gr.Chatbot(
-                    label="Chat", elem_id="rag-chat", height=460, buttons=[],  # copy would copy the HTML
+                    label="Chat", show_label=False, elem_id="rag-chat", height=460,
+                    buttons=[],  # a copy button would copy the message's HTML
                     feedback_options=None, group_consecutive_messages=False, layout="bubble",
                     placeholder="<b>Ask a question about the articles.</b><br>Answers cite the "
                                 "sentences they rely on.",
