@@ -43,7 +43,7 @@ OTHERS = [
 EVIL_ARTICLE = (
     "Harbour festival <script>window.__xss = 'title'</script> report\n\n"
     "The harbour festival drew a record crowd of 40,000 visitors on Saturday, organisers said "
-    "<script>window.__xss = 'script'</script> after the count.\n\n"
+    "<script>window.__xss = 'script'</script> after the **count** [see](javascript:window.__xss='md').\n\n"
     "Fireworks lit up the bay <img src=x onerror=\"window.__xss = 'img'\"> after the parade, and "
     "${window.__xss = 'template'} and {{constructor.constructor('window.__xss = 1')()}} stayed text.\n"
 )
@@ -121,15 +121,19 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture()
 def page(browser: Any, server: str) -> Iterator[Any]:
-    """A fresh page (a fresh Gradio session) that fails the test on any script error."""
+    """A fresh page (a fresh Gradio session) that fails the test on any script error or any
+    request to another server."""
     pg = browser.new_page()
     errors: list[str] = []
+    outside: list[str] = []  # offline: the page loads nothing from anywhere else (no web fonts)
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url))
     pg.goto(server)
     pg.wait_for_selector("#rag-question textarea")
     yield pg
     pg.close()
     assert not errors, f"script errors on the page: {errors}"
+    assert not outside, f"the page fetched from outside: {outside}"
 
 
 def ask(page: Any, question: str) -> Any:
@@ -229,7 +233,9 @@ def test_uploaded_article_with_markup_is_shown_as_text(page: Any, tmp_path: Path
     page.wait_for_function("document.querySelector('#rag-stats').innerText.includes('4')")
 
     bubble = ask(page, "How many visitors did the harbour festival draw?")
-    assert "<script>window.__xss = 'script'</script>" in bubble.inner_text()
+    said = bubble.inner_text()
+    assert "<script>window.__xss = 'script'</script>" in said
+    assert "**count** [see](javascript:" in said  # markdown in an article stays text too
     page.locator("#rag-sources a.rag-cite").first.click()
     page.locator("#rag-viewer mark.rag-mark").wait_for(timeout=20_000)
     viewer = page.inner_text("#rag-viewer")
@@ -238,7 +244,7 @@ def test_uploaded_article_with_markup_is_shown_as_text(page: Any, tmp_path: Path
     assert "<script>window.__xss = 'title'</script>" in page.inner_text("#rag-sources")
     live = page.evaluate("""() => document.querySelectorAll(
         '#rag-chat .message-wrap script, #rag-chat .message-wrap img, #rag-sources script, ' +
-        '#rag-sources img, #rag-viewer script, #rag-viewer img').length""")
+        '#rag-sources img, #rag-viewer script, #rag-viewer img, a[href^="javascript"]').length""")
     assert live == 0
     page.wait_for_timeout(300)  # an onerror would have fired by now
     assert page.evaluate("typeof window.__xss") == "undefined"
