@@ -292,3 +292,13 @@ def test_auth_and_local_binding(tmp_path: Path) -> None:
                 assert http.get("/config").status_code == 200
         finally:
             demo.close()
+
+
+def test_serve_refuses_a_malformed_password_before_starting(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--store", str(tmp_path / "s"), "--auth", "no-colon"])
+    assert result.exit_code == 2 and "user:password" in result.output
+    assert not (tmp_path / "s").exists()  # nothing was created or started
