@@ -85,14 +85,19 @@ def answer_html(ans: Answer) -> str:
     return f'<div class="rag-answer">{head}<div class="rag-body">{"".join(parts)}</div>{query}</div>'
 
 
+def untitled(article_id: str) -> str:
+    return f"Untitled article ({article_id})"
+
+
 def _meta(date: object, source: str, url: str) -> str:
     bits = [esc(str(date)) if date else "undated"]
     if source:
         bits.append(esc(source))
     link = safe_url(url)
     if link:
-        bits.append(f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer nofollow">'
-                    f'{esc(link)}</a>')
+        # The source is already named; a long URL as link text only wraps badly.
+        bits.append(f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer nofollow" '
+                    f'title="{esc(link)}">original \u2197</a>')
     elif url:
         bits.append(esc(url))
     return " \u00b7 ".join(bits)
@@ -117,7 +122,7 @@ def sources_html(ans: Answer | None, articles: dict[str, Article] | None = None)
     for art_id, cites in groups.items():
         first = cites[0]
         art = articles.get(art_id)
-        title = first.title or (art.title if art else "") or art_id
+        title = first.title or (art.title if art else "") or untitled(art_id)
         source = art.source if art else ""
         quotes = "".join(
             f'<a {cite_attrs(c)}><span class="rag-n">{c.n}</span>'
@@ -142,7 +147,7 @@ def article_html(art: Article, start: int, end: int) -> str:
     text = art.text
     body = (f"{esc(text[:start])}<mark class=\"rag-mark\">{esc(text[start:end])}</mark>"
             f"{esc(text[end:])}") if end else esc(text)
-    return (f'<article class="rag-article"><div class="rag-card-title">{esc(one_line(art.title or art.id))}'
+    return (f'<article class="rag-article"><div class="rag-card-title">{esc(one_line(art.title or untitled(art.id)))}'
             f'</div><div class="rag-meta">{_meta(art.date, art.source, art.url)}</div>'
             f'<div class="rag-article-text">{body}</div></article>')
 
