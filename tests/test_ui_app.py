@@ -127,7 +127,8 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     errors: list[str] = []
     outside: list[str] = []  # offline: the page loads nothing from anywhere else (no web fonts)
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url))
+    local = (server, "data:", "blob:")
+    pg.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
     pg.goto(server)
     pg.wait_for_selector("#rag-question textarea")
     yield pg
@@ -260,8 +261,8 @@ def test_gradio_client_api(server: str) -> None:
     cite = out["citations"][0]
     assert cite["quote"] == SEED_SENTENCE and cite["title"] == SEED_TITLE and "path" not in cite
 
-    follow = client.predict("Who reported it?", history=[["user", SEED_QUESTION], ["assistant", out["answer"]]],
-                            api_name="/ask")
+    history = [["user", SEED_QUESTION], ["assistant", out["answer"]]]
+    follow = client.predict("Who reported it?", history=history, api_name="/ask")
     assert not follow["refused"] and follow["short_answer"] == "RIA" and "Russian" in follow["query"]
     # Filters reach the engine: only the city-news source has nothing on Russian bases.
     only_city = client.predict(SEED_QUESTION, sources=["citynews.example"], api_name="/ask")

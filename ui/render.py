@@ -147,7 +147,8 @@ def article_html(art: Article, start: int, end: int) -> str:
     text = art.text
     body = (f"{esc(text[:start])}<mark class=\"rag-mark\">{esc(text[start:end])}</mark>"
             f"{esc(text[end:])}") if end else esc(text)
-    return (f'<article class="rag-article"><div class="rag-card-title">{esc(one_line(art.title or untitled(art.id)))}'
+    title = esc(one_line(art.title or untitled(art.id)))
+    return (f'<article class="rag-article"><div class="rag-card-title">{title}'
             f'</div><div class="rag-meta">{_meta(art.date, art.source, art.url)}</div>'
             f'<div class="rag-article-text">{body}</div></article>')
 
