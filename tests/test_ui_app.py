@@ -239,6 +239,8 @@ def test_uploaded_article_with_markup_is_shown_as_text(page: Any, tmp_path: Path
     assert "**count** [see](javascript:" in said  # markdown in an article stays text too
     page.locator("#rag-sources a.rag-cite").first.click()
     page.locator("#rag-viewer mark.rag-mark").wait_for(timeout=20_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ui-upload-as-text.png"), full_page=True)
     viewer = page.inner_text("#rag-viewer")
     assert "<img src=x onerror=\"window.__xss = 'img'\">" in viewer
     assert "${window.__xss = 'template'}" in viewer and "{{constructor" in viewer
