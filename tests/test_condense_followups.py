@@ -36,3 +36,16 @@ def test_older_topics_are_not_dragged_in() -> None:
                ("user", Q1), ("assistant", A1)]
     out = condense("Who reported it?", history)
     assert "Assange" not in out and "Russian" in out
+
+
+def test_a_follow_up_that_names_its_own_subject_stands_alone() -> None:
+    history = [("user", Q1), ("assistant", A1)]
+    assert condense("And where did Assad go?", history) == "And where did Assad go?"
+    # ... unless a pronoun still points back
+    assert "Russian" in condense("And did Assad confirm it?", history)
+
+
+def test_what_about_asks_the_previous_question_about_someone_else() -> None:
+    out = condense("What about Assange?", [("user", Q1), ("assistant", A1)])
+    assert out.startswith("What about Assange? (") and "guaranteed" in out and "bases" in out
+    assert "Syrian" not in out and "Russian" not in out  # not whom it was about, nor the answer
