@@ -140,12 +140,17 @@ def serve(
 ) -> None:
     """Start the chat page."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.app import launch
+    from ui.app import launch, parse_auth
 
+    auth = auth or os.environ.get("RAG_AUTH")
+    try:
+        parse_auth(auth)
+    except ValueError as exc:
+        raise fail(f"--auth / RAG_AUTH: {exc}") from None
     eng = engine_for(store)
     if seed:
         typer.echo(eng.ingest(seed).summary())
-    launch(eng, host=host, port=port, auth=auth or os.environ.get("RAG_AUTH"), share=share)
+    launch(eng, host=host, port=port, auth=auth, share=share)
 
 
 @app.command()

@@ -1,7 +1,9 @@
 """Turn a follow-up question into a standalone query using the conversation so far.
 
 Without an LLM we condense extractively: a follow-up that leans on the history (pronouns,
-"and ...", very short questions) borrows the content words of the previous turn."""
+"and ...", very short questions) borrows the content words of the turns it leans on. One that
+names its own subject ("And where did Assad go?") stands alone; "What about X?" borrows only what
+was asked before, not whom it was about."""
 
 from __future__ import annotations
 
@@ -12,29 +14,70 @@ from .keyword_index import stopwords
 
 Turn = tuple[str, str]  # (role, text), role is "user" or "assistant"
 
-_ANAPHORA = re.compile(
+_PRONOUN = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|"
-    r"the same)\b|^\s*(and|but|so|also|what about|how about)\b",
+    r"the same)\b",
     re.IGNORECASE,
 )
+_LEAD = re.compile(r"^\s*(and|but|so|also|what about|how about)\b", re.IGNORECASE)
+# "What about Assange?": the previous question, asked about someone else.
+_SWITCH = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
+# Start of `engine.refusal_text`: a refusal carries no facts, so nothing is borrowed from it.
+REFUSAL_START = "The articles don't say"
+MAX_BORROWED_WORDS = 16
+MAX_USER_TURNS = 3  # how far back a chain of follow-ups may lean
 
 
 def needs_history(question: str) -> bool:
     content = [w for w in _WORD.findall(question.lower()) if w not in stopwords()]
-    return bool(_ANAPHORA.search(question)) or len(content) <= 2
+    return bool(_PRONOUN.search(question) or _LEAD.search(question)) or len(content) <= 2
+
+
+def own_names(question: str) -> list[str]:
+    """Capitalised content words after the first word: the names a question brings itself."""
+    return [w for w in _WORD.findall(question)[1:] if w[:1].isupper() and w.lower() not in stopwords()]
+
+
+def _topic_texts(history: Sequence[Turn]) -> list[str]:
+    """The texts a follow-up leans on, newest first: the previous user turn with the gist of its
+    answer (the part before the first full stop), and, while those user turns were follow-ups
+    themselves, the turns before them ("who reported it?" -> "and when?" keeps the first topic)."""
+    texts: list[str] = []
+    answer = ""
+    users = 0
+    for role, text in reversed(history):
+        if role == "assistant":
+            answer = "" if text.startswith(REFUSAL_START) else text.split(". ")[0][:200]
+            continue
+        if role != "user":
+            continue
+        texts += [text, answer]
+        answer = ""
+        users += 1
+        if users >= MAX_USER_TURNS or not needs_history(text):
+            break
+    return texts
 
 
 def condense(question: str, history: Sequence[Turn] | None) -> str:
-    """The query to retrieve with: the question itself, or the question plus what the
-    previous user turn (and the short part of its answer) was about."""
+    """The query to retrieve with: the question itself, or the question plus the content words
+    of what the conversation was about."""
     if not history or not needs_history(question):
         return question
-    last_user = next((t for r, t in reversed(history) if r == "user"), "")
-    last_answer = next((t for r, t in reversed(history) if r == "assistant"), "")
+    texts = _topic_texts(history)
+    names = own_names(question)
+    if names and not _PRONOUN.search(question):
+        if not _SWITCH.search(question) and len(_WORD.findall(question)) > len(names) + 1:
+            return question  # "And where did Assad go?" names its own subject
+        # "What about Assange?": keep what was asked, not whom it was about or the answer.
+        texts = [" ".join(w for w in _WORD.findall(texts[0]) if not w[:1].isupper())] if texts else []
     context_words: list[str] = []
-    for text in (last_user, last_answer.split(". ")[0][:200]):
+    seen: set[str] = {w.lower() for w in _WORD.findall(question)}
+    for text in texts:
         for w in _WORD.findall(text):
-            if w.lower() not in stopwords() and w not in context_words and not w.isdigit():
+            if w.lower() not in stopwords() and w.lower() not in seen and not w.isdigit():
+                seen.add(w.lower())
                 context_words.append(w)
-    return f"{question.strip()} ({' '.join(context_words[:16])})" if context_words else question
+    words = context_words[:MAX_BORROWED_WORDS]
+    return f"{question.strip()} ({' '.join(words)})" if words else question

@@ -1,0 +1,88 @@
+"""The page's HTML: citations become links to their span, everything from articles is escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from rag.models import Answer, Article, Citation, Stats
+from ui import render
+
+EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> ${1+1} {{x}}'
+ART = Article(id="a/1 &x", title=f"Title {EVIL}", date=dt.date(2024, 12, 8), source="ex.com",
+              url="javascript:alert(1)", text=f"First sentence. Evil sentence {EVIL} here. Last one.")
+START = ART.text.index("Evil")
+END = ART.text.index(" Last")
+
+
+def cite(n: int = 1) -> Citation:
+    return Citation(n=n, article_id=ART.id, title=ART.title, url=ART.url, date=ART.date, path="p",
+                    quote=ART.text[START:END], start=START, end=END, score=0.5)
+
+
+def answer(refused: bool = False, query: str = "q (Evil)") -> Answer:
+    c = cite()
+    text = "The articles don't say." if refused else f"Evil. {c.quote} [1]"
+    return Answer(question="q", answer=text, refused=refused, citations=[] if refused else [c],
+                  short_answer=None if refused else "Evil", query=query)
+
+
+def no_live_markup(html: str) -> None:
+    assert "<script" not in html and "<img" not in html and "onerror=\"" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_answer_links_each_marker_to_its_span_and_escapes_the_quote() -> None:
+    html = render.answer_html(answer())
+    no_live_markup(html)
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert hrefs == [f"#rag-cite/{START}/{END}/a%2F1%20%26x"]
+    assert html.count("<sup>[1]</sup>") == 1 and "\n" not in html
+    assert '<div class="rag-short">Evil</div>' in html  # the headline isn't repeated in the body
+    assert "rag-refusal" not in html and "Searched for" in html
+
+
+def test_refusal_looks_different_and_cites_nothing() -> None:
+    html = render.answer_html(answer(refused=True, query="q"))
+    assert 'class="rag-refusal"' in html and "No answer in the articles" in html
+    assert "rag-cite" not in html and "Searched for" not in html  # query == question
+    assert "nothing is cited" in render.sources_html(answer(refused=True))
+
+
+def test_sources_panel_lists_the_cited_article_escaped() -> None:
+    html = render.sources_html(answer(), {ART.id: ART})
+    no_live_markup(html)
+    assert "ex.com" in html and "2024-12-08" in html
+    assert 'href="javascript' not in html  # a non-web URL is shown as text, not as a link
+    assert render.sources_html(None) == render.SOURCES_EMPTY
+
+
+def test_article_viewer_highlights_exactly_the_cited_span() -> None:
+    html = render.article_html(ART, START, END)
+    no_live_markup(html)
+    marked = re.search(r'<mark class="rag-mark">(.*?)</mark>', html)
+    assert marked and marked.group(1) == render.esc(ART.text[START:END])
+    # Offsets outside the text show the article without a highlight rather than failing.
+    assert "<mark" not in render.article_html(ART, 5, len(ART.text) + 10)
+
+
+def test_web_links_are_kept_and_attributes_cannot_be_broken_out_of() -> None:
+    assert render.safe_url("https://example.com/a?b=1") == "https://example.com/a?b=1"
+    assert render.safe_url('https://x.com/" onmouseover="alert(1)') is None
+    assert render.safe_url("data:text/html,hi") is None
+
+
+def test_stats_line() -> None:
+    s = Stats(articles=1234, chunks=5000, first_date=dt.date(2024, 1, 1), last_date=dt.date(2024, 2, 1),
+              sources={"cnn.com": 1000, "": 234, "<b>x</b>": 1})
+    html = render.stats_html(s)
+    assert "1,234" in html and "2024-01-01" in html and "2 sources" in html
+    assert render.source_choices(s) == ["<b>x</b>", "cnn.com"]  # dropdown choices are text
+    assert "No articles yet" in render.stats_html(Stats(articles=0, chunks=0, first_date=None,
+                                                        last_date=None, sources={}))
+
+
+def test_an_error_shows_as_text_where_the_answer_would_be() -> None:
+    html = render.error_html(f"OSError: {EVIL}")
+    no_live_markup(html)
+    assert "Something went wrong" in html and "rag-cite" not in html

@@ -1,0 +1,291 @@
+"""The chat page: ask, read the cited sentences in their articles, follow up, add articles.
+
+`build(engine)` makes the Gradio Blocks; `launch(engine, ...)` serves them (what `rag serve` calls).
+Besides the page, the app exposes one stable API endpoint, `/ask` (see README), that returns the
+same JSON object as `rag ask --json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag import Engine, Filters
+from rag.condense import Turn
+from rag.loaders import SUFFIXES
+from rag.models import Answer
+
+from . import render
+from .style import CITE_JS, CSS, THEME_FONTS, VIEWER_JS
+
+EXAMPLES = [
+    "Who guaranteed the security of Russian bases?",
+    "Who fled to Moscow?",
+]
+HELP = (
+    "Answers quote the exact sentences they rely on; click a number like **[1]** to read the "
+    "sentence in its article. When the articles don't answer a question, the page says so "
+    "instead of guessing. Follow-up questions (\u201cWho granted him asylum?\u201d) use the "
+    "conversation; the query actually searched for is shown under the answer. **Clear** starts over."
+)
+SETTINGS_HELP = (
+    "**As of**: read nothing published later (\u201cthis week\u201d ends here). **From / To**: "
+    "only articles in that range (a start date drops undated ones). **Sources**: only these "
+    "publishers (empty: all). **Passages**: how many passages to read (more finds more, slower)."
+)
+STREAM_STEP_WORDS = 3  # words per streamed update
+STREAM_PAUSE_S = 0.015
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`user:password` (from --auth or $RAG_AUTH) -> Gradio's auth tuple; None means no password."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("auth wants the form user:password (both parts non-empty)")
+    return user, password
+
+
+def parse_day(value: str | float | None, label: str) -> dt.date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (int, float)):  # a timestamp, if a client sends one
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise gr.Error(f"{label} wants a date as YYYY-MM-DD, not {value!r}") from None
+
+
+class Page:
+    """The handlers behind the page, over one Engine (serialised: the store is not thread-safe)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+
+    # --- asking ----------------------------------------------------------------------------
+    @staticmethod
+    def request(question: str, as_of: str | float | None, date_from: str | float | None,
+                date_to: str | float | None, sources: list[str] | None,
+                top_k: float | None) -> dict[str, Any]:
+        """Check the page's inputs; the keyword arguments for `Engine.ask` (a clear error if bad)."""
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("Type a question first.")
+        filters = Filters(date_from=parse_day(date_from, "From"), date_to=parse_day(date_to, "To"),
+                          sources=tuple(s for s in (sources or []) if s))
+        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+            raise gr.Error("The date range is empty: \u201cFrom\u201d is after \u201cTo\u201d.")
+        return {"question": question, "as_of": parse_day(as_of, "As of"), "filters": filters,
+                "top_k": int(top_k) if top_k else None}
+
+    def ask(self, request: dict[str, Any], history: list[Turn] | None) -> Answer:
+        with self.lock:
+            return self.engine.ask(**request, history=history or None)
+
+    def respond(self, question: str, chat: list[dict[str, Any]], history: list[Turn],
+                as_of: str | None, date_from: str | None, date_to: str | None,
+                sources: list[str] | None, top_k: float) -> Iterator[tuple[Any, ...]]:
+        """Chat handler: show the question, stream the answer in, then show it with citations."""
+        req = self.request(question, as_of, date_from, date_to, sources, top_k)
+        chat = list(chat or [])
+        history = list(history or [])
+        chat += [{"role": "user", "content": render.question_html(req["question"])},
+                 {"role": "assistant", "content": render.pending_html()}]
+        yield chat, "", gr.skip(), history, gr.skip()
+        try:
+            ans = self.ask(req, history)
+        except Exception as exc:  # noqa: BLE001 (shown where the answer would be; the question is kept)
+            chat[-1] = {"role": "assistant", "content": render.error_html(f"{type(exc).__name__}: {exc}")}
+            yield chat, req["question"], gr.skip(), history, gr.skip()
+            return
+        words = render.one_line(ans.answer).split(" ")
+        for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
+            chat[-1] = {"role": "assistant", "content": render.pending_html(" ".join(words[:i]))}
+            yield chat, "", gr.skip(), history, gr.skip()
+            time.sleep(STREAM_PAUSE_S)
+        chat[-1] = {"role": "assistant", "content": render.answer_html(ans)}
+        history += [("user", req["question"]), ("assistant", ans.answer)]
+        yield chat, "", self.sources_panel(ans), history, render.VIEWER_EMPTY
+
+    @staticmethod
+    def cleared() -> tuple[Any, ...]:
+        """A fresh conversation: empty chat, question, sources, history and viewer."""
+        return [], "", render.SOURCES_EMPTY, [], render.VIEWER_EMPTY
+
+    def sources_panel(self, ans: Answer) -> str:
+        with self.lock:
+            arts = {c.article_id: self.engine.article(c.article_id) for c in ans.citations}
+        return render.sources_html(ans, {k: v for k, v in arts.items() if v is not None})
+
+    def open_citation(self, evt: gr.EventData) -> str:
+        """A click on a citation (in the chat or the sources panel) opens its article."""
+        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        art_id = str(data.get("article") or "")
+        if not art_id:
+            return gr.skip()
+        try:
+            start, end = int(data.get("start", 0)), int(data.get("end", 0))
+        except (TypeError, ValueError):
+            start = end = 0
+        with self.lock:
+            art = self.engine.article(art_id)
+        return render.article_html(art, start, end) if art else render.missing_article_html(art_id)
+
+    def api_ask(self, question: str, history: list[list[str]] | None = None,
+                as_of: str | None = None, date_from: str | None = None, date_to: str | None = None,
+                sources: list[str] | None = None, top_k: int | None = None) -> dict[str, Any]:
+        """Answer a question from the stored articles, citing the sentences used.
+
+        Args:
+            question: the question.
+            history: earlier turns as [role, text] pairs (role "user" or "assistant"), for follow-ups.
+            as_of: YYYY-MM-DD; "this week" ends here and nothing later is read.
+            date_from: only articles on/after YYYY-MM-DD.
+            date_to: only articles on/before YYYY-MM-DD.
+            sources: only these sources (e.g. "cnn.com").
+            top_k: how many chunks to read.
+        Returns:
+            The `rag ask --json` object (question, answer, refused, citations, query, ...), except
+            that citations leave out `path`.
+        """
+        turns: list[Turn] = [(str(r), str(t)) for r, t in (history or [])]
+        req = self.request(question, as_of, date_from, date_to, sources, top_k)
+        out = self.ask(req, turns).to_json_dict()
+        # A server-side file path means nothing to a remote client (and gradio_client would
+        # mistake a dict with a `path` for a file to download), so the API leaves it out.
+        out["citations"] = [{k: v for k, v in c.items() if k != "path"}
+                            for c in out["citations"]]  # type: ignore[attr-defined]
+        return out
+
+    # --- corpus ----------------------------------------------------------------------------
+    def corpus(self) -> tuple[str, Any]:
+        with self.lock:
+            s = self.engine.stats()
+        return render.stats_html(s), gr.update(choices=list(render.source_choices(s)))
+
+    def add_files(self, files: list[str] | None,
+                  progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio idiom)
+        """Copy the uploads into the store's `uploads/` folder (so re-uploading an edited file
+        updates its article instead of adding a twin), then ingest them."""
+        if not files:
+            raise gr.Error("Choose one or more files first.")
+        upload_dir = Path(self.engine.config.store) / "uploads"
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for f in files:
+            dest = upload_dir / Path(f).name
+            shutil.copyfile(f, dest)
+            paths.append(dest)
+        progress((0, len(paths)), desc="Reading files")
+
+        def on_progress(done: int, total: int) -> None:
+            progress((done, total), desc="Adding articles", unit="articles")
+
+        with self.lock:
+            report = self.engine.ingest(paths, progress=False, on_progress=on_progress)
+        stats, choices = self.corpus()
+        return report.summary(), stats, choices
+
+
+def build(engine: Engine) -> gr.Blocks:
+    """The page's Blocks (not launched)."""
+    page = Page(engine)
+    corpus = engine.stats()
+    file_types = sorted({s if s != ".jsonl.gz" else ".gz" for s in SUFFIXES})
+    with gr.Blocks(title="Ask the news") as demo:
+        with gr.Row(elem_id="rag-header"):
+            gr.HTML('<div class="rag-title">Ask the news</div><div class="rag-subtitle">Short answers '
+                    "that quote the exact sentences they come from \u2014 or say plainly that the "
+                    "articles don\u2019t tell.</div>", js_on_load=None)
+            stats = gr.HTML(render.stats_html(corpus), elem_id="rag-stats", js_on_load=None)
+        history = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=380):
+                chatbot = gr.Chatbot(
+                    label="Chat", show_label=False, elem_id="rag-chat", height=460,
+                    buttons=[],  # a copy button would copy the message's HTML
+                    feedback_options=None, group_consecutive_messages=False, layout="bubble",
+                    placeholder="<b>Ask a question about the articles.</b><br>Answers cite the "
+                                "sentences they rely on.",
+                )
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(placeholder="Ask about the articles\u2026", show_label=False,
+                                          scale=6, elem_id="rag-question", max_lines=4, autofocus=True)
+                    ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rag-ask")
+                    clear_btn = gr.Button("Clear", variant="secondary", scale=1, min_width=80,
+                                          elem_id="rag-clear")
+                gr.Examples(EXAMPLES, inputs=question, label="Try")
+                with gr.Accordion("Search settings", open=False, elem_id="rag-settings"):
+                    gr.Markdown(SETTINGS_HELP, elem_classes="rag-note")
+                    with gr.Row():
+                        as_of = gr.DateTime(include_time=False, type="string", label="As of",
+                                            min_width=150, elem_id="rag-as-of")
+                        date_from = gr.DateTime(include_time=False, type="string", label="From",
+                                                min_width=150, elem_id="rag-from")
+                        date_to = gr.DateTime(include_time=False, type="string", label="To",
+                                              min_width=150, elem_id="rag-to")
+                    with gr.Row():
+                        sources = gr.Dropdown(choices=list(render.source_choices(corpus)),
+                                              multiselect=True, allow_custom_value=True, label="Sources",
+                                              scale=3, elem_id="rag-source-filter")
+                        top_k = gr.Slider(1, 20, value=engine.config.top_k, step=1, label="Passages",
+                                          scale=2, elem_id="rag-top-k")
+                with gr.Accordion("Add articles", open=False, elem_id="rag-add"):
+                    gr.Markdown("Formats: " + ", ".join(SUFFIXES) + ". Files already added are "
+                                "skipped; a file with the name of an earlier one replaces it.",
+                                elem_classes="rag-note")
+                    files = gr.File(file_count="multiple", file_types=file_types, type="filepath",
+                                    label="Files", elem_id="rag-files", height=140)
+                    add_btn = gr.Button("Add to the collection", elem_id="rag-add-btn")
+                    summary = gr.Textbox(label="Ingest summary", interactive=False, lines=2,
+                                         elem_id="rag-summary")
+            with gr.Column(scale=2, min_width=320):
+                gr.HTML('<div class="rag-panel-title">Sources</div>', js_on_load=None)
+                sources_panel = gr.HTML(render.SOURCES_EMPTY, js_on_load=CITE_JS, elem_id="rag-sources")
+                gr.HTML('<div class="rag-panel-title">Article</div>', js_on_load=None)
+                viewer = gr.HTML(render.VIEWER_EMPTY, js_on_load=VIEWER_JS, elem_id="rag-viewer")
+        gr.Markdown(HELP, elem_id="rag-help")
+
+        chat_inputs = [question, chatbot, history, as_of, date_from, date_to, sources, top_k]
+        chat_outputs = [chatbot, question, sources_panel, history, viewer]
+        for trigger in (question.submit, ask_btn.click):
+            trigger(page.respond, chat_inputs, chat_outputs, api_visibility="private",
+                    concurrency_id="chat")
+        clear_btn.click(page.cleared, None, chat_outputs, api_visibility="private")
+        sources_panel.click(page.open_citation, None, viewer, api_visibility="private")
+        add_btn.click(page.add_files, files, [summary, stats, sources], api_visibility="private")
+        # the chat's own trash icon forgets the history too
+        chatbot.clear(page.cleared, None, chat_outputs, api_visibility="private")
+        demo.load(page.corpus, None, [stats, sources], api_visibility="private", show_progress="hidden")
+        gr.api(page.api_ask, api_name="ask")
+    return demo
+
+
+def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
+           share: bool = False, block: bool = True) -> gr.Blocks:
+    """Serve the page. Safe defaults: local address only, no share link unless asked."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    credentials = parse_auth(auth)  # a malformed value fails before anything slow starts
+    if engine.stats().articles:
+        print("loading the embedding model\u2026", flush=True)
+        engine.embedder.embed(["warm up"])  # so the first question doesn't wait for it
+    demo = build(engine)
+    demo.queue(default_concurrency_limit=1)
+    demo.launch(
+        server_name=host, server_port=port, auth=credentials, share=share,
+        theme=gr.themes.Soft(primary_hue="indigo", font=THEME_FONTS, font_mono=["ui-monospace", "monospace"]),
+        css=CSS, show_error=True, ssr_mode=False, footer_links=["api"], prevent_thread_lock=not block,
+        max_file_size="200mb",
+    )
+    return demo

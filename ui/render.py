@@ -1,0 +1,171 @@
+"""HTML for the page: answers with clickable citations, the sources panel, the article viewer.
+
+Every string that comes from an article or a user goes through `html.escape`: article text is
+shown as text, never interpreted as HTML or script. Pure functions, so they test without a server.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from rag.models import Answer, Article, Citation, Stats
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_SPACE = re.compile(r"\s+")
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def one_line(text: str) -> str:
+    # The chat renders a message as one raw HTML block; a blank line would end that block
+    # and let markdown reinterpret the rest, so messages never contain newlines.
+    return _SPACE.sub(" ", text).strip()
+
+
+def safe_url(url: str) -> str | None:
+    """Only web links become links: a `javascript:` or `data:` URL from an article stays text."""
+    return url if re.match(r"https?://[^\s\"'<>]+$", url or "") else None
+
+
+def cite_href(article_id: str, start: int, end: int) -> str:
+    # The chat's sanitiser drops data-* attributes but keeps a fragment link, so the cited span
+    # travels in the href (read by CITE_JS in style.py).
+    return f"#rag-cite/{start}/{end}/{quote(article_id, safe='')}"
+
+
+def cite_attrs(c: Citation) -> str:
+    return (f'class="rag-cite" href="{esc(cite_href(c.article_id, c.start, c.end))}" role="button" '
+            f'title="Open [{c.n}] in its article"')
+
+
+def question_html(question: str) -> str:
+    return f'<div class="rag-question">{esc(one_line(question))}</div>'
+
+
+def pending_html(text: str = "") -> str:
+    """What the assistant bubble shows while the answer streams in."""
+    body = esc(one_line(text)) if text else "Searching the articles\u2026"
+    return f'<div class="rag-answer rag-pending">{body}</div>'
+
+
+def error_html(message: str) -> str:
+    return (f'<div class="rag-refusal rag-error"><div class="rag-refusal-title">Something went wrong'
+            f'</div>{esc(one_line(message))}</div>')
+
+
+def answer_html(ans: Answer) -> str:
+    """The final answer: [n] markers become citation links; a refusal looks like a notice."""
+    query = ""
+    if ans.query and ans.query != ans.question:
+        query = f'<div class="rag-query">Searched for: <q>{esc(one_line(ans.query))}</q></div>'
+    if ans.refused:
+        return (f'<div class="rag-refusal"><div class="rag-refusal-title">\u26a0\ufe0f No answer '
+                f'in the articles</div>{esc(one_line(ans.answer))}{query}</div>')
+    by_n = {c.n: c for c in ans.citations}
+    parts: list[str] = []
+    pos = 0
+    text = one_line(ans.answer)
+    short = one_line(ans.short_answer or "")
+    if short and text.startswith(f"{short}. "):
+        text = text[len(short) + 2 :]  # the short answer is the headline; don't say it twice
+    for m in _MARKER.finditer(text):
+        c = by_n.get(int(m.group(1)))
+        if c is None:
+            continue
+        parts.append(esc(text[pos : m.start()]))
+        parts.append(f'<a {cite_attrs(c)}><sup>[{c.n}]</sup></a>')
+        pos = m.end()
+    parts.append(esc(text[pos:]))
+    head = f'<div class="rag-short">{esc(short)}</div>' if short else ""
+    return f'<div class="rag-answer">{head}<div class="rag-body">{"".join(parts)}</div>{query}</div>'
+
+
+def untitled(article_id: str) -> str:
+    return f"Untitled article ({article_id})"
+
+
+def _meta(date: object, source: str, url: str) -> str:
+    bits = [esc(str(date)) if date else "undated"]
+    if source:
+        bits.append(esc(source))
+    link = safe_url(url)
+    if link:
+        # The source is already named; a long URL as link text only wraps badly.
+        bits.append(f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer nofollow" '
+                    f'title="{esc(link)}">original \u2197</a>')
+    elif url:
+        bits.append(esc(url))
+    return " \u00b7 ".join(bits)
+
+
+SOURCES_EMPTY = ('<div class="rag-sources-empty">The articles an answer cites are listed here. '
+                 'Click a citation number to read the sentence in its article.</div>')
+
+
+def sources_html(ans: Answer | None, articles: dict[str, Article] | None = None) -> str:
+    """One card per cited article, with its quoted sentences (each opens the article)."""
+    if ans is None:
+        return SOURCES_EMPTY
+    if ans.refused or not ans.citations:
+        return ('<div class="rag-sources-empty">No article supports an answer, so nothing is '
+                'cited. Try other words, a wider date range, or more sources.</div>')
+    articles = articles or {}
+    groups: dict[str, list[Citation]] = {}
+    for c in ans.citations:
+        groups.setdefault(c.article_id, []).append(c)
+    cards = []
+    for art_id, cites in groups.items():
+        first = cites[0]
+        art = articles.get(art_id)
+        title = first.title or (art.title if art else "") or untitled(art_id)
+        source = art.source if art else ""
+        quotes = "".join(
+            f'<a {cite_attrs(c)}><span class="rag-n">{c.n}</span>'
+            f'<span class="rag-quote">\u201c{esc(one_line(c.quote))}\u201d</span></a>'
+            for c in cites
+        )
+        cards.append(
+            f'<div class="rag-card"><div class="rag-card-title">{esc(one_line(title))}</div>'
+            f'<div class="rag-meta">{_meta(first.date, source, first.url)}</div>{quotes}</div>'
+        )
+    return f'<div class="rag-sources">{"".join(cards)}</div>'
+
+
+VIEWER_EMPTY = ('<div class="rag-viewer-empty">Click a citation to open its article here, with the '
+                'quoted sentence highlighted.</div>')
+
+
+def article_html(art: Article, start: int, end: int) -> str:
+    """The whole article as text, the cited span [start, end) highlighted."""
+    if not 0 <= start < end <= len(art.text):
+        start = end = 0
+    text = art.text
+    body = (f"{esc(text[:start])}<mark class=\"rag-mark\">{esc(text[start:end])}</mark>"
+            f"{esc(text[end:])}") if end else esc(text)
+    title = esc(one_line(art.title or untitled(art.id)))
+    return (f'<article class="rag-article"><div class="rag-card-title">{title}'
+            f'</div><div class="rag-meta">{_meta(art.date, art.source, art.url)}</div>'
+            f'<div class="rag-article-text">{body}</div></article>')
+
+
+def missing_article_html(article_id: str) -> str:
+    return f'<div class="rag-viewer-empty">Article {esc(article_id)} is no longer in the store.</div>'
+
+
+def stats_html(s: Stats) -> str:
+    if s.articles == 0:
+        return '<div class="rag-stats">No articles yet: add some under \u201cAdd articles\u201d.</div>'
+    dates = f"{s.first_date} \u2192 {s.last_date}" if s.first_date else "undated"
+    n_src = len([k for k in s.sources if k])
+    src = f' \u00b7 {n_src} source{"s" if n_src != 1 else ""}' if n_src else ""
+    return (f'<div class="rag-stats"><b>{s.articles:,}</b> articles \u00b7 <b>{s.chunks:,}</b> chunks'
+            f' \u00b7 {esc(dates)}{src}</div>')
+
+
+def source_choices(s: Stats) -> Sequence[str]:
+    return sorted(k for k in s.sources if k)
