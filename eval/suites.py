@@ -62,7 +62,7 @@ def news(workdir: Path, *, config: RagConfig | None = None, store: Path | None =
 
 def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = None,
         questions: Path | None = None, limit: int | None = None, progress: bool = True,
-        say: Say = print) -> list[Record]:
+        say: Say = print, conditions: tuple[str, ...] = tuple(datasets.RGB_CONDITIONS)) -> list[Record]:
     """One small store per RGB query (its passages, `source` = passage kind); each condition
     restricts retrieval to some passage kinds with a source filter."""
     cfg = config or RagConfig()
@@ -78,7 +78,8 @@ def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = 
         for item in bar:
             with Engine(store=Path(tmp) / f"q{item['id']}", config=cfg, embedder=shared) as eng:
                 eng.ingest_articles(datasets.rgb_articles(item), progress=False)
-                records += run_questions(eng, datasets.rgb_questions(item), progress=False)
+                qs = [q for q in datasets.rgb_questions(item) if q.category in conditions]
+                records += run_questions(eng, qs, progress=False)
     return records
 
 

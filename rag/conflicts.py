@@ -54,25 +54,39 @@ def _short_answer_clash(question: str, a: Candidate, b: Candidate) -> tuple[str,
     if not sa or not sb:
         return None
     wa, wb = _norm_words(sa), _norm_words(sb)
-    if wa and wb and not (wa & wb) and not _norm_words(sa) <= _norm_words(b.text) \
-            and not _norm_words(sb) <= _norm_words(a.text):
+    if wa and wb and not wa & _norm_words(b.text) and not wb & _norm_words(a.text):
         return sa, sb  # each sentence names its own answer and never mentions the other's
     return None
 
 
-def _swap_clash(a: Candidate, b: Candidate, min_ratio: float) -> tuple[str, str] | None:
+def _swap_clash(ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.SequenceMatcher[str],
+                a: str, b: str) -> tuple[str, str] | None:
+    """The first run of differing words (short equal gaps, like a comma, bridged) that holds a
+    name, number or date on both sides."""
+    ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
+    groups: list[list[int]] = []
+    for _, i1, i2, j1, j2 in ops:
+        if groups and i1 - groups[-1][1] <= 2 and j1 - groups[-1][3] <= 2:
+            groups[-1][1], groups[-1][3] = i2, j2
+        else:
+            groups.append([i1, i2, j1, j2])
+    for i1, i2, j1, j2 in groups:
+        left, right = ma[i1:i2], mb[j1:j2]
+        if any(_ANCHOR.match(m.group()) for m in left) and any(_ANCHOR.match(m.group()) for m in right):
+            # the differing words, verbatim, as each sentence has them
+            return a[left[0].start() : left[-1].end()], b[right[0].start() : right[-1].end()]
+    return None
+
+
+def _clash(question: str, a: Candidate, b: Candidate, min_ratio: float) -> tuple[str, str] | None:
     ma, mb = list(_TOKEN.finditer(a.text)), list(_TOKEN.finditer(b.text))
     sm = difflib.SequenceMatcher(None, [m.group().lower() for m in ma], [m.group().lower() for m in mb],
                                  autojunk=False)
-    if sm.ratio() < min_ratio:
-        return None
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op != "replace":
-            continue
-        left, right = ma[i1:i2], mb[j1:j2]
-        if any(_ANCHOR.match(m.group()) for m in left) and any(_ANCHOR.match(m.group()) for m in right):
-            # the swapped words, verbatim, as each sentence has them
-            return a.text[left[0].start() : left[-1].end()], b.text[right[0].start() : right[-1].end()]
+    ratio = sm.ratio()
+    if ratio >= min_ratio:  # the same statement with something swapped
+        return _swap_clash(ma, mb, sm, a.text, b.text)
+    if ratio >= min_ratio / 2:  # related statements naming different answers
+        return _short_answer_clash(question, a, b)
     return None
 
 
@@ -87,7 +101,7 @@ def find_conflict(question: str, ranked: list[Candidate], *, window: float = 0.9
         for b in strong[i + 1 :]:
             if a.article.id == b.article.id:
                 continue
-            clash = _swap_clash(a, b, min_ratio) or _short_answer_clash(question, a, b)
+            clash = _clash(question, a, b, min_ratio)
             if clash:
                 return Conflict(a, clash[0], b, clash[1])
     return None

@@ -15,6 +15,8 @@ class AnswerAccuracyEvaluator(Evaluator):
 
     def evaluate(self, records: Sequence[Record]) -> EvaluationResult:
         rows = [r for r in records if r.question.answerable and r.question.answers]
+        if not rows:
+            return EvaluationResult(name=self.name)
         ok = [not r.answer.refused and contains_answer(r.answer.answer, r.question.answers) for r in rows]
         em = [r.answer.short_answer is not None
               and normalize(r.answer.short_answer) in {normalize(a) for a in r.question.answers}

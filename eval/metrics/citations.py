@@ -28,6 +28,8 @@ class CitationEvaluator(Evaluator):
         recalls: list[float] = []
         precisions: list[float] = []
         failures = []
+        if all(r.answer.refused for r in records):
+            return EvaluationResult(name=self.name)
         for r in records:
             if r.answer.refused:
                 continue

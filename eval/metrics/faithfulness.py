@@ -21,6 +21,8 @@ class FaithfulnessEvaluator(Evaluator):
         sentence_ok: list[float] = []
         answer_ok: list[float] = []
         failures = []
+        if all(r.answer.refused for r in records):
+            return EvaluationResult(name=self.name)
         for r in records:
             if r.answer.refused:
                 continue

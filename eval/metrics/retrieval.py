@@ -18,6 +18,8 @@ class RetrievalEvaluator(Evaluator):
 
     def evaluate(self, records: Sequence[Record]) -> EvaluationResult:
         rows = [r for r in records if r.question.answerable and r.question.answers]
+        if not rows:
+            return EvaluationResult(name=self.name)
         metrics: dict[str, float] = {}
         hit_rank: list[int | None] = []
         for r in rows:
