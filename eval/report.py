@@ -172,7 +172,7 @@ def print_table(report: SuiteReport) -> None:
     head, rows = table_rows(report)
     table = Table(title=f"rag eval --suite {report.suite}")
     for i, h in enumerate(head):
-        table.add_column(h, justify="left" if i == 0 else "right")
+        table.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
     for r in rows:
         table.add_row(*r)
     Console().print(table)
