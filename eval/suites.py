@@ -74,6 +74,7 @@ def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = 
         from tqdm import tqdm
 
         bar = tqdm(items, desc="rgb", unit="query")
+    workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for item in bar:
             with Engine(store=Path(tmp) / f"q{item['id']}", config=cfg, embedder=shared) as eng:
