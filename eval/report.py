@@ -175,4 +175,5 @@ def print_table(report: SuiteReport) -> None:
         table.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
     for r in rows:
         table.add_row(*r)
-    Console().print(table)
+    # wide enough for every group column even when stdout is not a terminal (CI logs)
+    Console(width=max(Console().width, 44 + 16 * (len(head) - 1))).print(table)
