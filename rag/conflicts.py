@@ -1,9 +1,9 @@
 """Notice when the best sentences of different articles disagree on the answer.
 
-Two ways sources disagree: (1) the question asks for a name/number/date and the short answers
-pulled from two strong sentences differ; (2) two strong sentences say nearly the same thing but
-swap a name, number or date ("... at Raymond James Stadium in Tampa" vs "... in Glendale").
-Both are checked only between sentences of *different* articles scoring close to the best one."""
+Sources disagree when two strong sentences from *different* articles say nearly the same thing
+but swap a name, number or date ("... at Raymond James Stadium in Tampa" vs "... in Glendale").
+Only short swaps count, of words that are names/numbers/dates mid-sentence (not a capitalised
+sentence opener), and not spelling variants of each other."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from .keyword_index import stopwords
 from .models import Citation
-from .short_answer import extract
 
 if TYPE_CHECKING:
     from .answerer import Candidate
@@ -45,22 +44,17 @@ class Conflict:
                 f"\u201c{self.b_value}\u201d [{nb}].")
 
 
-def _norm_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", text.lower()) if w not in stopwords()}
-
-
-def _short_answer_clash(question: str, a: Candidate, b: Candidate) -> tuple[str, str] | None:
-    sa, sb = extract(question, a.text), extract(question, b.text)
-    if not sa or not sb:
-        return None
-    wa, wb = _norm_words(sa), _norm_words(sb)
-    if wa and wb and not wa & _norm_words(b.text) and not wb & _norm_words(a.text):
-        return sa, sb  # each sentence names its own answer and never mentions the other's
-    return None
+def _is_anchor(tokens: list[re.Match[str]], i: int) -> bool:
+    """A number, or a capitalised word that is neither a stop word nor the sentence's first."""
+    w = tokens[i].group()
+    if w[0].isdigit():
+        return True
+    return bool(_ANCHOR.match(w)) and i > 0 and w.lower() not in stopwords() \
+        and tokens[i - 1].group() not in {".", "!", "?", "\u201c", '"', ":"}
 
 
 def _swap_clash(ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.SequenceMatcher[str],
-                a: str, b: str) -> tuple[str, str] | None:
+                a: str, b: str, max_len: int = 4) -> tuple[str, str] | None:
     """The first run of differing words (short equal gaps, like a comma, bridged) that holds a
     name, number or date on both sides."""
     ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
@@ -71,26 +65,27 @@ def _swap_clash(ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.Se
         else:
             groups.append([i1, i2, j1, j2])
     for i1, i2, j1, j2 in groups:
-        left, right = ma[i1:i2], mb[j1:j2]
-        if any(_ANCHOR.match(m.group()) for m in left) and any(_ANCHOR.match(m.group()) for m in right):
-            # the differing words, verbatim, as each sentence has them
-            return a[left[0].start() : left[-1].end()], b[right[0].start() : right[-1].end()]
+        if not (0 < i2 - i1 <= max_len and 0 < j2 - j1 <= max_len):
+            continue  # a rewording, not a swapped fact
+        if not (any(_is_anchor(ma, i) for i in range(i1, i2)) and any(_is_anchor(mb, j) for j in range(j1, j2))):
+            continue
+        # the differing words, verbatim, as each sentence has them
+        va, vb = a[ma[i1].start() : ma[i2 - 1].end()], b[mb[j1].start() : mb[j2 - 1].end()]
+        if difflib.SequenceMatcher(None, va.lower(), vb.lower()).ratio() < 0.8:  # not a spelling variant
+            return va, vb
     return None
 
 
-def _clash(question: str, a: Candidate, b: Candidate, min_ratio: float) -> tuple[str, str] | None:
+def _clash(a: Candidate, b: Candidate, min_ratio: float) -> tuple[str, str] | None:
     ma, mb = list(_TOKEN.finditer(a.text)), list(_TOKEN.finditer(b.text))
     sm = difflib.SequenceMatcher(None, [m.group().lower() for m in ma], [m.group().lower() for m in mb],
                                  autojunk=False)
-    ratio = sm.ratio()
-    if ratio >= min_ratio:  # the same statement with something swapped
-        return _swap_clash(ma, mb, sm, a.text, b.text)
-    if ratio >= min_ratio / 2:  # related statements naming different answers
-        return _short_answer_clash(question, a, b)
-    return None
+    if sm.ratio() < min_ratio:  # not the same statement
+        return None
+    return _swap_clash(ma, mb, sm, a.text, b.text)
 
 
-def find_conflict(question: str, ranked: list[Candidate], *, window: float = 0.9, top: int = 6,
+def find_conflict(ranked: list[Candidate], *, window: float = 0.9, top: int = 6,
                   min_ratio: float = 0.6) -> Conflict | None:
     """The first pair among the `top` sentences scoring within `window` of the best that
     come from different articles and give different answers; None when they agree."""
@@ -101,7 +96,7 @@ def find_conflict(question: str, ranked: list[Candidate], *, window: float = 0.9
         for b in strong[i + 1 :]:
             if a.article.id == b.article.id:
                 continue
-            clash = _clash(question, a, b, min_ratio)
+            clash = _clash(a, b, min_ratio)
             if clash:
                 return Conflict(a, clash[0], b, clash[1])
     return None

@@ -99,7 +99,7 @@ class Engine:
         answerer = ExtractiveAnswerer(self.embedder, self.config)
         ranked = answerer.score(query, q_vec, candidate_sentences(query, chunks, self.store.keywords))
         chosen = answerer.choose(ranked)
-        conflict = find_conflict(question, ranked) if chosen else None
+        conflict = find_conflict(ranked) if chosen else None
         notice = None
         if chosen:
             if conflict:  # cite both sides of the disagreement

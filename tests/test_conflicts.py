@@ -15,17 +15,20 @@ def cand(aid: str, text: str, score: float = 0.6) -> Candidate:
 
 
 def test_swapped_place_between_articles_is_a_conflict() -> None:
-    c = find_conflict("Super Bowl 2021 location", [cand("a", TRUE), cand("b", FAKE)])
+    c = find_conflict([cand("a", TRUE), cand("b", FAKE)])
     assert c is not None and (c.a_value, c.b_value) == ("Tampa, Florida", "Glendale, Arizona")
     assert c.a_value in TRUE and c.b_value in FAKE  # verbatim, so the notice can be checked
 
 
 def test_no_conflict_when_agreeing_same_article_or_weak() -> None:
-    assert find_conflict("Where?", [cand("a", TRUE), cand("b", TRUE)]) is None
-    assert find_conflict("Where?", [cand("a", TRUE), cand("a", FAKE)]) is None  # one article
-    assert find_conflict("Where?", [cand("a", TRUE, 0.9), cand("b", FAKE, 0.3)]) is None  # far weaker
+    assert find_conflict([cand("a", TRUE), cand("b", TRUE)]) is None
+    assert find_conflict([cand("a", TRUE), cand("a", FAKE)]) is None  # one article
+    assert find_conflict([cand("a", TRUE, 0.9), cand("b", FAKE, 0.3)]) is None  # far weaker
     other = "Officials said the stadium would host a concert in June."
-    assert find_conflict("Where?", [cand("a", TRUE), cand("b", other)]) is None
+    assert find_conflict([cand("a", TRUE), cand("b", other)]) is None
+    # a capitalised sentence opener or a spelling variant is not a swapped fact
+    s1, s2 = "Well, the album Renaissance comes out in July.", "Now, the album Rennaisance comes out in July."
+    assert find_conflict([cand("a", s1), cand("b", s2)]) is None
 
 
 def test_engine_flags_and_cites_both_sides(tmp_path: Path) -> None:
