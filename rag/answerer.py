@@ -12,7 +12,7 @@ from .config import RagConfig
 from .embedder import Embedder
 from .keyword_index import KeywordIndex, terms
 from .models import Article, Citation
-from .short_answer import extract
+from .short_answer import extract, question_kind
 from .splitter import sentence_spans
 
 # Words a quiz question uses that say nothing about the answer.
@@ -28,6 +28,7 @@ class Candidate:
     rank: int  # rank of the chunk it came from
     lexical: float = 0.0
     dense: float = 0.0
+    typed: float = 1.0  # < 1 when the question wants a name/number/date the sentence lacks
 
     @property
     def text(self) -> str:
@@ -36,7 +37,7 @@ class Candidate:
     @property
     def score(self) -> float:
         # Support: how much of the question the sentence covers, by meaning and by words.
-        return 0.5 * self.dense + 0.5 * self.lexical
+        return (0.5 * self.dense + 0.5 * self.lexical) * self.typed
 
 
 def lexical_coverage(q_terms: list[str], sentence: str, keywords: KeywordIndex) -> float:
@@ -60,7 +61,7 @@ def candidate_sentences(
     out: list[Candidate] = []
     for rank, (art, start, end) in enumerate(chunks):
         for s, e in sentence_spans(art.text[start:end], offset=start):
-            if (art.id, s) in seen or len(_WORD.findall(art.text[s:e])) < 4:
+            if (art.id, s) in seen or len(_WORD.findall(art.text[s:e])) < 4 or _is_question(art.text[s:e]):
                 continue
             seen.add((art.id, s))
             out.append(Candidate(art, s, e, rank, lexical_coverage(q_terms, art.text[s:e], keywords)))
@@ -68,10 +69,14 @@ def candidate_sentences(
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embedder: Embedder, config: RagConfig, rerank: int = 12) -> None:
+    def __init__(self, embedder: Embedder, config: RagConfig, rerank: int = 12,
+                 untyped_penalty: float = 0.8) -> None:
         self.embedder = embedder
         self.cfg = config
         self.rerank = rerank  # sentences scored by embedding, after a lexical pre-ranking
+        # A "who/when/how many" question is rarely answered by a sentence holding no name,
+        # date or number that the question doesn't already give (measured with `rag eval`).
+        self.untyped_penalty = untyped_penalty
 
     def score(self, question: str, q_vec: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
         cands = sorted(cands, key=lambda c: (-c.lexical, c.rank))[: self.rerank]
@@ -79,8 +84,10 @@ class ExtractiveAnswerer:
             return []
         vecs = self.embedder.embed([c.text for c in cands])
         dense = vecs @ q_vec
+        typed = question_kind(question) is not None
         scored = [
-            Candidate(c.article, c.start, c.end, c.rank, c.lexical, float(d))
+            Candidate(c.article, c.start, c.end, c.rank, c.lexical, float(d),
+                      self.untyped_penalty if typed and extract(question, c.text) is None else 1.0)
             for c, d in zip(cands, dense, strict=True)
         ]
         return sorted(scored, key=lambda c: -c.score)
@@ -109,6 +116,11 @@ class ExtractiveAnswerer:
         short = extract(question, chosen[0].text)
         body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return (f"{short}. {body}" if short else body), short, citations
+
+
+def _is_question(sentence: str) -> bool:
+    """A sentence asking something (an FAQ heading, a teaser) never answers."""
+    return sentence.rstrip(" \u201d\"'.)\u2026").endswith("?")
 
 
 def _same(a: str, b: str) -> bool:

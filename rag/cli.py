@@ -153,6 +153,35 @@ def serve(
     launch(eng, host=host, port=port, auth=auth, share=share)
 
 
+@app.command("eval")
+def eval_(
+    suite: Annotated[str, typer.Option("--suite", help="seeds (the CI gate), news or rgb")] = "seeds",
+    questions: Annotated[Optional[Path], typer.Option("--questions", help="questions file of the suite's schema")] = None,
+    store: StoreOpt = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N questions")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option("--report", help="report folder (default reports/SUITE-TIME)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Score answers (retrieval, accuracy, faithfulness, citations, refusal, latency); write a report.
+
+    --store reuses a store (e.g. the whole news corpus); without it the suite builds its own."""
+    from eval.report import print_table
+    from eval.run import run_suite
+
+    try:
+        run = run_suite(suite, folder=report_dir, store=store, questions=questions, limit=limit,
+                        progress=not quiet, say=typer.echo)
+    except (ValueError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    print_table(run.report)
+    typer.echo(f"report: {run.folder}/ (" + ", ".join(p.name for p in run.files) + ")")
+    if run.report.gate is not None:
+        if run.report.gate:
+            typer.secho("gate FAILED: " + "; ".join(run.report.gate), fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=1)
+        typer.secho("gate passed (eval/thresholds.toml)", fg=typer.colors.GREEN)
+
+
 @app.command()
 def bench(
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="only this many articles (quick run)")] = None,

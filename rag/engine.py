@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .answerer import ExtractiveAnswerer, candidate_sentences
 from .condense import Turn, condense
+from .conflicts import find_conflict
 from .config import RagConfig
 from .embedder import Embedder, get_embedder
 from .ingest import ProgressFn, ingest_articles
@@ -98,14 +99,22 @@ class Engine:
         answerer = ExtractiveAnswerer(self.embedder, self.config)
         ranked = answerer.score(query, q_vec, candidate_sentences(query, chunks, self.store.keywords))
         chosen = answerer.choose(ranked)
+        conflict = find_conflict(ranked) if chosen else None
+        notice = None
         if chosen:
+            if conflict:  # cite both sides of the disagreement
+                chosen = conflict.cited(chosen)
             text, short, citations = answerer.answer(question, chosen)
+            if conflict:
+                notice = conflict.notice(citations)
+                text = f"{text} {notice}"
         else:
             text, short, citations = refusal_text(question), None, []
         t_answer = time.perf_counter()
         return Answer(
             question=question, answer=text, refused=not chosen, citations=citations,
             short_answer=short, support=ranked[0].score if ranked else 0.0, query=query,
+            conflict=notice,
             timings_ms={
                 "embed": (t_embed - t0) * 1000,
                 "retrieve": (t_retrieve - t0) * 1000,

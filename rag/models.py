@@ -62,6 +62,7 @@ class Answer(BaseModel):
     short_answer: str | None = None
     support: float = 0.0  # score of the best sentence found; refused when under the threshold
     query: str = ""  # the standalone query actually used (differs with chat history)
+    conflict: str | None = None  # notice when cited articles disagree on the answer (rag.conflicts)
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, object]:
@@ -73,6 +74,7 @@ class Answer(BaseModel):
             "short_answer": self.short_answer,
             "support": round(self.support, 4),
             "query": self.query,
+            "conflict": self.conflict,
             "citations": [c.model_dump(mode="json") for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -1,0 +1,24 @@
+"""One evaluator per file, all implementing `eval.base.Evaluator`."""
+
+from .accuracy import AnswerAccuracyEvaluator
+from .citations import CitationEvaluator
+from .conflict import ConflictEvaluator
+from .faithfulness import FaithfulnessEvaluator
+from .latency import LatencyEvaluator
+from .refusal import RefusalEvaluator
+from .retrieval import RetrievalEvaluator
+
+__all__ = [
+    "AnswerAccuracyEvaluator",
+    "CitationEvaluator",
+    "ConflictEvaluator",
+    "FaithfulnessEvaluator",
+    "LatencyEvaluator",
+    "RefusalEvaluator",
+    "RetrievalEvaluator",
+]
+
+
+def default_evaluators() -> list:  # type: ignore[type-arg]
+    return [RetrievalEvaluator(), AnswerAccuracyEvaluator(), FaithfulnessEvaluator(),
+            CitationEvaluator(), RefusalEvaluator(), ConflictEvaluator(), LatencyEvaluator()]

@@ -1,0 +1,41 @@
+"""Run eval questions through an `Engine` and keep what the evaluators need."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+
+from rag.engine import Engine
+
+from .records import EvalQuestion, Record, RetrievedChunk
+
+
+def top_chunks(engine: Engine, q: EvalQuestion, k: int) -> list[RetrievedChunk]:
+    """The retriever's top k chunks for the question, as `Engine.ask` would read them."""
+    vec = engine.embedder.embed([q.question])[0]
+    hits = engine.retriever.search(q.question, vec, k=k, filters=q.filters, as_of=q.as_of)
+    if not hits:
+        return []
+    spans = engine.store.db.chunk_spans([h.chunk_id for h in hits])
+    arts = engine.store.db.get_many(a for a, _, _ in spans.values())
+    return [RetrievedChunk(article_id=a, text=arts[a].text[s:e])
+            for a, s, e in (spans[h.chunk_id] for h in hits if h.chunk_id in spans)]
+
+
+def run_one(engine: Engine, q: EvalQuestion, k: int = 10) -> Record:
+    t0 = time.perf_counter()
+    ans = engine.ask(q.question, as_of=q.as_of, filters=q.filters)
+    latency = (time.perf_counter() - t0) * 1000
+    cited = engine.store.db.get_many(c.article_id for c in ans.citations)
+    return Record(question=q, answer=ans, retrieved=top_chunks(engine, q, k), latency_ms=latency,
+                  sources={a: art.text for a, art in cited.items()})
+
+
+def run_questions(engine: Engine, questions: Sequence[EvalQuestion], *, progress: bool = True,
+                  label: str = "eval") -> list[Record]:
+    items: Iterable[EvalQuestion] = questions
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(questions, desc=label, unit="q")
+    return [run_one(engine, q) for q in items]

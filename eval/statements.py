@@ -1,0 +1,53 @@
+"""Split an answer into statements, each with the citations it rests on, and judge them.
+
+Citation markers `[n]` close a segment; every sentence of the segment rests on those markers
+(so the short answer in front of "quote [1]" rests on [1], as the engine took it from there).
+The engine's conflict notice is left out: it is checked by the conflict evaluator."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.models import Citation
+from rag.splitter import sentence_spans
+
+from .judge import Passage, SupportJudge, Verdict
+from .records import Record
+
+_MARKERS = re.compile(r"(?:\s*\[\d+\])+")
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    cites: tuple[int, ...]
+
+
+def statements(answer_text: str, conflict: str | None = None) -> list[Statement]:
+    if conflict:
+        answer_text = answer_text.replace(conflict, " ")
+    out: list[Statement] = []
+    pos = 0
+    segments: list[tuple[str, tuple[int, ...]]] = []
+    for m in _MARKERS.finditer(answer_text):
+        segments.append((answer_text[pos : m.start()], tuple(int(n) for n in re.findall(r"\d+", m.group()))))
+        pos = m.end()
+    segments.append((answer_text[pos:], ()))
+    for seg, cites in segments:
+        for s, e in sentence_spans(seg):
+            if re.search(r"\w", seg[s:e]):
+                out.append(Statement(seg[s:e], cites))
+    return out
+
+
+def passages(record: Record, cites: tuple[int, ...]) -> list[Passage]:
+    by_n: dict[int, Citation] = {c.n: c for c in record.answer.citations}
+    return [Passage.from_citation(c.quote, c.start, c.end, record.sources.get(c.article_id))
+            for c in (by_n.get(n) for n in cites) if c is not None]
+
+
+def judged(record: Record, judge: SupportJudge) -> list[tuple[Statement, Verdict]]:
+    """Every statement of a (non-refused) answer with the judge's verdict on its citations."""
+    return [(st, judge.judge(st.text, passages(record, st.cites)))
+            for st in statements(record.answer.answer, record.answer.conflict)]

@@ -1,0 +1,79 @@
+"""Plant unfaithful answers into real engine output and check the metrics catch each one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.embedder import get_embedder
+from rag.engine import Engine
+from rag.loaders import load_paths
+from rag.models import Article
+
+from eval.datasets import SEEDS
+from eval.metrics import AnswerAccuracyEvaluator, CitationEvaluator, FaithfulnessEvaluator
+from eval.records import EvalQuestion, Record
+from eval.runner import run_one
+
+OTHER = Article(id="other", title="Other", text="The storm made landfall near Fort Myers, Florida, on "
+                "September 28, killing at least 100 people. Officials said rescue work went on for weeks.")
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    eng = Engine(store=tmp_path_factory.mktemp("planted") / "store", embedder=get_embedder())
+    eng.ingest_articles([*load_paths([SEEDS]), OTHER], progress=False)
+    yield eng
+    eng.close()
+
+
+def ask(engine: Engine, question: str, gold: str) -> Record:
+    rec = run_one(engine, EvalQuestion(id="q", question=question, answers=[gold]))
+    assert not rec.answer.refused and gold in rec.answer.answer
+    rec.sources[OTHER.id] = OTHER.text  # the evaluators may look the wrong article up too
+    return rec
+
+
+def scores(rec: Record) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for ev in (FaithfulnessEvaluator(), CitationEvaluator(), AnswerAccuracyEvaluator()):
+        out |= ev.evaluate([rec]).metrics
+    return out
+
+
+def planted(rec: Record, text: str | None = None, **citation_update: object) -> Record:
+    ans = rec.answer
+    cits = [c.model_copy(update=citation_update) for c in ans.citations] if citation_update else ans.citations
+    return rec.model_copy(update={"answer": ans.model_copy(update={"answer": text or ans.answer, "citations": cits})})
+
+
+def test_faithful_answer_scores_full(engine: Engine) -> None:
+    s = scores(ask(engine, "Who guaranteed the security of Russian bases?", "Syrian insurgents"))
+    assert s["faithfulness"] == 1.0 and s["citation_recall"] == 1.0 and s["accuracy"] == 1.0
+
+
+def test_swapped_entity_is_caught(engine: Engine) -> None:
+    rec = ask(engine, "Who guaranteed the security of Russian bases?", "Syrian insurgents")
+    s = scores(planted(rec, rec.answer.answer.replace("Syrian insurgents", "Kurdish insurgents")))
+    assert s["faithfulness"] < 1.0 and s["citation_recall"] < 1.0 and s["accuracy"] == 0.0
+
+
+def test_swapped_number_is_caught(engine: Engine) -> None:
+    rec = ask(engine, "How many decades did Assad's family rule Syria?", "five")
+    s = scores(planted(rec, rec.answer.answer.replace("five", "four")))
+    assert s["faithfulness"] < 1.0 and s["citation_recall"] < 1.0
+
+
+def test_invented_sentence_is_caught(engine: Engine) -> None:
+    rec = ask(engine, "Who guaranteed the security of Russian bases?", "Syrian insurgents")
+    s = scores(planted(rec, rec.answer.answer + " Russia then sent 5,000 troops to Latakia. [1]"))
+    assert s["faithfulness"] < 1.0 and s["citation_recall"] < 1.0
+    assert s["accuracy"] == 1.0  # accuracy alone would not notice: that is why faithfulness exists
+
+
+def test_citation_to_the_wrong_article_is_caught(engine: Engine) -> None:
+    rec = ask(engine, "Who guaranteed the security of Russian bases?", "Syrian insurgents")
+    s = scores(planted(rec, article_id=OTHER.id))
+    assert s["faithfulness"] == 0.0 and s["citation_recall"] == 0.0
