@@ -46,7 +46,7 @@ def lexical_coverage(q_terms: list[str], sentence: str, keywords: KeywordIndex) 
         return 0.0
     s_terms = set(terms(sentence))
     # A floor keeps a word that every chunk shares (the story's subject) from counting for nothing.
-    weights = {t: max(1.0, keywords.idf(t)) for t in set(q_terms)}
+    weights = {t: keywords.idf(t) for t in set(q_terms)}
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in s_terms) / total if total else 0.0
 

@@ -39,4 +39,4 @@ class RagConfig(BaseSettings):
     max_answer_sentences: int = 2
     # Refuse when the best sentence's support score is below this. Calibrated on data by
     # `python -m eval.calibrate` (max mean balanced accuracy, seeds + RGB answerable vs. not).
-    refusal_threshold: float = 0.37
+    refusal_threshold: float = 0.465

@@ -31,10 +31,10 @@ def test_unanswerable_questions_are_refused(seed_engine: Engine, question: str) 
 
 
 def test_follow_up_uses_history(seed_engine: Engine) -> None:
-    first = seed_engine.ask("Where did Assad flee to?")
+    first = seed_engine.ask("Where did Assad flee after his ouster?")
     assert "Moscow" in first.answer
     follow = seed_engine.ask("Who granted him asylum?",
-                             history=[("user", "Where did Assad flee to?"), ("assistant", first.answer)])
+                             history=[("user", "Where did Assad flee after his ouster?"), ("assistant", first.answer)])
     assert follow.query != follow.question and "Assad" in follow.query
     assert not follow.refused and "Russia" in follow.answer
 
