@@ -69,11 +69,10 @@ def candidate_sentences(
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embedder: Embedder, config: RagConfig, rerank: int = 12,
-                 untyped_penalty: float = 0.8) -> None:
+    def __init__(self, embedder: Embedder, config: RagConfig, untyped_penalty: float = 0.8) -> None:
         self.embedder = embedder
         self.cfg = config
-        self.rerank = rerank  # sentences scored by embedding, after a lexical pre-ranking
+        self.rerank = config.answer_rerank
         # A "who/when/how many" question is rarely answered by a sentence holding no name,
         # date or number that the question doesn't already give (measured with `rag eval`).
         self.untyped_penalty = untyped_penalty
