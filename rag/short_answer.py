@@ -27,6 +27,7 @@ _NAME = re.compile(
     r"\b[A-Z][\w'’.-]*(?:\s+(?:of|de|al|bin|van|von|the|and)?\s*(?:al-|el-)?[A-Z][\w'’.-]*)*"
 )
 _TOKEN = re.compile(r"[\w'’-]+")
+_CALENDAR = re.compile(rf"{_MONTHS}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
 _DEMONYM = re.compile(r"(?:an|ese|ish|i)$")
 
 
@@ -52,8 +53,8 @@ def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
     for m in _NAME.finditer(sentence):
         s, e = m.span()
         word = m.group()
-        if s == 0 and word.lower() in stopwords():  # a capitalised sentence opener
-            continue
+        if word.lower() in stopwords() or _CALENDAR.fullmatch(word):
+            continue  # "As", "The", "Dec", "Monday": capitalised, but not names
         if word.endswith(("'s", "’s")):  # a possessive modifies the answer, it isn't one
             continue
         # A lone nationality adjective takes its noun along: "Syrian insurgents".

@@ -27,3 +27,8 @@ def test_no_phrase_when_the_kind_is_unclear_or_absent() -> None:
     assert extract("Why did it happen?", SENT) is None
     assert extract("How many bases are there?", SENT) is None  # no number in the sentence
     assert question_kind("What did he say?") is None
+
+
+def test_capitalised_stop_words_are_not_names() -> None:
+    sent = "Dec 8, 2022 ... As of 2021, the player with the most wins was Martina Navratilova."
+    assert extract("Who has won the most titles?", sent) == "Martina Navratilova"
