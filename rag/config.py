@@ -23,6 +23,9 @@ class RagConfig(BaseSettings):
     embed_backend: Literal["auto", "torch", "openvino", "onnxruntime"] = "auto"
     embed_batch_size: int = 64
     chroma_batch_size: int = 2000
+    # Chunks handed to the embedder at once while ingesting: larger batches sort by length
+    # better (less padding), at the cost of memory and a coarser progress bar.
+    ingest_batch_chunks: int = 256
 
     # Splitting: chunks of whole sentences, about this many characters
     chunk_chars: int = 1000

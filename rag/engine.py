@@ -59,7 +59,7 @@ class Engine:
                         on_progress: ProgressFn | None = None) -> IngestReport:
         # The model loads only if something needs embedding: re-ingesting stays instant.
         return ingest_articles(self.store, lambda texts: self.embedder.embed(texts), items, progress=progress,
-                               on_progress=on_progress, batch_chunks=max(256, self.config.embed_batch_size * 4))
+                               on_progress=on_progress, batch_chunks=self.config.ingest_batch_chunks)
 
     def delete(self, article_id: str) -> None:
         """Remove an article from every part of the store; KeyError if it isn't there."""
