@@ -35,3 +35,8 @@ class Evaluator(ABC):
 
 def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def answered(records: Sequence[Record]) -> list[Record]:
+    """The records whose answer was not a refusal: what answer-quality metrics judge."""
+    return [r for r in records if not r.answer.refused]

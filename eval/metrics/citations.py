@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..base import EvaluationResult, Evaluator, mean
+from ..base import EvaluationResult, Evaluator, answered, mean
 from ..judge import SupportJudge
 from ..records import Record
 from ..statements import passages, statements
@@ -28,11 +28,10 @@ class CitationEvaluator(Evaluator):
         recalls: list[float] = []
         precisions: list[float] = []
         failures = []
-        if all(r.answer.refused for r in records):
+        to_judge = answered(records)
+        if not to_judge:
             return EvaluationResult(name=self.name)
-        for r in records:
-            if r.answer.refused:
-                continue
+        for r in to_judge:
             sts = statements(r.answer.answer, r.answer.conflict)
             entail = prec_ok = n_cites = 0
             for st in sts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..base import EvaluationResult, Evaluator, mean
+from ..base import EvaluationResult, Evaluator, answered, mean
 from ..judge import SupportJudge
 from ..records import Record
 from ..statements import judged
@@ -21,11 +21,10 @@ class FaithfulnessEvaluator(Evaluator):
         sentence_ok: list[float] = []
         answer_ok: list[float] = []
         failures = []
-        if all(r.answer.refused for r in records):
+        to_judge = answered(records)
+        if not to_judge:
             return EvaluationResult(name=self.name)
-        for r in records:
-            if r.answer.refused:
-                continue
+        for r in to_judge:
             verdicts = judged(r, self.judge)
             oks = [float(v.supported) for _, v in verdicts]
             sentence_ok += oks
