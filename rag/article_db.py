@@ -63,10 +63,6 @@ class ArticleDB:
     def hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT id, hash FROM articles"))
 
-    def put(self, article: Article, digest: str, chunks: list[Chunk]) -> None:
-        """Replace the article and its chunks in one transaction."""
-        self.put_many([(article, digest, chunks)])
-
     def put_many(self, items: Iterable[tuple[Article, str, list[Chunk]]]) -> None:
         """Replace several articles and their chunks in one transaction (one commit)."""
         with self.conn:

@@ -28,10 +28,6 @@ class Store:
 
     # Writes. Order matters: vectors first, SQLite last, so an interrupted run leaves the
     # article unknown to SQLite and the next ingest redoes it (chunk ids make that idempotent).
-    def put(self, article: Article, digest: str, chunks: list[Chunk], vectors: np.ndarray,
-            replace: bool) -> None:
-        self.put_many([(article, digest, chunks, replace)], vectors)
-
     def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]],
                  vectors: np.ndarray) -> None:
         """Store several articles (vectors in chunk order) with one Chroma upsert and one
