@@ -135,12 +135,8 @@ def answer_in_top5(engine: Engine, questions: list[dict[str, Any]]) -> float:
     """Share of questions whose gold answer occurs in one of the 5 chunks retrieved."""
     found = 0
     for q in questions:
-        vec = engine.embedder.embed([q["question"]])[0]
-        hits = engine.retriever.search(q["question"], vec, k=5,
-                                       as_of=dt.date.fromisoformat(q["as_of"]))
-        spans = engine.store.db.chunk_spans([h.chunk_id for h in hits])
-        arts = engine.store.db.get_many(s[0] for s in spans.values())
-        text = " ".join(norm(arts[a].text[s:e]) for a, s, e in spans.values())
+        r = engine.retrieve(q["question"], as_of=q["as_of"], top_k=5)
+        text = " ".join(norm(p.text) for p in r.passages)
         found += norm(q["answer"]) in text
     return found / len(questions) if questions else float("nan")
 

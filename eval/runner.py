@@ -12,14 +12,8 @@ from .records import EvalQuestion, Record, RetrievedChunk
 
 def top_chunks(engine: Engine, q: EvalQuestion, k: int) -> list[RetrievedChunk]:
     """The retriever's top k chunks for the question, as `Engine.ask` would read them."""
-    vec = engine.embedder.embed([q.question])[0]
-    hits = engine.retriever.search(q.question, vec, k=k, filters=q.filters, as_of=q.as_of)
-    if not hits:
-        return []
-    spans = engine.store.db.chunk_spans([h.chunk_id for h in hits])
-    arts = engine.store.db.get_many(a for a, _, _ in spans.values())
-    return [RetrievedChunk(article_id=a, text=arts[a].text[s:e])
-            for a, s, e in (spans[h.chunk_id] for h in hits if h.chunk_id in spans)]
+    r = engine.retrieve(q.question, as_of=q.as_of, filters=q.filters, top_k=k)
+    return [RetrievedChunk(article_id=p.article.id, text=p.text) for p in r.passages]
 
 
 def run_one(engine: Engine, q: EvalQuestion, k: int = 10) -> Record:

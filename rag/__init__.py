@@ -3,18 +3,23 @@
 The public API: `Engine` and the types it takes and returns.
 """
 
+from .answerers import Answerer, ExtractiveAnswerer
 from .config import RagConfig
 from .engine import Engine
-from .models import Answer, Article, Citation, Failure, Filters, IngestReport, Stats
+from .models import Answer, Article, Citation, Failure, Filters, IngestReport, Passage, Retrieval, Stats
 
 __all__ = [
     "Answer",
+    "Answerer",
     "Article",
     "Citation",
     "Engine",
+    "ExtractiveAnswerer",
     "Failure",
     "Filters",
     "IngestReport",
+    "Passage",
     "RagConfig",
+    "Retrieval",
     "Stats",
 ]

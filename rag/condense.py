@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .answerers.base import REFUSAL_START
 from .keyword_index import stopwords
 
 Turn = tuple[str, str]  # (role, text), role is "user" or "assistant"
@@ -23,8 +24,6 @@ _LEAD = re.compile(r"^\s*(and|but|so|also|what about|how about)\b", re.IGNORECAS
 # "What about Assange?": the previous question, asked about someone else.
 _SWITCH = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
-# Start of `engine.refusal_text`: a refusal carries no facts, so nothing is borrowed from it.
-REFUSAL_START = "The articles don't say"
 MAX_BORROWED_WORDS = 16
 MAX_USER_TURNS = 3  # how far back a chain of follow-ups may lean
 

@@ -39,6 +39,8 @@ class RagConfig(BaseSettings):
     recency_window_days: int = 60  # articles older than this before as_of get no recency boost
 
     # Answering
+    # Which answerer writes the answer (rag.answerers): "extractive" quotes sentences, offline.
+    backend: str = "extractive"
     max_answer_sentences: int = 2
     # Sentences scored by embedding after a lexical pre-ranking: embedding them is most of the
     # answer time, so this trades latency against finding a paraphrased answer.

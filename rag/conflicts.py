@@ -16,7 +16,7 @@ from .keyword_index import stopwords
 from .models import Citation
 
 if TYPE_CHECKING:
-    from .answerer import Candidate
+    from .answerers.extractive import Candidate
 
 _TOKEN = re.compile(r"[\w'’.-]*\w|\S")
 _ANCHOR = re.compile(r"^(?:[A-Z]|\d)")  # a name, number or year starts this way

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from .answerer import ExtractiveAnswerer, candidate_sentences
+from .answerers import Answerer, get_answerer
 from .condense import Turn, condense
-from .conflicts import find_conflict
 from .config import RagConfig
 from .embedder import Embedder, get_embedder
 from .ingest import ProgressFn, ingest_articles
 from .loaders import load_paths
-from .models import Answer, Article, Failure, Filters, IngestReport, Stats
+from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats
 from .retriever import Retriever
 from .store import Store
-
-
-def refusal_text(question: str) -> str:
-    return (f"The articles don't say. Nothing in them answers \u201c{question.strip()}\u201d "
-            "well enough to quote.")
 
 
 class Engine:
@@ -33,13 +27,14 @@ class Engine:
     """
 
     def __init__(self, store: str | Path | None = None, *, config: RagConfig | None = None,
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None, answerer: Answerer | None = None) -> None:
         cfg = config or RagConfig()
         if store is not None:
             cfg = cfg.model_copy(update={"store": Path(store)})
         self.config = cfg
         self.store = Store(cfg)
         self._embedder = embedder
+        self._answerer = answerer
         self.retriever = Retriever(self.store, cfg)
 
     @property
@@ -48,6 +43,12 @@ class Engine:
             self._embedder = get_embedder(self.config.embed_backend, self.config.device,
                                           self.config.embed_batch_size)
         return self._embedder
+
+    @property
+    def answerer(self) -> Answerer:
+        if self._answerer is None:  # `config.backend` names it; built on first question
+            self._answerer = get_answerer(self.config, self.embedder)
+        return self._answerer
 
     # --- writing -------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, progress: bool = True,
@@ -72,7 +73,7 @@ class Engine:
     def article(self, article_id: str) -> Article | None:
         return self.store.db.get(article_id)
 
-    def ask(
+    def retrieve(
         self,
         question: str,
         *,
@@ -80,7 +81,8 @@ class Engine:
         filters: Filters | None = None,
         history: Sequence[Turn] | None = None,
         top_k: int | None = None,
-    ) -> Answer:
+    ) -> Retrieval:
+        """The passages every answerer reads: hybrid search for the (condensed) question."""
         if not question or not question.strip():
             raise ValueError("the question is empty")
         if isinstance(as_of, str):
@@ -91,37 +93,55 @@ class Engine:
         t_embed = time.perf_counter()
         hits = self.retriever.search(query, q_vec, k=top_k or self.config.top_k,
                                      filters=filters, as_of=as_of)
-        spans = self.store.db.chunk_spans([h.chunk_id for h in hits])
-        articles = self.store.db.get_many(a for a, _, _ in spans.values())
-        chunks = [(articles[spans[h.chunk_id][0]], spans[h.chunk_id][1], spans[h.chunk_id][2])
-                  for h in hits if h.chunk_id in spans]
         t_retrieve = time.perf_counter()
-        answerer = ExtractiveAnswerer(self.embedder, self.config)
-        ranked = answerer.score(query, q_vec, candidate_sentences(query, chunks, self.store.keywords))
-        chosen = answerer.choose(ranked)
-        conflict = find_conflict(ranked) if chosen else None
-        notice = None
-        if chosen:
-            if conflict:  # cite both sides of the disagreement
-                chosen = conflict.cited(chosen)
-            text, short, citations = answerer.answer(question, chosen)
-            if conflict:
-                notice = conflict.notice(citations)
-                text = f"{text} {notice}"
-        else:
-            text, short, citations = refusal_text(question), None, []
-        t_answer = time.perf_counter()
-        return Answer(
-            question=question, answer=text, refused=not chosen, citations=citations,
-            short_answer=short, support=ranked[0].score if ranked else 0.0, query=query,
-            conflict=notice,
-            timings_ms={
-                "embed": (t_embed - t0) * 1000,
-                "retrieve": (t_retrieve - t0) * 1000,
-                "answer": (t_answer - t_retrieve) * 1000,
-                "total": (t_answer - t0) * 1000,
-            },
-        )
+        return Retrieval(question=question, query=query, query_vector=q_vec,
+                         passages=self.passages([(h.chunk_id, h.score) for h in hits]),
+                         idf=self.store.keywords.idf, as_of=as_of,
+                         timings_ms={"embed": (t_embed - t0) * 1000, "retrieve": (t_retrieve - t0) * 1000})
+
+    def passages(self, ranked: Sequence[tuple[str, float]]) -> list[Passage]:
+        """Chunk ids (best first, with scores) with their articles and offsets."""
+        spans = self.store.db.chunk_spans([cid for cid, _ in ranked])
+        articles = self.store.db.get_many(a for a, _, _ in spans.values())
+        return [Passage(article=articles[spans[cid][0]], start=spans[cid][1], end=spans[cid][2],
+                        rank=rank, score=score)
+                for rank, (cid, score) in enumerate((c, s) for c, s in ranked if c in spans)]
+
+    def ask(
+        self,
+        question: str,
+        *,
+        as_of: dt.date | str | None = None,
+        filters: Filters | None = None,
+        history: Sequence[Turn] | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        """Retrieve, then let the configured answerer answer (or refuse), with citations."""
+        t0 = time.perf_counter()
+        r = self.retrieve(question, as_of=as_of, filters=filters, history=history, top_k=top_k)
+        ans = self.answerer.answer(r)
+        return self._timed(ans, r, t0)
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        as_of: dt.date | str | None = None,
+        filters: Filters | None = None,
+        history: Sequence[Turn] | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Like `ask`, but yields the answer's text as it is produced, then the final `Answer`."""
+        t0 = time.perf_counter()
+        r = self.retrieve(question, as_of=as_of, filters=filters, history=history, top_k=top_k)
+        for piece in self.answerer.stream(r):
+            yield self._timed(piece, r, t0) if isinstance(piece, Answer) else piece
+
+    @staticmethod
+    def _timed(ans: Answer, r: Retrieval, t0: float) -> Answer:
+        total = (time.perf_counter() - t0) * 1000
+        timings = {**r.timings_ms, "answer": total - r.timings_ms["retrieve"], "total": total}
+        return ans.model_copy(update={"timings_ms": timings})
 
     def close(self) -> None:
         self.store.close()

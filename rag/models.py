@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -63,6 +66,9 @@ class Answer(BaseModel):
     support: float = 0.0  # score of the best sentence found; refused when under the threshold
     query: str = ""  # the standalone query actually used (differs with chat history)
     conflict: str | None = None  # notice when cited articles disagree on the answer (rag.conflicts)
+    backend: str = "extractive"  # which answerer wrote it (RagConfig.backend)
+    # Generated sentences dropped (or, when kept, marked) because their citations don't support them
+    removed: list[str] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, object]:
@@ -75,6 +81,8 @@ class Answer(BaseModel):
             "support": round(self.support, 4),
             "query": self.query,
             "conflict": self.conflict,
+            "backend": self.backend,
+            "removed": self.removed,
             "citations": [c.model_dump(mode="json") for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
@@ -150,3 +158,35 @@ class Hit(BaseModel):
     chunk_id: str
     article_id: str
     score: float
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its article: `text == article.text[start:end]`; rank 0 is best."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article: Article
+    start: int
+    end: int
+    rank: int
+    score: float  # fused retrieval score (higher is better)
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What `Engine.retrieve` found for one question: everything an answerer reads.
+
+    `query` is the standalone query (the question condensed with the chat history);
+    `idf` weighs a term by how rare it is in the whole store."""
+
+    question: str
+    query: str
+    query_vector: np.ndarray
+    passages: list[Passage]
+    idf: Callable[[str], float]
+    as_of: dt.date | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.condense import REFUSAL_START, condense
-from rag.engine import refusal_text
+from rag.answerers.base import REFUSAL_START, refusal_text
+from rag.condense import condense
 
 Q1 = "Who guaranteed the security of Russian bases?"
 A1 = ("Syrian insurgents. RIA also said Syrian insurgents had guaranteed the security of Russian "

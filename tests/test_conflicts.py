@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from rag.answerer import Candidate
+from rag.answerers.extractive import Candidate
 from rag.conflicts import find_conflict
 from rag.embedder import get_embedder
 from rag.engine import Engine

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from conftest import SEED_QUESTION, SEED_SENTENCE
-from rag import Engine
+from rag import Answer, Answerer, Engine, Retrieval
+from rag.embedder import Embedder
 
 
 def test_seed_question_is_answered_with_exact_citation(seed_engine: Engine) -> None:
@@ -46,3 +51,48 @@ def test_empty_question_is_an_error(seed_engine: Engine) -> None:
 
 def test_empty_store_refuses(engine: Engine) -> None:
     assert engine.ask(SEED_QUESTION).refused
+
+
+def test_retrieve_returns_passages_with_offsets(seed_engine: Engine) -> None:
+    r = seed_engine.retrieve(SEED_QUESTION)
+    assert r.passages and r.query == SEED_QUESTION
+    assert [p.rank for p in r.passages] == list(range(len(r.passages)))
+    for p in r.passages:
+        assert seed_engine.article(p.article.id).text[p.start : p.end] == p.text  # type: ignore[union-attr]
+    assert any(SEED_SENTENCE in p.text for p in r.passages)
+
+
+def test_ask_stream_yields_text_then_the_same_answer(seed_engine: Engine) -> None:
+    pieces = list(seed_engine.ask_stream(SEED_QUESTION))
+    final = pieces[-1]
+    assert isinstance(final, Answer) and all(isinstance(p, str) for p in pieces[:-1])
+    assert final.answer == seed_engine.ask(SEED_QUESTION).answer
+    assert set(final.timings_ms) >= {"retrieve", "answer", "total"}
+
+
+class EchoFirstSentence:
+    """A registered stand-in answerer: quotes the first passage's first 40 characters."""
+
+    name = "echo"
+
+    def answer(self, retrieval: Retrieval) -> Answer:
+        p = retrieval.passages[0]
+        return Answer(question=retrieval.question, answer=p.text[:40], refused=False, backend=self.name)
+
+    def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
+        yield self.answer(retrieval)
+
+
+def test_engine_takes_any_answerer(seed_store: Path, tmp_path: Path, embedder: Embedder) -> None:
+    shutil.copytree(seed_store, tmp_path / "s")
+    with Engine(store=tmp_path / "s", embedder=embedder, answerer=EchoFirstSentence()) as eng:
+        assert isinstance(eng.answerer, Answerer)
+        ans = eng.ask(SEED_QUESTION)
+        assert ans.backend == "echo" and ans.timings_ms["total"] > 0
+
+
+def test_unknown_backend_is_a_clear_error(seed_engine: Engine) -> None:
+    eng = Engine(store=seed_engine.config.store, config=seed_engine.config.model_copy(update={"backend": "nope"}))
+    with pytest.raises(ValueError, match="unknown backend 'nope'"):
+        eng.ask(SEED_QUESTION)
+    eng.close()

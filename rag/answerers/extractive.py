@@ -8,12 +8,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import RagConfig
-from .embedder import Embedder
-from .keyword_index import KeywordIndex, terms
-from .models import Article, Citation
-from .short_answer import extract, question_kind
-from .splitter import sentence_spans
+from collections.abc import Callable, Iterator
+
+from ..config import RagConfig
+from ..conflicts import find_conflict
+from ..embedder import Embedder
+from ..keyword_index import terms
+from ..models import Answer, Article, Citation, Passage, Retrieval
+from ..short_answer import extract, question_kind
+from ..splitter import sentence_spans
+from .base import refusal
 
 # Words a quiz question uses that say nothing about the answer.
 _FILLER = frozenset(terms("this week recently reportedly news announced according report reports"))
@@ -40,35 +44,37 @@ class Candidate:
         return (0.5 * self.dense + 0.5 * self.lexical) * self.typed
 
 
-def lexical_coverage(q_terms: list[str], sentence: str, keywords: KeywordIndex) -> float:
+def lexical_coverage(q_terms: list[str], sentence: str, idf: Callable[[str], float]) -> float:
     """IDF-weighted share of the question's terms found in the sentence."""
     if not q_terms:
         return 0.0
     s_terms = set(terms(sentence))
-    # A floor keeps a word that every chunk shares (the story's subject) from counting for nothing.
-    weights = {t: keywords.idf(t) for t in set(q_terms)}
+    weights = {t: idf(t) for t in set(q_terms)}
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in s_terms) / total if total else 0.0
 
 
-def candidate_sentences(
-    question: str,
-    chunks: list[tuple[Article, int, int]],
-    keywords: KeywordIndex,
-) -> list[Candidate]:
+def candidate_sentences(question: str, passages: list[Passage],
+                        idf: Callable[[str], float]) -> list[Candidate]:
+    """Every quotable sentence of the passages, once, with its lexical coverage."""
     q_terms = [t for t in terms(question) if t not in _FILLER] or terms(question)
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
-    for rank, (art, start, end) in enumerate(chunks):
-        for s, e in sentence_spans(art.text[start:end], offset=start):
+    for p in passages:
+        art, rank = p.article, p.rank
+        for s, e in sentence_spans(p.text, offset=p.start):
             if (art.id, s) in seen or len(_WORD.findall(art.text[s:e])) < 4 or _is_question(art.text[s:e]):
                 continue
             seen.add((art.id, s))
-            out.append(Candidate(art, s, e, rank, lexical_coverage(q_terms, art.text[s:e], keywords)))
+            out.append(Candidate(art, s, e, rank, lexical_coverage(q_terms, art.text[s:e], idf)))
     return out
 
 
 class ExtractiveAnswerer:
+    """Quote the best sentences verbatim; refuse when none supports an answer."""
+
+    name = "extractive"
+
     def __init__(self, embedder: Embedder, config: RagConfig, untyped_penalty: float = 0.8) -> None:
         self.embedder = embedder
         self.cfg = config
@@ -76,6 +82,31 @@ class ExtractiveAnswerer:
         # A "who/when/how many" question is rarely answered by a sentence holding no name,
         # date or number that the question doesn't already give (measured with `rag eval`).
         self.untyped_penalty = untyped_penalty
+
+    def answer(self, retrieval: Retrieval) -> Answer:
+        ranked = self.rank(retrieval)
+        chosen = self.choose(ranked)
+        support = ranked[0].score if ranked else 0.0
+        if not chosen:
+            return refusal(retrieval, self.name, support=support)
+        conflict = find_conflict(ranked)
+        if conflict:  # cite both sides of the disagreement
+            chosen = conflict.cited(chosen)
+        text, short, citations = self.compose(retrieval.question, chosen)
+        notice = conflict.notice(citations) if conflict else None
+        return Answer(question=retrieval.question, answer=f"{text} {notice}" if notice else text,
+                      refused=False, citations=citations, short_answer=short, support=support,
+                      query=retrieval.query, conflict=notice, backend=self.name)
+
+    def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
+        ans = self.answer(retrieval)  # nothing is shown before the whole quote is chosen
+        yield ans.answer
+        yield ans
+
+    def rank(self, retrieval: Retrieval) -> list[Candidate]:
+        """The candidate sentences of the retrieved passages, best first."""
+        cands = candidate_sentences(retrieval.query, retrieval.passages, retrieval.idf)
+        return self.score(retrieval.query, retrieval.query_vector, cands)
 
     def score(self, question: str, q_vec: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
         cands = sorted(cands, key=lambda c: (-c.lexical, c.rank))[: self.rerank]
@@ -103,7 +134,7 @@ class ExtractiveAnswerer:
                 chosen.append(c)
         return chosen
 
-    def answer(self, question: str, chosen: list[Candidate]) -> tuple[str, str | None, list[Citation]]:
+    def compose(self, question: str, chosen: list[Candidate]) -> tuple[str, str | None, list[Citation]]:
         citations = [
             Citation(
                 n=i, article_id=c.article.id, title=c.article.title, url=c.article.url,
