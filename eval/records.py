@@ -40,6 +40,8 @@ class Record(BaseModel):
     question: EvalQuestion
     answer: Answer
     retrieved: list[RetrievedChunk] = Field(default_factory=list)
+    # the candidate sentences in the order the reader ranked them (empty: not a ranking answerer)
+    ranked: list[str] = Field(default_factory=list)
     latency_ms: float = 0.0
     # article id -> full text, for every cited article (provenance checks need it)
     sources: dict[str, str] = Field(default_factory=dict, exclude=True)

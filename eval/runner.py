@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
+from rag.answerers import ExtractiveAnswerer
 from rag.engine import Engine
 
 from .records import EvalQuestion, Record, RetrievedChunk
@@ -22,7 +23,15 @@ def run_one(engine: Engine, q: EvalQuestion, k: int = 10) -> Record:
     latency = (time.perf_counter() - t0) * 1000
     cited = engine.store.db.get_many(c.article_id for c in ans.citations)
     return Record(question=q, answer=ans, retrieved=top_chunks(engine, q, k), latency_ms=latency,
-                  sources={a: art.text for a, art in cited.items()})
+                  ranked=ranked_sentences(engine, q), sources={a: art.text for a, art in cited.items()})
+
+
+def ranked_sentences(engine: Engine, q: EvalQuestion) -> list[str]:
+    """The reader's ranking of the candidate sentences, where the answerer ranks sentences."""
+    answerer = engine.answerer
+    if not isinstance(answerer, ExtractiveAnswerer):
+        return []
+    return [c.text for c in answerer.rank(engine.retrieve(q.question, as_of=q.as_of, filters=q.filters))]
 
 
 def run_questions(engine: Engine, questions: Sequence[EvalQuestion], *, progress: bool = True,

@@ -13,17 +13,17 @@ from .models import Filters, Hit
 from .store import Store
 
 
-def rrf(rankings: list[list[Hit]], k: int) -> dict[str, float]:
-    """Reciprocal rank fusion (Cormack et al. 2009): robust to the retrievers' score scales."""
+def rrf(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) -> dict[str, float]:
+    """Weighted reciprocal rank fusion (Cormack et al. 2009): robust to the retrievers' score scales."""
     fused: dict[str, float] = {}
-    for hits in rankings:
+    for hits, w in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, h in enumerate(hits):
-            fused[h.chunk_id] = fused.get(h.chunk_id, 0.0) + 1.0 / (k + rank + 1)
+            fused[h.chunk_id] = fused.get(h.chunk_id, 0.0) + w / (k + rank + 1)
     return fused
 
 
 def recency_weight(date: int, as_of: dt.date, cfg: RagConfig) -> float:
-    """1 + a boost that halves every `recency_half_life_days` before `as_of`; none when undated
+    """1 + `recency_boost` that halves every `recency_half_life_days` before `as_of`; none when undated
     or older than the window (old background articles still count, on their merit)."""
     if date <= 0:
         return 1.0
@@ -31,7 +31,7 @@ def recency_weight(date: int, as_of: dt.date, cfg: RagConfig) -> float:
     age = (as_of - d).days
     if age < 0 or age > cfg.recency_window_days:
         return 1.0
-    return 1.0 + math.pow(0.5, age / cfg.recency_half_life_days)
+    return 1.0 + cfg.recency_boost * math.pow(0.5, age / cfg.recency_half_life_days)
 
 
 class Retriever:
@@ -48,16 +48,29 @@ class Retriever:
         filters: Filters | None = None,
         as_of: dt.date | None = None,
     ) -> list[Hit]:
+        dense, keyword = self.candidates(query, query_vector, self.cfg.candidates, filters, as_of)
+        return self.fuse(dense, keyword, k=k, as_of=as_of)
+
+    def candidates(self, query: str, query_vector: np.ndarray, n: int, filters: Filters | None = None,
+                   as_of: dt.date | None = None) -> tuple[list[Hit], list[Hit]]:
+        """The dense and the keyword ranking, `n` each; nothing dated after `as_of`."""
         filters = (filters or Filters()).capped(as_of)
-        dense = self.store.vectors.search(query_vector, self.cfg.candidates, filters)
-        keyword = self.store.keywords.search(query, self.cfg.candidates, filters)
-        fused = rrf([dense, keyword], self.cfg.rrf_k)
+        return (self.store.vectors.search(query_vector, n, filters),
+                self.store.keywords.search(query, n, filters))
+
+    def fuse(self, dense: list[Hit], keyword: list[Hit], *, k: int, as_of: dt.date | None = None,
+             config: RagConfig | None = None) -> list[Hit]:
+        """The top k of both rankings fused, with the recency preference (`config` overrides
+        the engine's fusion settings: eval.tune_retrieval tries many on the same candidates)."""
+        cfg = config or self.cfg
+        dense, keyword = dense[: cfg.candidates], keyword[: cfg.candidates]
+        fused = rrf([dense, keyword], cfg.rrf_k, [cfg.dense_weight, 1.0])
         article_of = {h.chunk_id: h.article_id for h in dense + keyword}
         if as_of is not None and fused:
             kw = self.store.keywords
             for cid in fused:
                 i = kw.position.get(cid)
                 if i is not None:
-                    fused[cid] *= recency_weight(int(kw.dates[i]), as_of, self.cfg)
+                    fused[cid] *= recency_weight(int(kw.dates[i]), as_of, cfg)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         return [Hit(chunk_id=cid, article_id=article_of[cid], score=s) for cid, s in ranked]

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from rag import Answer, Article, Passage, Retrieval
 from rag.answerers import ExtractiveAnswerer
-from rag.answerers.extractive import candidate_sentences, lexical_coverage
 from rag.config import RagConfig
 from rag.embedder import Embedder
-from rag.keyword_index import KeywordIndex, terms
+from rag.keyword_index import KeywordIndex
 
 ART = Article(id="a", title="T", text=(
     "The mayor opened a bridge on Monday. The bridge cost 12 million dollars to build. "
     "Residents were happy. The mayor opened a bridge on Monday, officials said."))
+# A one-article store has no informative word rarity, so its sentences score low: a low threshold
+# keeps these tests about citing, not about calibration (eval/results/reader.md covers that).
+LOW = RagConfig(refusal_threshold=0.05)
 PASSAGES = [Passage(article=ART, start=0, end=len(ART.text), rank=0, score=1.0)]
 
 
@@ -22,25 +24,13 @@ def retrieval(q: str, embedder: Embedder) -> Retrieval:
                      idf=index().idf)
 
 
-def test_lexical_coverage_is_a_share() -> None:
-    idx = index()
-    q = terms("How much did the bridge cost?")
-    assert lexical_coverage(q, "The bridge cost 12 million dollars to build.", idx.idf) == 1.0
-    assert lexical_coverage(q, "Residents were happy.", idx.idf) == 0.0
-
-
-def test_candidates_carry_exact_offsets() -> None:
-    cands = candidate_sentences("bridge cost", PASSAGES, index().idf)
-    assert cands and all(ART.text[c.start : c.end] == c.text for c in cands)
-    assert "Residents were happy." not in [c.text for c in cands]  # too short to quote
-
-
 def test_best_sentence_is_cited_and_duplicates_dropped(embedder: Embedder) -> None:
     q = "How much did the bridge cost?"
-    ans = ExtractiveAnswerer(embedder, RagConfig()).answer(retrieval(q, embedder))
+    answerer = ExtractiveAnswerer(embedder, LOW)
+    ans = answerer.answer(retrieval(q, embedder))
     assert not ans.refused and ans.backend == "extractive"
     assert ans.citations[0].quote == "The bridge cost 12 million dollars to build."
-    assert ans.short_answer == "12 million" and ans.answer.startswith("12 million. ")
+    assert ans.citations[0].score == round(max(c.score for c in answerer.rank(retrieval(q, embedder))), 4)
     assert ans.citations[0].n == 1 and "[1]" in ans.answer
     quotes = [c.quote for c in ans.citations]
     assert not ("The mayor opened a bridge on Monday." in quotes
@@ -48,7 +38,7 @@ def test_best_sentence_is_cited_and_duplicates_dropped(embedder: Embedder) -> No
 
 
 def test_refuses_below_threshold(embedder: Embedder) -> None:
-    answerer = ExtractiveAnswerer(embedder, RagConfig(refusal_threshold=0.99))
+    answerer = ExtractiveAnswerer(embedder, RagConfig(refusal_threshold=0.999))
     r = retrieval("How much did the bridge cost?", embedder)
     assert answerer.rank(r)  # sentences were scored ...
     ans = answerer.answer(r)  # ... but none is good enough
@@ -56,7 +46,15 @@ def test_refuses_below_threshold(embedder: Embedder) -> None:
 
 
 def test_stream_ends_with_the_answer(embedder: Embedder) -> None:
-    pieces = list(ExtractiveAnswerer(embedder, RagConfig()).stream(retrieval("How much did the bridge cost?", embedder)))
+    pieces = list(ExtractiveAnswerer(embedder, LOW).stream(retrieval("How much did the bridge cost?", embedder)))
     final = pieces[-1]
     assert isinstance(final, Answer) and not final.refused
     assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == final.answer
+
+
+def test_short_answer_only_when_the_reader_is_confident(embedder: Embedder) -> None:
+    q = "How much did the bridge cost?"
+    sure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_prob": 0.0})).answer(retrieval(q, embedder))
+    assert sure.short_answer == "12 million" and sure.answer.startswith("12 million. ")
+    unsure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_prob": 1.0})).answer(retrieval(q, embedder))
+    assert unsure.short_answer is None and unsure.answer.startswith("The bridge cost")

@@ -11,7 +11,7 @@ FAKE = "The game was played on February 7, 2021, at Raymond James Stadium in Gle
 
 
 def cand(aid: str, text: str, score: float = 0.6) -> Candidate:
-    return Candidate(Article(id=aid, text=text), 0, len(text), 0, lexical=score, dense=score)
+    return Candidate(Article(id=aid, text=text), 0, len(text), 0, score=score)
 
 
 def test_swapped_place_between_articles_is_a_conflict() -> None:

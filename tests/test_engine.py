@@ -15,7 +15,8 @@ def test_seed_question_is_answered_with_exact_citation(seed_engine: Engine) -> N
     ans = seed_engine.ask(SEED_QUESTION)
     assert not ans.refused
     assert "Syrian insurgents" in ans.answer
-    assert ans.short_answer == "Syrian insurgents"
+    # a short answer phrase is shown only when the reader is confident; never a wrong one here
+    assert ans.short_answer in (None, "Syrian insurgents")
     assert ans.citations and ans.citations[0].quote == SEED_SENTENCE
     for c in ans.citations:
         text = seed_engine.article(c.article_id).text  # type: ignore[union-attr]

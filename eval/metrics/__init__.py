@@ -5,6 +5,7 @@ from .citations import CitationEvaluator
 from .conflict import ConflictEvaluator
 from .faithfulness import FaithfulnessEvaluator
 from .latency import LatencyEvaluator
+from .reader import ReaderEvaluator
 from .refusal import RefusalEvaluator
 from .retrieval import RetrievalEvaluator
 
@@ -14,11 +15,12 @@ __all__ = [
     "ConflictEvaluator",
     "FaithfulnessEvaluator",
     "LatencyEvaluator",
+    "ReaderEvaluator",
     "RefusalEvaluator",
     "RetrievalEvaluator",
 ]
 
 
 def default_evaluators() -> list:  # type: ignore[type-arg]
-    return [RetrievalEvaluator(), AnswerAccuracyEvaluator(), FaithfulnessEvaluator(),
+    return [RetrievalEvaluator(), ReaderEvaluator(), AnswerAccuracyEvaluator(), FaithfulnessEvaluator(),
             CitationEvaluator(), RefusalEvaluator(), ConflictEvaluator(), LatencyEvaluator()]

@@ -1,73 +1,38 @@
-"""The default, extractive answerer: pick the sentences of the retrieved chunks that best
-answer the question, cite them verbatim, or refuse when none supports an answer."""
+"""The default, extractive answerer: the learned reader scores every sentence of the retrieved
+passages; the most likely ones are quoted verbatim with citations, or it refuses when even the
+best is unlikely to hold the answer."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-
-import numpy as np
-
-from collections.abc import Callable, Iterator
 
 from ..config import RagConfig
 from ..conflicts import find_conflict
 from ..embedder import Embedder
-from ..keyword_index import terms
-from ..models import Answer, Article, Citation, Passage, Retrieval
-from ..short_answer import extract, question_kind
-from ..splitter import sentence_spans
+from ..models import Answer, Article, Citation, Retrieval
+from ..reader import SentenceModel, coverage, features, load_model, pool, similarities
+from ..short_answer import extract
 from .base import refusal
 
-# Words a quiz question uses that say nothing about the answer.
-_FILLER = frozenset(terms("this week recently reportedly news announced according report reports"))
 _WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class Candidate:
+    """A scored sentence: `article.text[start:end]`, `score` the reader's probability."""
+
     article: Article
     start: int
     end: int
-    rank: int  # rank of the chunk it came from
-    lexical: float = 0.0
-    dense: float = 0.0
-    typed: float = 1.0  # < 1 when the question wants a name/number/date the sentence lacks
+    rank: int  # rank of the passage it came from
+    score: float = 0.0
+    coverage: float = 0.0  # how much of the question it covers (rag.reader.coverage)
 
     @property
     def text(self) -> str:
         return self.article.text[self.start : self.end]
-
-    @property
-    def score(self) -> float:
-        # Support: how much of the question the sentence covers, by meaning and by words.
-        return (0.5 * self.dense + 0.5 * self.lexical) * self.typed
-
-
-def lexical_coverage(q_terms: list[str], sentence: str, idf: Callable[[str], float]) -> float:
-    """IDF-weighted share of the question's terms found in the sentence."""
-    if not q_terms:
-        return 0.0
-    s_terms = set(terms(sentence))
-    weights = {t: idf(t) for t in set(q_terms)}
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in s_terms) / total if total else 0.0
-
-
-def candidate_sentences(question: str, passages: list[Passage],
-                        idf: Callable[[str], float]) -> list[Candidate]:
-    """Every quotable sentence of the passages, once, with its lexical coverage."""
-    q_terms = [t for t in terms(question) if t not in _FILLER] or terms(question)
-    seen: set[tuple[str, int]] = set()
-    out: list[Candidate] = []
-    for p in passages:
-        art, rank = p.article, p.rank
-        for s, e in sentence_spans(p.text, offset=p.start):
-            if (art.id, s) in seen or len(_WORD.findall(art.text[s:e])) < 4 or _is_question(art.text[s:e]):
-                continue
-            seen.add((art.id, s))
-            out.append(Candidate(art, s, e, rank, lexical_coverage(q_terms, art.text[s:e], idf)))
-    return out
 
 
 class ExtractiveAnswerer:
@@ -75,13 +40,10 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, config: RagConfig, untyped_penalty: float = 0.8) -> None:
+    def __init__(self, embedder: Embedder, config: RagConfig, model: SentenceModel | None = None) -> None:
         self.embedder = embedder
         self.cfg = config
-        self.rerank = config.answer_rerank
-        # A "who/when/how many" question is rarely answered by a sentence holding no name,
-        # date or number that the question doesn't already give (measured with `rag eval`).
-        self.untyped_penalty = untyped_penalty
+        self.model = model or load_model()
 
     def answer(self, retrieval: Retrieval) -> Answer:
         ranked = self.rank(retrieval)
@@ -89,7 +51,7 @@ class ExtractiveAnswerer:
         support = ranked[0].score if ranked else 0.0
         if not chosen:
             return refusal(retrieval, self.name, support=support)
-        conflict = find_conflict(ranked)
+        conflict = find_conflict(ranked, window=self.cfg.conflict_window)
         if conflict:  # cite both sides of the disagreement
             chosen = conflict.cited(chosen)
         text, short, citations = self.compose(retrieval.question, chosen)
@@ -104,33 +66,30 @@ class ExtractiveAnswerer:
         yield ans
 
     def rank(self, retrieval: Retrieval) -> list[Candidate]:
-        """The candidate sentences of the retrieved passages, best first."""
-        cands = candidate_sentences(retrieval.query, retrieval.passages, retrieval.idf)
-        return self.score(retrieval.query, retrieval.query_vector, cands)
-
-    def score(self, question: str, q_vec: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
-        cands = sorted(cands, key=lambda c: (-c.lexical, c.rank))[: self.rerank]
-        if not cands:
+        """Every candidate sentence of the retrieved passages, most likely to answer first."""
+        sentences = pool(retrieval.passages)
+        if not sentences:
             return []
-        vecs = self.embedder.embed([c.text for c in cands])
-        dense = vecs @ q_vec
-        typed = question_kind(question) is not None
-        scored = [
-            Candidate(c.article, c.start, c.end, c.rank, c.lexical, float(d),
-                      self.untyped_penalty if typed and extract(question, c.text) is None else 1.0)
-            for c, d in zip(cands, dense, strict=True)
-        ]
+        dense, focus_dense = similarities(self.embedder.embed, retrieval.query, retrieval.query_vector, sentences)
+        as_of = retrieval.as_of.toordinal() if retrieval.as_of else None
+        x = features(retrieval.query, sentences, dense, retrieval.idf, as_of, focus_dense)
+        probs, cover = self.model.proba(x), coverage(x)
+        scored = [Candidate(s.passage.article, s.start, s.end, s.passage.rank, float(p), float(c))
+                  for s, p, c in zip(sentences, probs, cover, strict=True)]
         return sorted(scored, key=lambda c: -c.score)
 
     def choose(self, ranked: list[Candidate]) -> list[Candidate]:
-        """The best sentence, plus runners-up that are nearly as good and say something new."""
-        if not ranked or ranked[0].score < self.cfg.refusal_threshold:
+        """The best sentence, plus runners-up likely enough to add the answer and saying something new;
+        none when no sentence covers the question or none is likely to answer it."""
+        if not ranked or ranked[0].score < self.cfg.refusal_threshold \
+                or max(c.coverage for c in ranked) < self.cfg.min_coverage:
             return []
         chosen = [ranked[0]]
         for c in ranked[1:]:
             if len(chosen) >= self.cfg.max_answer_sentences:
                 break
-            if c.score >= 0.9 * ranked[0].score and not any(_same(c.text, o.text) for o in chosen):
+            if c.score >= self.cfg.second_sentence_ratio * ranked[0].score \
+                    and not any(_same(c.text, o.text) for o in chosen):
                 chosen.append(c)
         return chosen
 
@@ -143,14 +102,9 @@ class ExtractiveAnswerer:
             )
             for i, c in enumerate(chosen, 1)
         ]
-        short = extract(question, chosen[0].text)
+        short = extract(question, chosen[0].text) if chosen[0].score >= self.cfg.short_answer_min_prob else None
         body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return (f"{short}. {body}" if short else body), short, citations
-
-
-def _is_question(sentence: str) -> bool:
-    """A sentence asking something (an FAQ heading, a teaser) never answers."""
-    return sentence.rstrip(" \u201d\"'.)\u2026").endswith("?")
 
 
 def _same(a: str, b: str) -> bool:

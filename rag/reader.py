@@ -1,0 +1,257 @@
+"""The learned sentence reader: how likely each candidate sentence is to hold the answer.
+
+Every sentence of the retrieved passages gets a row of features that carry over to any news
+corpus: meaning and word overlap with the question (and with its focus, the last sentence of a
+question that sets the scene first), how tightly the question's words cluster, whether it
+holds a new name/number/date of the kind asked for, whether it keeps the question's names and
+years, its neighbours' overlap, where it stands, how recent its article is. A logistic model,
+fitted on labelled public questions by `python -m eval.train_reader` with week-grouped
+cross-validation, turns the row into a probability. The model ships as a versioned JSON file (`reader_model.json`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .keyword_index import stopwords, terms
+from .models import Passage
+from .short_answer import extract, question_kind
+from .splitter import sentence_spans
+
+MODEL_PATH = Path(__file__).with_name("reader_model.json")
+MODEL_VERSION = 1
+
+# Words a quiz question uses that say nothing about the answer.
+_FILLER = frozenset(terms("this week recently reportedly news announced according report reports"))
+_TOKEN = re.compile(r"[\w'’-]+")
+_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+FEATURES: tuple[str, ...] = (
+    "dense", "dense_gap", "dense_rank", "lexical", "lexical_gap", "lexical_rank", "proximity",
+    "bigrams", "kind_name", "kind_number", "kind_date", "typed_new", "new_names", "new_numbers",
+    "passage_rank", "passage_score", "position", "lead", "title_cov",
+    "recency", "undated", "length", "quoted", "anchors", "anchors_passage", "year_clash",
+    "focus_lexical", "focus_dense", "has_context", "neighbor_lexical", "neighbor_dense",
+)
+
+
+def question_anchors(question: str) -> set[str]:
+    """The question's names and numbers (lower-cased): capitalised words after its first, digits."""
+    words = _TOKEN.findall(question)
+    return {w.lower().removesuffix("'s").removesuffix("’s") for i, w in enumerate(words)
+            if _DIGIT.search(w) or (i > 0 and w[0].isupper() and w.lower() not in stopwords())}
+
+
+def _share(anchors: set[str], text: str) -> float:
+    low = text.lower()
+    return sum(a in low for a in anchors) / len(anchors) if anchors else 1.0
+
+
+def question_focus(question: str) -> str:
+    """What a quiz question actually asks: its last sentence when it first sets the scene
+    ("Microsoft retired Internet Explorer this week. What year did it debut?"), else all of it."""
+    spans = sentence_spans(question)
+    return question[spans[-1][0] : spans[-1][1]] if len(spans) > 1 else question
+
+
+def question_terms(question: str) -> list[str]:
+    return [t for t in terms(question) if t not in _FILLER] or terms(question)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One candidate sentence: `article.text[start:end]` of the passage it came from."""
+
+    passage: Passage
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.passage.article.text[self.start : self.end]
+
+
+def pool(passages: Sequence[Passage]) -> list[Sentence]:
+    """Every quotable sentence of the passages, once (passages overlap by a sentence): at least
+    four words, and not itself a question (an FAQ heading or a teaser never answers)."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Sentence] = []
+    for p in passages:
+        for s, e in sentence_spans(p.text, offset=p.start):
+            text = p.article.text[s:e]
+            if (p.article.id, s) in seen or len(_TOKEN.findall(text)) < 4 or _is_question(text):
+                continue
+            seen.add((p.article.id, s))
+            out.append(Sentence(p, s, e))
+    return out
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip(" \u201d\"'.)\u2026").endswith("?")
+
+
+def _coverage(q_weights: dict[str, float], s_terms: set[str]) -> float:
+    total = sum(q_weights.values())
+    return sum(w for t, w in q_weights.items() if t in s_terms) / total if total else 0.0
+
+
+def _proximity(q_set: set[str], s_seq: list[str]) -> float:
+    """Distinct question terms matched per token of the window that holds them all (1 = adjacent)."""
+    pos = [i for i, t in enumerate(s_seq) if t in q_set]
+    if not pos:
+        return 0.0
+    matched = len({s_seq[i] for i in pos})
+    return matched / (pos[-1] - pos[0] + 1)
+
+
+def _bigrams(q_seq: list[str], s_seq: list[str]) -> float:
+    qb = set(zip(q_seq, q_seq[1:], strict=False))
+    if not qb:
+        return 0.0
+    return len(qb & set(zip(s_seq, s_seq[1:], strict=False))) / len(qb)
+
+
+def _neighbors(sentences: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the sentence just before and just after each one in its article (-1: none in the
+    pool): an answer often sits next to the sentence that restates the question."""
+    left, right = np.full(len(sentences), -1), np.full(len(sentences), -1)
+    by_article: dict[str, list[int]] = {}
+    for i, s in enumerate(sentences):
+        by_article.setdefault(s.passage.article.id, []).append(i)
+    for idx in by_article.values():
+        idx.sort(key=lambda i: sentences[i].start)
+        for a, b in zip(idx, idx[1:], strict=False):
+            if sentences[b].start - sentences[a].end <= 2:  # adjacent in the text
+                right[a], left[b] = b, a
+    return left, right
+
+
+def _inverse_rank(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return 1.0 / (1.0 + ranks)
+
+
+def features(question: str, sentences: Sequence[Sentence], dense: np.ndarray,
+             idf: Callable[[str], float], as_of_ordinal: int | None = None,
+             focus_dense: np.ndarray | None = None) -> np.ndarray:
+    """One row of `FEATURES` per sentence (float32). `dense`: each sentence's similarity to the
+    question; `focus_dense`: to `question_focus(question)` where that differs (else `dense`)."""
+    n = len(sentences)
+    if n == 0:
+        return np.zeros((0, len(FEATURES)), dtype=np.float32)
+    q_seq = question_terms(question)
+    q_set = set(q_seq)
+    q_weights = {t: idf(t) for t in q_set}
+    q_lower = question.lower()
+    kind = question_kind(question)
+    anchors = question_anchors(question)
+    years = set(_YEAR.findall(question))
+    texts = [s.text for s in sentences]
+    seqs = [terms(t) for t in texts]
+    lexical = np.array([_coverage(q_weights, set(seq)) for seq in seqs])
+    focus = question_focus(question)
+    f_weights = {t: idf(t) for t in question_terms(focus)}
+    focus_lexical = np.array([_coverage(f_weights, set(seq)) for seq in seqs]) if focus != question else lexical
+    answers = [extract(question, t) if kind else None for t in texts]
+    max_score = max((s.passage.score for s in sentences), default=1.0) or 1.0
+    rows = []
+    for i, (s, text, seq) in enumerate(zip(sentences, texts, seqs, strict=True)):
+        tokens = _TOKEN.findall(text)
+        new_names = sum(1 for j, w in enumerate(tokens) if j > 0 and w[0].isupper() and w.lower() not in q_lower)
+        new_numbers = sum(1 for w in tokens if _DIGIT.search(w) and w.lower() not in q_lower)
+        art = s.passage.article
+        days = (as_of_ordinal - art.date.toordinal()) if as_of_ordinal is not None and art.date else None
+        rows.append((
+            0.0, 0.0, 0.0, lexical[i], 0.0, 0.0, _proximity(q_set, seq), _bigrams(q_seq, seq),
+            kind == "name", kind == "number", kind == "date", answers[i] is not None,
+            math.log1p(new_names), math.log1p(new_numbers),
+            1.0 / (1.0 + s.passage.rank), s.passage.score / max_score,
+            math.log1p(s.start / 200), s.start < 400,
+            _coverage(q_weights, set(terms(art.title))),
+            math.exp(-max(days, 0) / 14) if days is not None else 0.0, art.date is None,
+            math.log1p(len(tokens)), "\u201c" in text or '"' in text,
+            _share(anchors, text), _share(anchors, s.passage.text),
+            # the question names a year the sentence lacks while it names another
+            bool(years) and not years & set(_YEAR.findall(text)) and bool(_YEAR.search(text)),
+            0.0, 0.0, 0.0, 0.0, 0.0,
+        ))
+    x = np.asarray(rows, dtype=np.float64)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    x[:, col["dense"]] = dense
+    x[:, col["dense_gap"]] = dense - dense.max()
+    x[:, col["dense_rank"]] = _inverse_rank(dense)
+    x[:, col["lexical_gap"]] = lexical - lexical.max()
+    x[:, col["lexical_rank"]] = _inverse_rank(lexical)
+    x[:, col["focus_lexical"]] = focus_lexical
+    x[:, col["focus_dense"]] = dense if focus_dense is None else focus_dense
+    x[:, col["has_context"]] = focus != question
+    left, right = _neighbors(sentences)
+    for name, v in (("neighbor_lexical", lexical), ("neighbor_dense", dense)):
+        padded = np.append(v, -1.0)  # index -1: no neighbour
+        x[:, col[name]] = np.maximum(np.maximum(padded[left], padded[right]), 0.0)
+    return x.astype(np.float32)
+
+
+def coverage(x: np.ndarray) -> np.ndarray:
+    """How much of the question each sentence covers, by meaning and by words, from its feature
+    row: half dense similarity, half IDF-weighted term coverage, times 0.8 when the question asks
+    for a name/number/date the sentence lacks. No sentence of an on-topic pool that doesn't
+    answer covers much (the seed set's unanswerable questions): refusal reads it with the
+    reader's probability."""
+    col = {name: i for i, name in enumerate(FEATURES)}
+    asks = x[:, [col["kind_name"], col["kind_number"], col["kind_date"]]].any(axis=1)
+    lacks = asks & (x[:, col["typed_new"]] == 0)
+    return (0.5 * x[:, col["dense"]] + 0.5 * x[:, col["lexical"]]) * np.where(lacks, 0.8, 1.0)
+
+
+def similarities(embed: Callable[[list[str]], np.ndarray], question: str, query_vector: np.ndarray,
+                 sentences: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each sentence's cosine similarity to the question and, where it sets the scene first, to
+    its focus (one embedding call for both)."""
+    focus = question_focus(question)
+    extra = [focus] if focus != question else []
+    vecs = embed(extra + [s.text for s in sentences])
+    sent = vecs[len(extra) :]
+    return sent @ query_vector, (sent @ vecs[0] if extra else None)
+
+
+@dataclass(frozen=True)
+class SentenceModel:
+    """Logistic regression on standardised features: p = sigmoid(((x - mean) / scale) @ coef + b)."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": MODEL_VERSION, "features": list(self.features),
+                "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
+                "coef": self.coef.round(6).tolist(), "intercept": round(float(self.intercept), 6)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> SentenceModel:
+        if data.get("version") != MODEL_VERSION or tuple(data["features"]) != FEATURES:  # type: ignore[arg-type]
+            raise ValueError("the reader model was fitted for other features: run `python -m eval.train_reader`")
+        arr = lambda k: np.asarray(data[k], dtype=np.float64)  # noqa: E731
+        return cls(FEATURES, arr("mean"), arr("scale"), arr("coef"), float(data["intercept"]))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> SentenceModel:
+    return SentenceModel.from_json(json.loads(path.read_text()))
