@@ -30,7 +30,7 @@ from rag.embedder import Embedder, get_embedder
 from rag.engine import Engine
 from rag.loaders import load_paths
 from rag.models import Article
-from rag.reader import FEATURES, MODEL_PATH, SentenceModel, features, pool, similarities
+from rag.reader import FEATURES, MODEL_PATH, SentenceModel, SentenceVectors, features, pool, similarities
 from rag.short_answer import extract
 
 from . import datasets
@@ -80,7 +80,7 @@ def collect_questions(eng: Engine, qs: Iterable[EvalQuestion], set_name: str, gr
         acc["q_retrieved"].append(any(contains_answer(p.text, q.answers) for p in r.passages) if q.answers else False)
         if not sentences:
             continue
-        dense, focus_dense = similarities(eng.embedder.embed, r.query, r.query_vector, sentences)
+        dense, focus_dense = similarities(SentenceVectors(eng.embedder.embed), r.query, r.query_vector, sentences)
         acc["x"].append(features(r.query, sentences, dense, r.idf, q.as_of.toordinal() if q.as_of else None,
                                  focus_dense))
         acc["y"] += [bool(q.answers) and contains_answer(s.text, q.answers) for s in sentences]

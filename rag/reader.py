@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -214,15 +216,42 @@ def coverage(x: np.ndarray) -> np.ndarray:
     return (0.5 * x[:, col["dense"]] + 0.5 * x[:, col["lexical"]]) * np.where(lacks, 0.8, 1.0)
 
 
-def similarities(embed: Callable[[list[str]], np.ndarray], question: str, query_vector: np.ndarray,
+class SentenceVectors:
+    """Sentence embeddings, remembered by text (least recently used dropped past `capacity`):
+    embedding the pool is most of a question's time, and one week's articles answer many
+    questions. Safe across threads."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], capacity: int = 20_000) -> None:
+        self._embed = embed
+        self.capacity = capacity
+        self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: list[str], fresh: list[str] = ()) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[assignment]
+        """(vectors of `texts`, remembered; vectors of `fresh`, never remembered), one model call."""
+        with self._lock:
+            known = {t: self._lru[t] for t in texts if t in self._lru}
+            for t in known:
+                self._lru.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        vecs = self._embed(list(fresh) + missing) if fresh or missing else np.zeros((0, 0), np.float32)
+        new = dict(zip(missing, vecs[len(fresh) :], strict=True))
+        with self._lock:
+            for t, v in new.items():
+                self._lru[t] = v
+            while len(self._lru) > self.capacity:
+                self._lru.popitem(last=False)
+        got = {**known, **new}
+        return np.stack([got[t] for t in texts]) if texts else np.zeros((0, 0), np.float32), vecs[: len(fresh)]
+
+
+def similarities(vectors: SentenceVectors, question: str, query_vector: np.ndarray,
                  sentences: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray | None]:
     """Each sentence's cosine similarity to the question and, where it sets the scene first, to
     its focus (one embedding call for both)."""
     focus = question_focus(question)
-    extra = [focus] if focus != question else []
-    vecs = embed(extra + [s.text for s in sentences])
-    sent = vecs[len(extra) :]
-    return sent @ query_vector, (sent @ vecs[0] if extra else None)
+    sent, extra = vectors([s.text for s in sentences], [focus] if focus != question else [])
+    return sent @ query_vector, (sent @ extra[0] if len(extra) else None)
 
 
 @dataclass(frozen=True)

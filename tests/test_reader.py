@@ -9,7 +9,8 @@ import pytest
 
 from rag import Article, Passage
 from rag.keyword_index import KeywordIndex
-from rag.reader import FEATURES, MODEL_PATH, SentenceModel, features, load_model, pool
+from rag.embedder import Embedder
+from rag.reader import FEATURES, MODEL_PATH, SentenceModel, SentenceVectors, features, load_model, pool
 
 from eval.train_reader import DATA_PATH, Table, fit_model, fold_of
 
@@ -77,3 +78,22 @@ def test_folds_keep_a_news_week_together() -> None:
     for g in set(t.q_group):
         assert len(set(folds[t.q_group == g])) == 1
     assert set(folds[t.q_set == "news"]) == set(range(6))
+
+
+def test_sentence_vectors_remember_by_text_within_capacity(embedder: Embedder) -> None:
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return embedder.embed(texts)
+
+    vectors = SentenceVectors(embed, capacity=2)
+    a, b, c = "The bridge cost 12 million dollars.", "The mayor opened it.", "Residents were happy."
+    got, fresh = vectors([a, b], ["How much did it cost?"])
+    np.testing.assert_allclose(got, embedder.embed([a, b]), atol=1e-5)
+    assert fresh.shape == (1, got.shape[1]) and calls == [["How much did it cost?", a, b]]
+    again, _ = vectors([b, a])  # remembered: no model call
+    assert len(calls) == 1 and np.allclose(again, got[::-1])
+    vectors([c])  # over capacity: the least recently used (b) goes
+    vectors([b])
+    assert calls[-1] == [b]

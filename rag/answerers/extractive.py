@@ -12,7 +12,7 @@ from ..config import RagConfig
 from ..conflicts import find_conflict
 from ..embedder import Embedder
 from ..models import Answer, Article, Citation, Retrieval
-from ..reader import SentenceModel, coverage, features, load_model, pool, similarities
+from ..reader import SentenceModel, SentenceVectors, coverage, features, load_model, pool, similarities
 from ..short_answer import extract
 from .base import refusal
 
@@ -44,6 +44,7 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.cfg = config
         self.model = model or load_model()
+        self.vectors = SentenceVectors(embedder.embed)
 
     def answer(self, retrieval: Retrieval) -> Answer:
         ranked = self.rank(retrieval)
@@ -70,7 +71,7 @@ class ExtractiveAnswerer:
         sentences = pool(retrieval.passages)
         if not sentences:
             return []
-        dense, focus_dense = similarities(self.embedder.embed, retrieval.query, retrieval.query_vector, sentences)
+        dense, focus_dense = similarities(self.vectors, retrieval.query, retrieval.query_vector, sentences)
         as_of = retrieval.as_of.toordinal() if retrieval.as_of else None
         x = features(retrieval.query, sentences, dense, retrieval.idf, as_of, focus_dense)
         probs, cover = self.model.proba(x), coverage(x)
