@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,9 @@ from rag.embedder import Embedder, get_embedder
 from rag.engine import Engine
 from rag.loaders import load_paths
 from rag.models import Article
-from rag.reader import FEATURES, MODEL_PATH, SentenceModel, SentenceVectors, features, pool, similarities
-from rag.short_answer import extract
+from rag.logistic import LogisticModel
+from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, pool, similarities
+from rag.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH, extract, new_spans
 
 from . import datasets
 from .normalize import contains_answer, normalize
@@ -52,6 +54,8 @@ class Table:
     q: np.ndarray  # (rows,) question index
     short_has: np.ndarray  # (rows,) the sentence gives a short answer phrase
     short_ok: np.ndarray  # (rows,) ... and it is a gold answer (exact match, normalised)
+    short_key: np.ndarray  # (rows,) crc32 of the lower-cased phrase (0: none): which phrases agree
+    short_spans: np.ndarray  # (rows,) how many phrases of the asked kind, new to the question, it holds
     q_id: np.ndarray
     q_set: np.ndarray  # "news", "rgb-<condition>" or "seeds"
     q_group: np.ndarray  # cross-validation group: the news week, the RGB query slice, "seeds"
@@ -88,6 +92,8 @@ def collect_questions(eng: Engine, qs: Iterable[EvalQuestion], set_name: str, gr
         shorts = [extract(q.question, s.text) for s in sentences]
         acc["short_has"] += [a is not None for a in shorts]
         acc["short_ok"] += [a is not None and normalize(a) in {normalize(g) for g in q.answers} for a in shorts]
+        acc["short_key"] += [zlib.crc32(a.lower().encode()) if a else 0 for a in shorts]
+        acc["short_spans"] += [len(new_spans(q.question, s.text)) for s in sentences]
         if texts is not None:
             texts.append({"q": qi, "question": r.query, "sentences": [s.text for s in sentences]})
 
@@ -116,18 +122,41 @@ def collect(news_store: Path, out: Path, rgb_limit: int | None = None,
     table = Table(x=np.concatenate(acc["x"]).astype(np.float32), q=np.array(acc["q"], dtype=np.int32),
                   **{k: np.array(acc[k], dtype=bool) for k in ("y", "short_has", "short_ok", "q_answerable",
                                                                "q_retrieved")},
+                  short_key=np.array(acc["short_key"], dtype=np.int64),
+                  short_spans=np.array(acc["short_spans"], dtype=np.int32),
                   **{k: np.array(acc[k], dtype=str) for k in ("q_id", "q_set", "q_group")})
     table.save(out)
     return table
 
 
-def fit_model(x: np.ndarray, y: np.ndarray) -> SentenceModel:
+def short_rows(t: Table, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(question indices, `SHORT_FEATURES` rows, labels) for the questions whose best sentence
+    (by `probs`) gives a short phrase; as `rag.short_answer.confidence_features` computes them."""
+    from .reader_report import Ranked
+
+    rk = Ranked(t, probs)
+    col = {f: i for i, f in enumerate(FEATURES)}
+    qs, rows, labels = [], [], []
+    for qi, r in enumerate(rk.rows):
+        if not len(r) or not t.short_has[r[0]]:
+            continue
+        top, p = r[:5], probs[r[:5]]
+        x0 = t.x[r[0]]
+        agree = int(sum(t.short_key[i] == t.short_key[r[0]] for i in top[1:]))
+        rows.append([p[0], p[0] - (p[1] if len(p) > 1 else 0.0), x0[col["kind_name"]], x0[col["kind_number"]],
+                     x0[col["kind_date"]], np.log1p(t.short_spans[r[0]]), agree])
+        qs.append(qi)
+        labels.append(bool(t.short_ok[r[0]]))
+    return np.array(qs, dtype=int), np.array(rows, dtype=np.float64), np.array(labels, dtype=bool)
+
+
+def fit_model(x: np.ndarray, y: np.ndarray, names: tuple[str, ...] = FEATURES) -> LogisticModel:
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     lr = LogisticRegression(C=C, max_iter=2000).fit((x - mean) / scale, y)
-    return SentenceModel(FEATURES, mean.astype(np.float64), scale.astype(np.float64),
+    return LogisticModel(names, mean.astype(np.float64), scale.astype(np.float64),
                          lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
 
 
@@ -138,6 +167,17 @@ def fold_of(groups: np.ndarray) -> np.ndarray:
     index = {g: i % FOLDS for i, g in enumerate(news)} | {g: int(g.split("-")[1]) for g in names
                                                            if g.startswith("rgb-")}
     return np.array([index.get(g, -1) for g in groups])
+
+
+def held_out_short(t: Table, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(question indices, held-out confidence that the phrase is right, labels)."""
+    qs, x, y = short_rows(t, probs)
+    fold = fold_of(t.q_group)[qs]
+    conf = np.zeros(len(qs))
+    for f in [*range(FOLDS), -1]:  # -1: seeds, from the model of every fold
+        train = (fold >= 0) & (fold != f)
+        conf[fold == f] = fit_model(x[train], y[train], SHORT_FEATURES).proba(x[fold == f])
+    return qs, conf, y
 
 
 def held_out_probs(t: Table) -> np.ndarray:
@@ -164,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     f = sub.add_parser("fit", help="fit, cross-validate and write the model and its report")
     f.add_argument("--data", type=Path, default=DATA_PATH)
     f.add_argument("--model", type=Path, default=MODEL_PATH)
+    f.add_argument("--short-model", type=Path, default=SHORT_MODEL_PATH)
     f.add_argument("--report", type=Path, default=Path("eval/results/reader.md"))
     args = ap.parse_args(argv)
     if args.step == "collect":
@@ -181,14 +222,19 @@ def main(argv: list[str] | None = None) -> None:
     train = fold_of(t.q_group)[t.q] >= 0
     model = fit_model(t.x[train], t.y[train])
     args.model.write_text(_json(model))
-    text = report(t, held_out_probs(t), model)
+    probs = held_out_probs(t)
+    # The short answer's confidence model learns from held-out rankings, like those it will see.
+    qs, x, y = short_rows(t, probs)
+    keep = fold_of(t.q_group)[qs] >= 0
+    args.short_model.write_text(_json(fit_model(x[keep], y[keep], SHORT_FEATURES)))
+    text = report(t, probs, model)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(text)
     print(text)
-    print(f"wrote {args.model} and {args.report}")
+    print(f"wrote {args.model}, {args.short_model} and {args.report}")
 
 
-def _json(model: SentenceModel) -> str:
+def _json(model: LogisticModel) -> str:
     import json
 
     return json.dumps(model.to_json(), indent=1) + "\n"

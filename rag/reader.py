@@ -10,25 +10,23 @@ cross-validation, turns the row into a probability. The model ships as a version
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from .keyword_index import stopwords, terms
+from .logistic import LogisticModel, load_logistic
 from .models import Passage
 from .short_answer import extract, question_kind
 from .splitter import sentence_spans
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
-MODEL_VERSION = 1
 
 # Words a quiz question uses that say nothing about the answer.
 _FILLER = frozenset(terms("this week recently reportedly news announced according report reports"))
@@ -254,33 +252,5 @@ def similarities(vectors: SentenceVectors, question: str, query_vector: np.ndarr
     return sent @ query_vector, (sent @ extra[0] if len(extra) else None)
 
 
-@dataclass(frozen=True)
-class SentenceModel:
-    """Logistic regression on standardised features: p = sigmoid(((x - mean) / scale) @ coef + b)."""
-
-    features: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-
-    def proba(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def to_json(self) -> dict[str, object]:
-        return {"version": MODEL_VERSION, "features": list(self.features),
-                "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
-                "coef": self.coef.round(6).tolist(), "intercept": round(float(self.intercept), 6)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> SentenceModel:
-        if data.get("version") != MODEL_VERSION or tuple(data["features"]) != FEATURES:  # type: ignore[arg-type]
-            raise ValueError("the reader model was fitted for other features: run `python -m eval.train_reader`")
-        arr = lambda k: np.asarray(data[k], dtype=np.float64)  # noqa: E731
-        return cls(FEATURES, arr("mean"), arr("scale"), arr("coef"), float(data["intercept"]))  # type: ignore[arg-type]
-
-
-@lru_cache(maxsize=4)
-def load_model(path: Path = MODEL_PATH) -> SentenceModel:
-    return SentenceModel.from_json(json.loads(path.read_text()))
+def load_model(path: Path = MODEL_PATH) -> LogisticModel:
+    return load_logistic(path, FEATURES)

@@ -1,13 +1,21 @@
 """Single out a short answer phrase (who / when / where / how many) inside a chosen sentence.
 
 Heuristic and conservative: it returns None unless a phrase of the expected kind, absent from
-the question, stands in the sentence; the full cited sentence is always shown after it."""
+the question, stands in the sentence; the full cited sentence is always shown after it. A
+logistic model (`short_answer_model.json`, fitted with the reader) says how likely the phrase
+is to be exactly right; the answer shows it only above `RagConfig.short_answer_min_conf`."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
 
 from .keyword_index import stopwords, terms
+from .logistic import load_logistic
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
            r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -67,10 +75,11 @@ def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
-def extract(question: str, sentence: str) -> str | None:
+def new_spans(question: str, sentence: str) -> list[tuple[int, int]]:
+    """Spans of the kind the question asks for that the question doesn't already hold."""
     kind = question_kind(question)
     if kind is None:
-        return None
+        return []
     q_terms = set(terms(question))
     q_lower = question.lower()
 
@@ -80,10 +89,15 @@ def extract(question: str, sentence: str) -> str | None:
             return not set(terms(text)) & q_terms
         return text.lower().strip() not in q_lower
 
-    cands = [span for span in _candidates(kind, sentence) if new_to_question(span)]
+    return [span for span in _candidates(kind, sentence) if new_to_question(span)]
+
+
+def extract(question: str, sentence: str) -> str | None:
+    cands = new_spans(question, sentence)
     if not cands:
         return None
     # Nearest to where the question's words occur in the sentence.
+    q_terms = set(terms(question))
     anchors = [m.start() for m in _TOKEN.finditer(sentence) if set(terms(m.group())) & q_terms]
     if not anchors:
         return sentence[cands[0][0] : cands[0][1]].strip(" ,.;:")
@@ -93,3 +107,32 @@ def extract(question: str, sentence: str) -> str | None:
 
     s, e = min(cands, key=distance)
     return sentence[s:e].strip(" ,.;:") or None
+
+
+SHORT_MODEL_PATH = Path(__file__).with_name("short_answer_model.json")
+SHORT_FEATURES: tuple[str, ...] = ("p_best", "p_margin", "kind_name", "kind_number", "kind_date", "spans",
+                                   "agree")
+
+
+def confidence_features(question: str, ranked: Sequence[tuple[str, float]]) -> np.ndarray | None:
+    """One row of `SHORT_FEATURES` for the phrase of the best sentence (None: it has none).
+    `ranked`: the best few sentences and their reader probabilities, best first."""
+    if not ranked:
+        return None
+    phrase = extract(question, ranked[0][0])
+    if phrase is None:
+        return None
+    kind = question_kind(question)
+    p = [score for _, score in ranked]
+    # Other strong sentences giving the same phrase: the sources agree on it.
+    agree = sum(1 for text, _ in ranked[1:] if (extract(question, text) or "").lower() == phrase.lower())
+    return np.array([p[0], p[0] - (p[1] if len(p) > 1 else 0.0), kind == "name", kind == "number",
+                     kind == "date", math.log1p(len(new_spans(question, ranked[0][0]))), agree], dtype=np.float64)
+
+
+def confident_extract(question: str, ranked: Sequence[tuple[str, float]], min_conf: float) -> str | None:
+    """The best sentence's short phrase when the model is at least `min_conf` sure it is right."""
+    x = confidence_features(question, ranked)
+    if x is None or load_logistic(SHORT_MODEL_PATH, SHORT_FEATURES).proba(x[None, :])[0] < min_conf:
+        return None
+    return extract(question, ranked[0][0])

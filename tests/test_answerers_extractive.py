@@ -54,7 +54,7 @@ def test_stream_ends_with_the_answer(embedder: Embedder) -> None:
 
 def test_short_answer_only_when_the_reader_is_confident(embedder: Embedder) -> None:
     q = "How much did the bridge cost?"
-    sure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_prob": 0.0})).answer(retrieval(q, embedder))
+    sure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_conf": 0.0})).answer(retrieval(q, embedder))
     assert sure.short_answer == "12 million" and sure.answer.startswith("12 million. ")
-    unsure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_prob": 1.0})).answer(retrieval(q, embedder))
+    unsure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_conf": 1.0})).answer(retrieval(q, embedder))
     assert unsure.short_answer is None and unsure.answer.startswith("The bridge cost")

@@ -10,7 +10,8 @@ import pytest
 from rag import Article, Passage
 from rag.keyword_index import KeywordIndex
 from rag.embedder import Embedder
-from rag.reader import FEATURES, MODEL_PATH, SentenceModel, SentenceVectors, features, load_model, pool
+from rag.logistic import LogisticModel
+from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, load_model, pool
 
 from eval.train_reader import DATA_PATH, Table, fit_model, fold_of
 
@@ -57,7 +58,7 @@ def test_a_model_for_other_features_is_refused() -> None:
     data = json.loads(MODEL_PATH.read_text())
     data["features"] = data["features"][:-1]
     with pytest.raises(ValueError, match="train_reader"):
-        SentenceModel.from_json(data)
+        LogisticModel.from_json(data, FEATURES)
 
 
 def test_retraining_on_the_shipped_data_reproduces_the_shipped_model() -> None:
@@ -97,3 +98,16 @@ def test_sentence_vectors_remember_by_text_within_capacity(embedder: Embedder) -
     vectors([c])  # over capacity: the least recently used (b) goes
     vectors([b])
     assert calls[-1] == [b]
+
+
+def test_retraining_reproduces_the_shipped_short_answer_model() -> None:
+    from eval.train_reader import held_out_probs, short_rows
+
+    from rag.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH
+
+    t = Table.load(DATA_PATH)
+    qs, x, y = short_rows(t, held_out_probs(t))
+    keep = fold_of(t.q_group)[qs] >= 0
+    refit = fit_model(x[keep], y[keep], SHORT_FEATURES).to_json()
+    shipped = json.loads(SHORT_MODEL_PATH.read_text())
+    np.testing.assert_allclose(refit["coef"], shipped["coef"], atol=1e-4)  # type: ignore[arg-type]

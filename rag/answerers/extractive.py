@@ -12,8 +12,8 @@ from ..config import RagConfig
 from ..conflicts import find_conflict
 from ..embedder import Embedder
 from ..models import Answer, Article, Citation, Retrieval
-from ..reader import SentenceModel, SentenceVectors, coverage, features, load_model, pool, similarities
-from ..short_answer import extract
+from ..reader import SentenceVectors, coverage, features, load_model, pool, similarities
+from ..short_answer import confident_extract
 from .base import refusal
 
 _WORD = re.compile(r"\w+")
@@ -40,7 +40,7 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, config: RagConfig, model: SentenceModel | None = None) -> None:
+    def __init__(self, embedder: Embedder, config: RagConfig, model: LogisticModel | None = None) -> None:
         self.embedder = embedder
         self.cfg = config
         self.model = model or load_model()
@@ -55,7 +55,7 @@ class ExtractiveAnswerer:
         conflict = find_conflict(ranked, window=self.cfg.conflict_window)
         if conflict:  # cite both sides of the disagreement
             chosen = conflict.cited(chosen)
-        text, short, citations = self.compose(retrieval.question, chosen)
+        text, short, citations = self.compose(retrieval.question, chosen, ranked)
         notice = conflict.notice(citations) if conflict else None
         return Answer(question=retrieval.question, answer=f"{text} {notice}" if notice else text,
                       refused=False, citations=citations, short_answer=short, support=support,
@@ -94,7 +94,8 @@ class ExtractiveAnswerer:
                 chosen.append(c)
         return chosen
 
-    def compose(self, question: str, chosen: list[Candidate]) -> tuple[str, str | None, list[Citation]]:
+    def compose(self, question: str, chosen: list[Candidate],
+                ranked: list[Candidate]) -> tuple[str, str | None, list[Citation]]:
         citations = [
             Citation(
                 n=i, article_id=c.article.id, title=c.article.title, url=c.article.url,
@@ -103,7 +104,7 @@ class ExtractiveAnswerer:
             )
             for i, c in enumerate(chosen, 1)
         ]
-        short = extract(question, chosen[0].text) if chosen[0].score >= self.cfg.short_answer_min_prob else None
+        short = confident_extract(question, [(c.text, c.score) for c in ranked[:5]], self.cfg.short_answer_min_conf)
         body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return (f"{short}. {body}" if short else body), short, citations
 
