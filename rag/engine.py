@@ -140,7 +140,8 @@ class Engine:
     @staticmethod
     def _timed(ans: Answer, r: Retrieval, t0: float) -> Answer:
         total = (time.perf_counter() - t0) * 1000
-        timings = {**r.timings_ms, "answer": total - r.timings_ms["retrieve"], "total": total}
+        # the answerer's own steps (e.g. a model's first token) stay, measured from its start
+        timings = {**ans.timings_ms, **r.timings_ms, "answer": total - r.timings_ms["retrieve"], "total": total}
         return ans.model_copy(update={"timings_ms": timings})
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from .accuracy import AnswerAccuracyEvaluator
 from .citations import CitationEvaluator
 from .conflict import ConflictEvaluator
 from .faithfulness import FaithfulnessEvaluator
+from .generation import GenerationEvaluator
 from .latency import LatencyEvaluator
 from .refusal import RefusalEvaluator
 from .retrieval import RetrievalEvaluator
@@ -13,6 +14,7 @@ __all__ = [
     "CitationEvaluator",
     "ConflictEvaluator",
     "FaithfulnessEvaluator",
+    "GenerationEvaluator",
     "LatencyEvaluator",
     "RefusalEvaluator",
     "RetrievalEvaluator",
@@ -21,4 +23,5 @@ __all__ = [
 
 def default_evaluators() -> list:  # type: ignore[type-arg]
     return [RetrievalEvaluator(), AnswerAccuracyEvaluator(), FaithfulnessEvaluator(),
-            CitationEvaluator(), RefusalEvaluator(), ConflictEvaluator(), LatencyEvaluator()]
+            CitationEvaluator(), RefusalEvaluator(), ConflictEvaluator(), GenerationEvaluator(),
+            LatencyEvaluator()]
