@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .answerers import Answerer, get_answerer
 from .condense import Turn, condense
@@ -16,6 +17,9 @@ from .loaders import load_paths
 from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats
 from .retriever import Retriever
 from .store import Store
+
+if TYPE_CHECKING:
+    from .llama_index_retriever import NewsRetriever
 
 
 class Engine:
@@ -106,6 +110,13 @@ class Engine:
         return [Passage(article=articles[spans[cid][0]], start=spans[cid][1], end=spans[cid][2],
                         rank=rank, score=score)
                 for rank, (cid, score) in enumerate((c, s) for c, s in ranked if c in spans)]
+
+    def as_retriever(self, *, top_k: int | None = None, as_of: dt.date | str | None = None,
+                     filters: Filters | None = None) -> NewsRetriever:
+        """This engine's retrieval as a llama-index `BaseRetriever` (see rag.llama_index_retriever)."""
+        from .llama_index_retriever import NewsRetriever
+
+        return NewsRetriever(self, top_k=top_k, as_of=as_of, filters=filters)
 
     def ask(
         self,

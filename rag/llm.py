@@ -91,7 +91,8 @@ def llamacpp(config: RagConfig, say: Callable[[str], None]) -> LLM:
         model_path=str(path), temperature=min(config.llm_temperature, 1.0),  # LlamaCPP caps it at 1
         max_new_tokens=config.llm_max_tokens, context_window=config.llm_context_window,
         model_kwargs={"seed": config.llm_seed, "n_threads": threads, "n_threads_batch": threads},
-        generate_kwargs={"seed": config.llm_seed}, verbose=False,  # verbose=False: no load log
+        # greedy decoding loops on one sentence without a repeat penalty (1.1: llama.cpp's CLI default)
+        generate_kwargs={"seed": config.llm_seed, "repeat_penalty": 1.1}, verbose=False,  # no load log
     )
     # LlamaCPP formats chats as Llama-2 prompts unless told otherwise; the GGUF carries its own
     # chat template, which is the one the model was trained with.
