@@ -23,6 +23,7 @@ from .prompt import REFUSAL
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _MARKERS = re.compile(rf"(?:\s*{_MARKER.pattern})+")
 _WORDS = re.compile(r"\w")
+_LEADING_STOP = re.compile(r"\s*[.!?]+")
 _SPACE = re.compile(r"\s+")
 _BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
 
@@ -66,23 +67,28 @@ def _clean(sentence: str) -> str:
 
 def segments(generated: str) -> list[tuple[str, list[int]]]:
     """(text, cited numbers) per segment. Markers standing alone (after the full stop, or
-    opening the answer) go with the text before them, or else with the text after."""
-    out: list[tuple[str, list[int]]] = []
+    opening the answer) go with the text before them, or else with the text after; the full
+    stop after "... Monday [1]." goes back to its sentence."""
+    raw: list[tuple[str, list[int]]] = []
     pos = 0
     for m in _MARKERS.finditer(generated):
-        out.append((generated[pos : m.start()], _numbers(m.group())))
+        raw.append((generated[pos : m.start()], _numbers(m.group())))
         pos = m.end()
-    out.append((generated[pos:], []))
+    raw.append((generated[pos:], []))
     merged: list[tuple[str, list[int]]] = []
     carry: list[int] = []
-    for text, nums in out:
+    for text, nums in raw:
+        stop = _LEADING_STOP.match(text)
+        if merged and stop:
+            merged[-1] = (merged[-1][0] + stop.group().strip(), merged[-1][1])
+            text = text[stop.end() :]
         if not _WORDS.search(text):
             if merged:
                 merged[-1][1].extend(nums)
             else:
                 carry += nums
             continue
-        merged.append((text, carry + nums))
+        merged.append((text.strip(), carry + nums))
         carry = []
     return merged
 
