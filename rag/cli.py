@@ -231,6 +231,8 @@ def bench(
     out: Annotated[Path, typer.Option("--out", help="folder for bench.json and bench.png")] = Path("reports"),
     quality: Annotated[bool, typer.Option(help="also ingest with torch and compare top-5 retrieval")] = True,
     int8: Annotated[bool, typer.Option(help="also try OpenVINO int8, calibrated on these chunks")] = True,
+    llm: Annotated[Optional[str], typer.Option(
+        "--llm", help="also time generation with this backend (llamacpp, openai, ollama): first token, total")] = None,
 ) -> None:
     """Speed of ingestion and answering on the news benchmark data; writes JSON and a plot."""
     from eval.bench import plot, run_bench, table
@@ -238,8 +240,9 @@ def bench(
     if store is not None and not (store / "articles.sqlite").exists():
         raise fail(f"{store} is not a store (no articles.sqlite in it)")
     try:
-        result = run_bench(limit=limit, store=store, quality=quality, int8=int8, log=lambda m: typer.echo(m, err=True))
-    except FileNotFoundError as exc:
+        result = run_bench(limit=limit, store=store, quality=quality, int8=int8, llm=llm,
+                           log=lambda m: typer.echo(m, err=True))
+    except (FileNotFoundError, LLMError, ValueError) as exc:
         raise fail(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)
     name = "bench-store" if store is not None else "bench"
