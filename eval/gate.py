@@ -8,7 +8,7 @@ from pathlib import Path
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 
 
-def load(suite: str, backend: str = "extractive", path: Path = THRESHOLDS) -> dict[str, dict[str, float]] | None:
+def load(suite: str, path: Path = THRESHOLDS, *, backend: str = "extractive") -> dict[str, dict[str, float]] | None:
     """{"min": {...}, "max": {...}} for the suite, or None when it has no gate. The suites' bounds
     are the extractive answerer's; a generating backend is held to the `generated` bounds on
     every suite (what its verification promises, whatever the model)."""

@@ -49,7 +49,7 @@ def run_suite(suite: str, *, folder: Path | None = None, config: RagConfig | Non
                        command=shlex.join(["rag", "eval", *sys.argv[2:]]) if sys.argv[1:2] == ["eval"] else "",
                        settings=settings)
     rep.judge = judge_check.measure().summary()
-    bounds = gate.load(suite, cfg.backend)
+    bounds = gate.load(suite, backend=cfg.backend)
     if bounds is not None:
         rep.gate = gate.check(rep.flat(), bounds)
     return SuiteRun(rep, folder, report.write(rep, folder, cfg.refusal_threshold))
