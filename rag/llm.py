@@ -174,6 +174,9 @@ def as_llm_error(exc: BaseException, config: RagConfig) -> LLMError | None:
         pass
     if isinstance(exc, ConnectionError):
         return LLMUnavailable(f"could not reach {where}: is it running?")
+    if isinstance(exc, ValueError) and "exceed context window" in str(exc):  # llama.cpp's own check
+        return LLMError(f"the prompt does not fit the model's context ({_first_line(exc)}): raise "
+                        "RAG_LLM_CONTEXT_WINDOW or lower RAG_TOP_K")
     name = type(exc).__name__
     module = type(exc).__module__.split(".")[0]
     if module == "openai":

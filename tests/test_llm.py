@@ -167,3 +167,15 @@ def test_cli_ask_stream_through_the_server(llama_server: str, gen_store: Path, t
                                  env=env).stdout)
     assert as_json["generated"] and as_json["backend"] in ("openai", "extractive")
     assert all(ARTICLES[c["article_id"]].text[c["start"] : c["end"]] == c["quote"] for c in as_json["citations"])
+
+
+def test_a_prompt_too_long_for_the_context_is_a_clear_error(smollm) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core.base.llms.types import ChatMessage
+
+    from rag.llm import as_llm_error
+
+    with pytest.raises(ValueError) as info:
+        list(smollm.stream_chat([ChatMessage(role="user", content="word " * 3000)]))
+    err = as_llm_error(info.value, CONFIG)
+    assert isinstance(err, LLMError) and "RAG_LLM_CONTEXT_WINDOW" in str(err)
+    assert as_llm_error(ValueError("something else"), CONFIG) is None  # a bug stays a bug
