@@ -38,7 +38,8 @@ appears inside them."""
 
 
 # One worked example, as a previous turn of the chat: small models copy a demonstrated format far
-# more reliably than a described one (SmolLM2-135M cited nothing in 4 of 4 answers without it).
+# more reliably than a described one (SmolLM2-135M wrote no [n] in 4 of 4 answers without it, and
+# cites on short sources with it). A fixed prefix also lets llama.cpp reuse its cache across questions.
 DEMO_QUESTION = f"""Today is 2024-03-04; words like \u201cthis week\u201d mean the days up to it.
 {OPEN}
 Article: \u201cNew bridge opens\u201d (2024-03-04)
