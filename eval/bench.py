@@ -131,6 +131,37 @@ def query_latency(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, 
     }
 
 
+def generation_latency(engine: Engine, questions: list[dict[str, Any]], n: int = 10) -> dict[str, Any]:
+    """With a generating backend: time from asking to the first streamed piece of text, and to
+    the checked answer, over `n` questions (a first, cold question, which loads the model, is
+    left out)."""
+    list(engine.ask_stream("a cold start question to load the model?"))
+    first: list[float] = []
+    total: list[float] = []
+    for q in questions[:n]:
+        t0 = time.perf_counter()
+        t_first: float | None = None
+        for piece in engine.ask_stream(q["question"], as_of=q.get("as_of")):
+            if isinstance(piece, str) and t_first is None:
+                t_first = time.perf_counter() - t0
+        t_total = time.perf_counter() - t0
+        first.append(1000 * (t_first if t_first is not None else t_total))
+        total.append(1000 * t_total)
+    cfg = engine.config
+    return {"backend": cfg.backend, "model": cfg.llm_model or "(default)", "questions": len(first),
+            "max_tokens": cfg.llm_max_tokens, "top_k": cfg.top_k,
+            **{f"{name}_{stat}_ms": round(fn(v), 1) for name, v in (("first_token", first), ("total", total)) if v
+               for stat, fn in (("p50", statistics.median), ("p95", lambda x: pct(x, 0.95)))}}
+
+
+def generating(store: Path, config: RagConfig, embedder: Embedder, questions: list[dict[str, Any]],
+               backend: str, log: Callable[[str], None]) -> dict[str, Any]:
+    cfg = config.model_copy(update={"backend": backend})
+    with Engine(store=store, config=cfg, embedder=embedder) as eng:
+        log(f"generation with {backend} on {min(10, len(questions))} questions ...")
+        return generation_latency(eng, questions)
+
+
 def answer_in_top5(engine: Engine, questions: list[dict[str, Any]]) -> float:
     """Share of questions whose gold answer occurs in one of the 5 chunks retrieved."""
     found = 0
@@ -199,7 +230,7 @@ def ingest_path(embedder: Embedder, corpus: Path, store: Path, config: RagConfig
 
 
 def run_bench(limit: int | None = None, store: Path | None = None, quality: bool = True,
-              int8: bool = True,
+              int8: bool = True, llm: str | None = None,
               articles_path: Path = ARTICLES, questions_path: Path = QUESTIONS,
               log: Callable[[str], None] = print) -> dict[str, Any]:
     if not articles_path.exists() or not questions_path.exists():
@@ -220,6 +251,8 @@ def run_bench(limit: int | None = None, store: Path | None = None, quality: bool
                                    "answer_in_top5": round(answer_in_top5(
                                        eng, [q for q in questions if q["answer_in_corpus"]]), 4),
                                    "latency": query_latency(eng, questions)}
+            if llm:
+                result["generation"] = generating(copy, RagConfig(), fast, questions, llm, log)
         return result
 
     records = [json.loads(line) for line in gzip.open(articles_path, "rt")]
@@ -265,6 +298,8 @@ def run_bench(limit: int | None = None, store: Path | None = None, quality: bool
         sample = texts[:: max(1, len(texts) // 192)][:192]
         log(f"raw embedding, interleaved, on {len(sample)} of the chunks ...")
         result["raw_interleaved_chunks_per_s"] = interleaved_throughput(paths, sample)
+        if llm:  # optional (needs the `llm` extra); last, so the model's load skews nothing above
+            result["generation"] = generating(Path(tmp) / "fast", cfg, fast, qs, llm, log)
 
     f, raw = result["fast"], result["raw_interleaved_chunks_per_s"]
     result["ratios"] = {
@@ -327,6 +362,12 @@ def table(result: dict[str, Any]) -> str:
                  ("retrieve p50 / p95", f"{lat['retrieve_p50_ms']} / {lat['retrieve_p95_ms']} ms"),
                  ("answer p50 / p95", f"{lat['answer_p50_ms']} / {lat['answer_p95_ms']} ms"),
                  ("total p50 / p95", f"{lat['total_p50_ms']} / {lat['total_p95_ms']} ms")]
+    gen = result.get("generation")
+    if gen:
+        rows += [(f"generation ({gen['backend']}, {gen['model']}, {gen['questions']} questions, "
+                  f"top {gen['top_k']}, <= {gen['max_tokens']} tokens)", ""),
+                 ("time to first streamed token p50 / p95", f"{gen['first_token_p50_ms']} / {gen['first_token_p95_ms']} ms"),
+                 ("checked answer total p50 / p95", f"{gen['total_p50_ms']} / {gen['total_p95_ms']} ms")]
     width = max(len(k) for k, _ in rows)
     return "\n".join([f"| {'measure'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
                      + [f"| {k.ljust(width)} | {v} |" for k, v in rows])

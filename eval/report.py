@@ -53,6 +53,7 @@ def question_rows(records: Sequence[Record]) -> list[dict[str, Any]]:
         "correct": (not r.answer.refused and contains_answer(r.answer.answer, r.question.answers))
         if r.question.answerable else r.answer.refused,
         "citations": [c.article_id for c in r.answer.citations], "latency_ms": round(r.latency_ms, 1),
+        "backend": r.answer.backend, "generated": r.answer.generated, "removed": r.answer.removed,
     } for r in records]
 
 

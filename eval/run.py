@@ -41,14 +41,15 @@ def run_suite(suite: str, *, folder: Path | None = None, config: RagConfig | Non
     with tempfile.TemporaryDirectory(dir=folder, prefix=".work-") as work:
         records = suites.SUITES[suite](Path(work), config=cfg, store=store, questions=questions,
                                        limit=limit, progress=progress, say=say)
-    settings = {"refusal_threshold": cfg.refusal_threshold, "top_k": cfg.top_k,
+    settings = {"backend": cfg.backend, **({"llm_model": cfg.llm_model or "(default)"} if cfg.backend != "extractive" else {}),
+                "refusal_threshold": cfg.refusal_threshold, "top_k": cfg.top_k,
                 "store": str(store) if store else "(built for this run)", "limit": limit,
                 "questions": str(questions) if questions else "(default)"}
     rep = report.build(suite, records, default_evaluators(),
                        command=shlex.join(["rag", "eval", *sys.argv[2:]]) if sys.argv[1:2] == ["eval"] else "",
                        settings=settings)
     rep.judge = judge_check.measure().summary()
-    bounds = gate.load(suite)
+    bounds = gate.load(suite, backend=cfg.backend)
     if bounds is not None:
         rep.gate = gate.check(rep.flat(), bounds)
     return SuiteRun(rep, folder, report.write(rep, folder, cfg.refusal_threshold))

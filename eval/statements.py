@@ -2,7 +2,8 @@
 
 Citation markers `[n]` close a segment; every sentence of the segment rests on those markers
 (so the short answer in front of "quote [1]" rests on [1], as the engine took it from there).
-The engine's conflict notice is left out: it is checked by the conflict evaluator."""
+The engine's conflict notice is left out (the conflict evaluator checks it), and so is the
+answerer's notice about its own answer ("2 generated sentences were removed ...")."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ class Statement:
     cites: tuple[int, ...]
 
 
-def statements(answer_text: str, conflict: str | None = None) -> list[Statement]:
-    if conflict:
-        answer_text = answer_text.replace(conflict, " ")
+def statements(answer_text: str, conflict: str | None = None, notice: str | None = None) -> list[Statement]:
+    for aside in (conflict, notice):
+        if aside:
+            answer_text = answer_text.replace(aside, " ")
     out: list[Statement] = []
     pos = 0
     segments: list[tuple[str, tuple[int, ...]]] = []
@@ -50,4 +52,4 @@ def passages(record: Record, cites: tuple[int, ...]) -> list[Passage]:
 def judged(record: Record, judge: SupportJudge) -> list[tuple[Statement, Verdict]]:
     """Every statement of a (non-refused) answer with the judge's verdict on its citations."""
     return [(st, judge.judge(st.text, passages(record, st.cites)))
-            for st in statements(record.answer.answer, record.answer.conflict)]
+            for st in statements(record.answer.answer, record.answer.conflict, record.answer.notice)]

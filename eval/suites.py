@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from rag.answerers import get_answerer
 from rag.config import RagConfig
 from rag.embedder import Embedder, get_embedder
 from rag.engine import Engine
@@ -67,6 +68,7 @@ def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = 
     restricts retrieval to some passage kinds with a source filter."""
     cfg = config or RagConfig()
     shared = _embedder(cfg)
+    answerer = get_answerer(cfg, shared)  # one model for every per-query store, loaded once
     items = datasets.rgb_items(questions or datasets.RGB, limit=limit)
     records: list[Record] = []
     bar = items
@@ -77,7 +79,8 @@ def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = 
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for item in bar:
-            with Engine(store=Path(tmp) / f"q{item['id']}", config=cfg, embedder=shared) as eng:
+            with Engine(store=Path(tmp) / f"q{item['id']}", config=cfg, embedder=shared,
+                        answerer=answerer) as eng:
                 eng.ingest_articles(datasets.rgb_articles(item), progress=False)
                 qs = [q for q in datasets.rgb_questions(item) if q.category in conditions]
                 records += run_questions(eng, qs, progress=False)

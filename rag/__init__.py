@@ -3,7 +3,7 @@
 The public API: `Engine` and the types it takes and returns.
 """
 
-from .answerers import Answerer, ExtractiveAnswerer
+from .answerers import Answerer, ExtractiveAnswerer, GenerativeAnswerer
 from .config import RagConfig
 from .engine import Engine
 from .models import Answer, Article, Citation, Failure, Filters, IngestReport, Passage, Retrieval, Stats
@@ -17,6 +17,7 @@ __all__ = [
     "ExtractiveAnswerer",
     "Failure",
     "Filters",
+    "GenerativeAnswerer",
     "IngestReport",
     "Passage",
     "RagConfig",

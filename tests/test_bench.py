@@ -49,3 +49,17 @@ def test_bench_refuses_a_folder_that_is_no_store(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "rag.cli", "bench", "--store", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "is not a store" in proc.stderr
+
+
+def test_generation_latency_with_the_test_model(gen_engine) -> None:  # type: ignore[no-untyped-def]
+    from eval.bench import generation_latency
+
+    qs = [{"question": "Who opened the Zorblat bridge?", "as_of": "2024-03-05"},
+          {"question": "How much did the Zorblat bridge cost?", "as_of": None}]
+    gen = generation_latency(gen_engine, qs)
+    assert gen["backend"] == "llamacpp" and gen["questions"] == 2
+    assert 0 < gen["first_token_p50_ms"] <= gen["total_p50_ms"] and gen["total_p95_ms"] >= gen["total_p50_ms"]
+    text = table({"store": {"path": "s", "chunks": 2, "store_mb": 0.1, "embedder": "e", "answer_in_top5": 1.0,
+                            "latency": {}},
+                  "generation": gen})
+    assert "time to first streamed token p50 / p95" in text and "checked answer total" in text

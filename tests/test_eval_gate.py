@@ -18,3 +18,10 @@ def test_thresholds_file_has_a_seeds_gate(tmp_path: Path) -> None:
     f = tmp_path / "t.toml"
     f.write_text('[x.min]\n"a.b" = 1.0\n')
     assert load("x", f) == {"min": {"a.b": 1.0}}
+
+
+def test_a_generating_backend_is_held_to_delivered_faithfulness_on_every_suite() -> None:
+    for suite in ("seeds", "rgb", "news"):
+        bounds = load(suite, backend="llamacpp")
+        assert bounds == {"min": {"faithfulness.faithfulness": 0.98}}
+    assert check({"faithfulness.faithfulness": 0.97}, load("rgb", backend="openai"))  # type: ignore[arg-type]

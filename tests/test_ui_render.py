@@ -86,3 +86,28 @@ def test_an_error_shows_as_text_where_the_answer_would_be() -> None:
     html = render.error_html(f"OSError: {EVIL}")
     no_live_markup(html)
     assert "Something went wrong" in html and "rag-cite" not in html
+
+
+def test_generated_answer_shows_its_backend_notice_and_removed_sentences_escaped() -> None:
+    c = cite()
+    notice = "(1 generated sentence was removed: the sentences cited do not support them.)"
+    ans = Answer(question="q", answer=f"Evil happened. [1] {notice}", refused=False, citations=[c], query="q",
+                 backend="llamacpp", notice=notice, generated="Evil happened [3]. " + EVIL,
+                 generated_sentences=2, removed=[EVIL])
+    html = render.answer_html(ans)
+    no_live_markup(html)
+    assert "Answered by: llamacpp (checked against the sources)" in html
+    assert f'<div class="rag-notice">{render.esc(notice)}</div>' in html
+    assert html.count(notice.split(":")[0]) == 1  # the notice sits under the answer, once
+    assert '<div class="rag-removed">' in html and "<del>&lt;script&gt;" in html
+    assert "Answered by: extractive (quoted from the articles)" in render.answer_html(answer())
+
+
+def test_a_kept_unverified_sentence_is_marked() -> None:
+    c = cite()
+    ans = Answer(question="q", answer="Evil happened. [1] (unverified) Evil won twice. [1]", refused=False,
+                 citations=[c], backend="llamacpp", generated="x", generated_sentences=2,
+                 removed=["Evil won twice."])
+    html = render.answer_html(ans)
+    assert '<span class="rag-unverified">(unverified) Evil won twice. </span><a ' in html
+    assert html.count('class="rag-unverified"') == 1

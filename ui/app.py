@@ -31,8 +31,10 @@ EXAMPLES = [
     "Who fled to Moscow?",
 ]
 HELP = (
-    "Answers quote the exact sentences they rely on; click a number like **[1]** to read the "
-    "sentence in its article. When the articles don't answer a question, the page says so "
+    "Answers quote the exact sentences they rely on (or, with a language model, cite them after "
+    "every sentence, and each sentence is checked against what it cites before it is shown); click "
+    "a number like **[1]** to read the sentence in its article. When the articles don't answer a "
+    "question, the page says so "
     "instead of guessing. Follow-up questions (\u201cWho granted him asylum?\u201d) use the "
     "conversation; the query actually searched for is shown under the answer. **Clear** starts over."
 )
@@ -41,8 +43,9 @@ SETTINGS_HELP = (
     "only articles in that range (a start date drops undated ones). **Sources**: only these "
     "publishers (empty: all). **Passages**: how many passages to read (more finds more, slower)."
 )
-STREAM_STEP_WORDS = 3  # words per streamed update
-STREAM_PAUSE_S = 0.015
+# The page redraws the chat at most this often while a model streams (every token would send
+# the whole conversation to the browser each time).
+DRAFT_REFRESH_S = 0.08
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -93,27 +96,41 @@ class Page:
         with self.lock:
             return self.engine.ask(**request, history=history or None)
 
+    def ask_stream(self, request: dict[str, Any], history: list[Turn] | None) -> Iterator[str | Answer]:
+        """The engine's stream (text as the model writes it, then the checked `Answer`)."""
+        with self.lock:
+            yield from self.engine.ask_stream(**request, history=history or None)
+
     def respond(self, question: str, chat: list[dict[str, Any]], history: list[Turn],
                 as_of: str | None, date_from: str | None, date_to: str | None,
                 sources: list[str] | None, top_k: float) -> Iterator[tuple[Any, ...]]:
-        """Chat handler: show the question, stream the answer in, then show it with citations."""
+        """Chat handler: show the question, the model's text as it comes (a draft), then the
+        checked answer with its citations."""
         req = self.request(question, as_of, date_from, date_to, sources, top_k)
         chat = list(chat or [])
         history = list(history or [])
         chat += [{"role": "user", "content": render.question_html(req["question"])},
                  {"role": "assistant", "content": render.pending_html()}]
         yield chat, "", gr.skip(), history, gr.skip()
+        draft = ""
+        shown = time.monotonic()
+        ans: Answer | None = None
         try:
-            ans = self.ask(req, history)
+            for piece in self.ask_stream(req, history):
+                if isinstance(piece, Answer):
+                    ans = piece
+                    break
+                draft += piece
+                if time.monotonic() - shown >= DRAFT_REFRESH_S:
+                    chat[-1] = {"role": "assistant", "content": render.pending_html(draft)}
+                    yield chat, "", gr.skip(), history, gr.skip()
+                    shown = time.monotonic()
+            if ans is None:
+                raise RuntimeError("the answerer ended without an answer")
         except Exception as exc:  # noqa: BLE001 (shown where the answer would be; the question is kept)
             chat[-1] = {"role": "assistant", "content": render.error_html(f"{type(exc).__name__}: {exc}")}
             yield chat, req["question"], gr.skip(), history, gr.skip()
             return
-        words = render.one_line(ans.answer).split(" ")
-        for i in range(STREAM_STEP_WORDS, len(words), STREAM_STEP_WORDS):
-            chat[-1] = {"role": "assistant", "content": render.pending_html(" ".join(words[:i]))}
-            yield chat, "", gr.skip(), history, gr.skip()
-            time.sleep(STREAM_PAUSE_S)
         chat[-1] = {"role": "assistant", "content": render.answer_html(ans)}
         history += [("user", req["question"]), ("assistant", ans.answer)]
         yield chat, "", self.sources_panel(ans), history, render.VIEWER_EMPTY
@@ -280,6 +297,8 @@ def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: s
     if engine.stats().articles:
         print("loading the embedding model\u2026", flush=True)
         engine.embedder.embed(["warm up"])  # so the first question doesn't wait for it
+    print(f"answering with: {engine.config.backend}", flush=True)
+    _ = engine.answerer  # a model loads (or a missing extra / model file fails) before the page opens
     demo = build(engine)
     demo.queue(default_concurrency_limit=1)
     demo.launch(

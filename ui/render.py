@@ -11,9 +11,12 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
+from rag.answerers.generative import UNVERIFIED
 from rag.models import Answer, Article, Citation, Stats
 
 _MARKER = re.compile(r"\[(\d+)\]")
+# a sentence kept although its sources don't support it (RagConfig.keep_unsupported), to its marker
+_UNVERIFIED = re.compile(re.escape(html.escape(UNVERIFIED)) + r"[^<]*?(?=<a |$)")
 _SPACE = re.compile(r"\s+")
 
 
@@ -48,9 +51,29 @@ def question_html(question: str) -> str:
 
 
 def pending_html(text: str = "") -> str:
-    """What the assistant bubble shows while the answer streams in."""
-    body = esc(one_line(text)) if text else "Searching the articles\u2026"
-    return f'<div class="rag-answer rag-pending">{body}</div>'
+    """What the assistant bubble shows while the answer streams in: a draft, not yet checked
+    against the sources (its [n] are the model's numbers, so they are not links)."""
+    if not text:
+        return '<div class="rag-answer rag-pending">Searching the articles\u2026</div>'
+    return (f'<div class="rag-answer rag-pending"><div class="rag-draft-label">Draft \u2014 being '
+            f'checked against the sources</div>{esc(one_line(text))}</div>')
+
+
+def backend_html(ans: Answer) -> str:
+    """Who wrote the answer: the quoting answerer, or a model whose sentences were checked."""
+    if ans.generated is None:
+        return f'<div class="rag-backend">Answered by: {esc(ans.backend)} (quoted from the articles)</div>'
+    checked = "checked against the sources" if ans.backend != "extractive" else "the model\u2019s answer was not used"
+    return f'<div class="rag-backend">Answered by: {esc(ans.backend)} ({checked})</div>'
+
+
+def removed_html(ans: Answer) -> str:
+    """Generated sentences that their sources don't support, struck through (never as fact)."""
+    if not ans.removed:
+        return ""
+    items = "".join(f"<li><del>{esc(one_line(s))}</del></li>" for s in ans.removed)
+    return (f'<div class="rag-removed">Not supported by the sentences they cite, so not part of '
+            f'the answer:<ul>{items}</ul></div>')
 
 
 def error_html(message: str) -> str:
@@ -63,13 +86,17 @@ def answer_html(ans: Answer) -> str:
     query = ""
     if ans.query and ans.query != ans.question:
         query = f'<div class="rag-query">Searched for: <q>{esc(one_line(ans.query))}</q></div>'
+    text = one_line(ans.answer)
+    notice = one_line(ans.notice or "")
+    if notice and text.endswith(notice):  # the answerer's note on its answer goes under it
+        text = text[: -len(notice)].rstrip()
+    foot = (f'<div class="rag-notice">{esc(notice)}</div>' if notice else "") + removed_html(ans) + backend_html(ans)
     if ans.refused:
         return (f'<div class="rag-refusal"><div class="rag-refusal-title">\u26a0\ufe0f No answer '
-                f'in the articles</div>{esc(one_line(ans.answer))}{query}</div>')
+                f'in the articles</div>{esc(text)}{query}{foot}</div>')
     by_n = {c.n: c for c in ans.citations}
     parts: list[str] = []
     pos = 0
-    text = one_line(ans.answer)
     short = one_line(ans.short_answer or "")
     if short and text.startswith(f"{short}. "):
         text = text[len(short) + 2 :]  # the short answer is the headline; don't say it twice
@@ -82,7 +109,8 @@ def answer_html(ans: Answer) -> str:
         pos = m.end()
     parts.append(esc(text[pos:]))
     head = f'<div class="rag-short">{esc(short)}</div>' if short else ""
-    return f'<div class="rag-answer">{head}<div class="rag-body">{"".join(parts)}</div>{query}</div>'
+    body = _UNVERIFIED.sub(r'<span class="rag-unverified">\g<0></span>', "".join(parts))
+    return f'<div class="rag-answer">{head}<div class="rag-body">{body}</div>{query}{foot}</div>'
 
 
 def untitled(article_id: str) -> str:

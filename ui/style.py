@@ -55,6 +55,12 @@ CSS = """
 .rag-refusal { border-left: 4px solid #f59e0b; background: rgba(245, 158, 11, 0.13);
   padding: 8px 12px; border-radius: 6px; }
 .rag-refusal-title { font-weight: 700; color: #b45309; margin-bottom: 2px; }
+.rag-draft-label { font-size: 0.8rem; font-style: normal; text-transform: uppercase; letter-spacing: 0.04em; }
+.rag-notice { margin-top: 6px; font-size: 0.88rem; color: #92400e; }
+.rag-backend { margin-top: 6px; font-size: 0.8rem; color: var(--body-text-color-subdued); }
+.rag-removed { margin-top: 6px; font-size: 0.85rem; color: var(--body-text-color-subdued); }
+.rag-removed del { text-decoration-color: #b91c1c; }
+.rag-unverified { background: rgba(220, 38, 38, 0.12); border-bottom: 2px dotted #b91c1c; }
 
 a.rag-cite { text-decoration: none !important; cursor: pointer; }
 a.rag-cite sup { font-weight: 700; color: var(--color-accent); padding: 0 2px; font-size: 0.8em; }

@@ -4,6 +4,7 @@ from .accuracy import AnswerAccuracyEvaluator
 from .citations import CitationEvaluator
 from .conflict import ConflictEvaluator
 from .faithfulness import FaithfulnessEvaluator
+from .generation import GenerationEvaluator
 from .latency import LatencyEvaluator
 from .reader import ReaderEvaluator
 from .refusal import RefusalEvaluator
@@ -14,6 +15,7 @@ __all__ = [
     "CitationEvaluator",
     "ConflictEvaluator",
     "FaithfulnessEvaluator",
+    "GenerationEvaluator",
     "LatencyEvaluator",
     "ReaderEvaluator",
     "RefusalEvaluator",
@@ -23,4 +25,5 @@ __all__ = [
 
 def default_evaluators() -> list:  # type: ignore[type-arg]
     return [RetrievalEvaluator(), ReaderEvaluator(), AnswerAccuracyEvaluator(), FaithfulnessEvaluator(),
-            CitationEvaluator(), RefusalEvaluator(), ConflictEvaluator(), LatencyEvaluator()]
+            CitationEvaluator(), RefusalEvaluator(), ConflictEvaluator(), GenerationEvaluator(),
+            LatencyEvaluator()]

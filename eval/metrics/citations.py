@@ -32,7 +32,7 @@ class CitationEvaluator(Evaluator):
         if not to_judge:
             return EvaluationResult(name=self.name)
         for r in to_judge:
-            sts = statements(r.answer.answer, r.answer.conflict)
+            sts = statements(r.answer.answer, r.answer.conflict, r.answer.notice)
             entail = prec_ok = n_cites = 0
             for st in sts:
                 joint = self._supported(r, st.text, st.cites)

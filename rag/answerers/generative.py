@@ -1,0 +1,161 @@
+"""The generative answerer: an LLM writes the answer from numbered sentences, and every sentence
+it writes is checked against the sentences it cites before anyone sees it as an answer.
+
+Generated text streams out as the model produces it (shown as a draft); the final `Answer`
+keeps only the supported sentences (or, with `keep_unsupported`, marks the others), cites the
+exact quoted sentences, and says when something was removed. When the model refuses, or none of
+its sentences survives, the extractive answer (or a refusal) is returned and says so."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..config import RagConfig
+from ..conflicts import find_conflict
+from ..llm import as_llm_error
+from ..models import Answer, Citation, Retrieval
+from ..support import SupportJudge
+from .base import Answerer
+from .extractive import ExtractiveAnswerer
+from .prompt import Prompt, build_prompt
+from .verify import Claim, Verification, verify
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
+UNVERIFIED = "(unverified)"  # opens a kept unsupported sentence (keep_unsupported=True)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+class GenerativeAnswerer:
+    """Answer with `llm` (any llama-index LLM), verified sentence by sentence."""
+
+    def __init__(self, llm: LLM, config: RagConfig, fallback: Answerer, *, name: str | None = None,
+                 judge: SupportJudge | None = None) -> None:
+        self.llm = llm
+        self.cfg = config
+        self.fallback = fallback
+        self.name = name or config.backend
+        self.judge = judge or SupportJudge()
+
+    def answer(self, retrieval: Retrieval) -> Answer:
+        final: Answer | None = None
+        for piece in self.stream(retrieval):
+            if isinstance(piece, Answer):
+                final = piece
+        assert final is not None, "stream() ends with the Answer"
+        return final
+
+    def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
+        prompt = self.prompt(retrieval)
+        if not prompt.sentences:  # nothing retrieved: nothing to generate from
+            yield from self.fallback.stream(retrieval)
+            return
+        t0 = time.perf_counter()
+        first: float | None = None
+        parts: list[str] = []
+        try:
+            for chunk in self.llm.stream_chat(prompt.messages()):
+                if chunk.delta:
+                    first = first if first is not None else time.perf_counter() - t0
+                    parts.append(chunk.delta)
+                    yield chunk.delta
+        except Exception as exc:
+            clear = as_llm_error(exc, self.cfg)
+            if clear is None:
+                raise
+            raise clear from exc
+        t_gen = time.perf_counter()
+        ans = self.finish(retrieval, prompt, "".join(parts))
+        timings = {"first_token": 1000 * (first if first is not None else t_gen - t0),
+                   "generate": 1000 * (t_gen - t0), "verify": 1000 * (time.perf_counter() - t_gen)}
+        yield ans.model_copy(update={"timings_ms": {**ans.timings_ms, **timings}})
+
+    def prompt(self, retrieval: Retrieval) -> Prompt:
+        return build_prompt(retrieval, max_sentences=self.cfg.llm_max_sentences,
+                            context_window=self.cfg.llm_context_window, max_tokens=self.cfg.llm_max_tokens)
+
+    # --- after generation --------------------------------------------------------------------
+    def finish(self, retrieval: Retrieval, prompt: Prompt, generated: str) -> Answer:
+        """The verified answer for the model's text (or the fallback, saying why)."""
+        checked = verify(generated, [s.text for s in prompt.sentences], self.judge, retrieval.query)
+        removed = [c.text for c in checked.unsupported]
+        made = {"generated": generated, "generated_sentences": len(checked.claims), "removed": removed}
+        if checked.refused or not checked.claims:
+            return self._fall_back(retrieval, made, refused=True)
+        if not checked.supported:
+            return self._fall_back(retrieval, made, refused=False)
+        shown = list(checked.claims) if self.cfg.keep_unsupported else checked.supported
+        citations, by_prompt_n = self.cite(prompt, shown)
+        text = " ".join(self._sentence(c, by_prompt_n) for c in shown)
+        conflict, support = self._conflict(retrieval, citations)
+        notice = self._removal_notice(checked)
+        body = " ".join(t for t in (text, conflict, notice) if t)
+        return Answer(question=retrieval.question, answer=body, refused=False, citations=citations,
+                      support=support, query=retrieval.query, conflict=conflict, backend=self.name,
+                      notice=notice, **made)
+
+    def cite(self, prompt: Prompt, claims: list[Claim]) -> tuple[list[Citation], dict[int, int]]:
+        """Citations numbered 1..k in order of first use; prompt number -> citation number."""
+        order = list(dict.fromkeys(n for c in claims for n in c.cites))
+        citations = []
+        for k, n in enumerate(order, 1):
+            s = prompt.sentences[n - 1]
+            a = s.passage.article
+            citations.append(Citation(n=k, article_id=a.id, title=a.title, url=a.url, date=a.date, path=a.path,
+                                      quote=s.text, start=s.start, end=s.end, score=round(s.passage.score, 4)))
+        return citations, {n: k for k, n in enumerate(order, 1)}
+
+    @staticmethod
+    def _sentence(claim: Claim, by_prompt_n: dict[int, int]) -> str:
+        text = claim.text if claim.text[-1] in ".!?\u201d\"')" else claim.text + "."
+        if not claim.supported:
+            text = f"{UNVERIFIED} {text}"
+        markers = "".join(f"[{by_prompt_n[n]}]" for n in claim.cites)
+        return f"{text} {markers}" if markers else text
+
+    def _removal_notice(self, checked: Verification) -> str | None:
+        bad = checked.unsupported
+        if not bad:
+            return None
+        if self.cfg.keep_unsupported:
+            return (f"({_plural(len(bad), 'sentence is', 'sentences are')} marked {UNVERIFIED}: "
+                    "the sentences cited do not support them.)")
+        return (f"({_plural(len(bad), 'generated sentence was', 'generated sentences were')} removed: "
+                "the sentences cited do not support them.)")
+
+    def _conflict(self, retrieval: Retrieval, citations: list[Citation]) -> tuple[str | None, float]:
+        """The extractive answerer's check for sources that disagree (both sides get cited),
+        and its support score of the best sentence (what `Answer.support` means everywhere)."""
+        if not isinstance(self.fallback, ExtractiveAnswerer):
+            return None, 0.0
+        ranked = self.fallback.rank(retrieval)
+        support = ranked[0].score if ranked else 0.0
+        found = find_conflict(ranked, window=self.cfg.conflict_window)
+        if found is None:
+            return None, support
+        have = {(c.article_id, c.start) for c in citations}
+        for side in (found.a, found.b):
+            if (side.article.id, side.start) not in have:
+                a = side.article
+                citations.append(Citation(n=len(citations) + 1, article_id=a.id, title=a.title, url=a.url,
+                                          date=a.date, path=a.path, quote=side.text, start=side.start,
+                                          end=side.end, score=round(side.score, 4)))
+                have.add((a.id, side.start))
+        return found.notice(citations), support
+
+    def _fall_back(self, retrieval: Retrieval, made: dict[str, object], *, refused: bool) -> Answer:
+        ans = self.fallback.answer(retrieval)
+        model = f"The {self.name} model"
+        if refused:
+            why = f"{model} found no answer in the sources" + ("" if ans.refused else ", so this is the quoted one")
+        else:
+            why = f"{model}\u2019s answer was not shown: the sentences it cites do not support it" + (
+                "" if ans.refused else "; this is the quoted answer instead")
+        notice = f"({why}.)"
+        return ans.model_copy(update={"answer": f"{ans.answer} {notice}", "notice": notice, **made})
