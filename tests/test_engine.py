@@ -97,3 +97,8 @@ def test_unknown_backend_is_a_clear_error(seed_engine: Engine) -> None:
     with pytest.raises(ValueError, match="unknown backend 'nope'"):
         eng.ask(SEED_QUESTION)
     eng.close()
+
+
+def test_overlong_question_is_a_clear_error(seed_engine: Engine) -> None:
+    with pytest.raises(ValueError, match="too long"):
+        seed_engine.ask("Who guaranteed the security of Russian bases? " * 500)
