@@ -1,4 +1,9 @@
-"""The article texts and chunk offsets, in SQLite: the source of truth for quotes."""
+"""The article texts and chunk offsets, in SQLite: the source of truth for quotes.
+
+Besides the texts it keeps the store's bookkeeping: each article's `complete` flag (0 while its
+vectors are being written, see rag.store for the write order) and `store_meta`, which holds the
+generation counter (bumped by every committed change, so readers in other processes notice
+writes) and the name of the embedding model the vectors were made with."""
 
 from __future__ import annotations
 
@@ -19,35 +24,77 @@ def date_int(d: dt.date | None) -> int:
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
   id TEXT PRIMARY KEY, title TEXT, date TEXT, source TEXT, url TEXT, path TEXT,
-  text TEXT NOT NULL, hash TEXT NOT NULL
+  text TEXT NOT NULL, hash TEXT NOT NULL, complete INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS chunks (
   id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
   start INTEGER NOT NULL, "end" INTEGER NOT NULL, date INTEGER NOT NULL, source TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+_OURS = {"articles": {"id", "title", "date", "source", "url", "path", "text", "hash"},
+         "chunks": {"id", "article_id", "start", "end", "date", "source"}}
+
+
+class ForeignDatabaseError(ValueError):
+    """An `articles.sqlite` that this program did not make: it is left untouched."""
+
+
+def _check_ours(path: Path) -> bool:
+    """True when `path` holds our tables (an existing store), False when it is new or empty.
+    Read-only, so a file that belongs to someone else is never altered (no table, no WAL)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    try:
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            cols = {t: {r[1] for r in ro.execute(f'PRAGMA table_info("{t}")')} for t in _OURS if t in tables}
+        finally:
+            ro.close()
+    except sqlite3.DatabaseError as exc:
+        raise ForeignDatabaseError(f"{path} is not a newsrag article database ({exc}); "
+                                   "it was left untouched") from None
+    if any(not need <= cols.get(t, set()) for t, need in _OURS.items()):
+        raise ForeignDatabaseError(f"{path} is an SQLite file of another program (tables: "
+                                   f"{', '.join(sorted(tables)) or 'none'}); it was left untouched")
+    return True
 
 
 class ArticleDB:
     """One SQLite connection per thread: the chat page answers from a thread pool, and a
     connection shared across threads is not safe; WAL lets the readers run side by side."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        existed = _check_ours(path)
         self.path = path
+        self.read_only = read_only
+        if read_only and not existed:
+            raise ForeignDatabaseError(f"{path} does not exist and the folder is read-only")
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.conn.executescript(_SCHEMA)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn.executescript(_SCHEMA)
+            cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
+            if "complete" not in cols:  # a store made before the flag: all its articles are whole
+                with self.conn:
+                    self.conn.execute("ALTER TABLE articles ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
 
     @property
     def conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
+            if self.read_only:
+                # A read-only folder can't hold WAL's shared-memory file: read it as immutable.
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                       check_same_thread=False)
+            else:
+                conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA journal_mode = WAL")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -60,16 +107,46 @@ class ArticleDB:
             self._all.clear()
         self._local = threading.local()
 
+    # --- bookkeeping -------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM store_meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO store_meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """Bumped by every committed change: a cheap way for readers to notice other writers."""
+        return int(self.meta("generation") or 0)
+
+    def _bump(self) -> None:  # inside the caller's transaction
+        self.conn.execute("INSERT INTO store_meta VALUES ('generation', '1') ON CONFLICT(key) "
+                          "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
     def hashes(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT id, hash FROM articles"))
+        """id -> digest of every article; a half-written one gets "" so that the next ingest
+        redoes it (as an update: its old vectors are cleared first)."""
+        return dict(self.conn.execute("SELECT id, CASE WHEN complete THEN hash ELSE '' END FROM articles"))
+
+    def incomplete(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE complete = 0")]
+
+    def mark_complete(self, ids: Iterable[str]) -> None:
+        """The last step of writing an article: its vectors are all stored."""
+        with self.conn:
+            self.conn.executemany("UPDATE articles SET complete = 1 WHERE id = ?", [(i,) for i in ids])
+            self._bump()
 
     def put_many(self, items: Iterable[tuple[Article, str, list[Chunk]]]) -> None:
-        """Replace several articles and their chunks in one transaction (one commit)."""
+        """Replace several articles and their chunks in one transaction (one commit), marked
+        incomplete until `mark_complete`: a crash before that leaves them to be redone."""
         with self.conn:
             for article, digest, chunks in items:
                 self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
                 self.conn.execute(
-                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?)",
+                    "INSERT INTO articles (id, title, date, source, url, path, text, hash, complete) "
+                    "VALUES (?,?,?,?,?,?,?,?,0)",
                     (article.id, article.title, article.date.isoformat() if article.date else None,
                      article.source, article.url, article.path, article.text, digest),
                 )
@@ -78,11 +155,19 @@ class ArticleDB:
                     'INSERT INTO chunks (id, article_id, start, "end", date, source) VALUES (?,?,?,?,?,?)',
                     [(c.id, c.article_id, c.start, c.end, d, article.source) for c in chunks],
                 )
+            self._bump()
 
     def delete(self, article_id: str) -> bool:
         with self.conn:
             cur = self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            self._bump()
         return cur.rowcount > 0
+
+    def all_spans(self) -> Iterator[tuple[str, str, int, int, int]]:
+        """(chunk id, article id, start, end, len(article text)) of every chunk, for `check`."""
+        yield from self.conn.execute(
+            'SELECT c.id, c.article_id, c.start, c."end", length(a.text) FROM chunks c '
+            "JOIN articles a ON a.id = c.article_id ORDER BY c.rowid")
 
     def get(self, article_id: str) -> Article | None:
         row = self.conn.execute(
@@ -107,7 +192,8 @@ class ArticleDB:
     def chunk_spans(self, ids: list[str]) -> dict[str, tuple[str, int, int]]:
         """chunk id -> (article id, start, end)."""
         rows = self.conn.execute(
-            f'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({",".join("?" * len(ids))})',
+            'SELECT c.id, c.article_id, c.start, c."end" FROM chunks c JOIN articles a ON a.id = c.article_id '
+            f'WHERE a.complete AND c.id IN ({",".join("?" * len(ids))})',
             ids,
         )
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
@@ -116,18 +202,21 @@ class ArticleDB:
         """(chunk id, text, date, source, article id) for building the keyword index."""
         cur = self.conn.execute(
             'SELECT c.id, substr(a.text, c.start + 1, c."end" - c.start), c.date, c.source, '
-            "c.article_id FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.rowid"
+            "c.article_id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.complete "
+            "ORDER BY c.rowid"
         )
         yield from cur
 
     def stats(self) -> Stats:
         n_art, first, last = self.conn.execute(
-            "SELECT count(*), min(date), max(date) FROM articles"
+            "SELECT count(*), min(date), max(date) FROM articles WHERE complete"
         ).fetchone()
-        n_chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        n_chunks = self.conn.execute(
+            "SELECT count(*) FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.complete"
+        ).fetchone()[0]
         sources = dict(
             self.conn.execute(
-                "SELECT source, count(*) FROM articles GROUP BY source ORDER BY count(*) DESC"
+                "SELECT source, count(*) FROM articles WHERE complete GROUP BY source ORDER BY count(*) DESC"
             )
         )
         return Stats(

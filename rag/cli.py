@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -16,8 +16,38 @@ from .config import RagConfig
 from .llm import LLMError
 from .models import Answer, Filters
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Question answering over news articles, with cited sentences. Offline.")
+
+def bad_argument() -> str | None:
+    """The first command-line argument that is not valid UTF-8 (Python keeps such bytes as
+    lone surrogates, which fail later, deep inside, with a traceback), or None."""
+    for arg in sys.argv[1:]:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
+class RagApp(typer.Typer):
+    """Typer, plus one clear line instead of a traceback for arguments that are not UTF-8 and
+    for stores that can't be used (the `rag` script calls the app object itself)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from .store_guard import StoreError
+
+        if (arg := bad_argument()) is not None:
+            typer.secho(f"error: the argument {arg!r} is not valid UTF-8; rename the file or fix "
+                        "the terminal's encoding", fg=typer.colors.RED, err=True)
+            raise SystemExit(2)
+        try:
+            return super().__call__(*args, **kwargs)
+        except StoreError as exc:  # --store on a file or someone else's folder; busy; read-only
+            typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+            raise SystemExit(2) from None
+
+
+app = RagApp(add_completion=False, no_args_is_help=True,
+             help="Question answering over news articles, with cited sentences. Offline.")
 
 StoreOpt = Annotated[
     Optional[Path],
@@ -166,6 +196,18 @@ def delete(article_id: Annotated[str, typer.Argument(help="the article id")], st
     except KeyError as exc:
         raise fail(str(exc.args[0])) from None
     typer.echo(f"deleted {article_id}")
+
+
+@app.command()
+def check(
+    store: StoreOpt = None,
+    repair: Annotated[bool, typer.Option("--repair", help="mend what can be mended, and say what was done")] = False,
+) -> None:
+    """Verify that texts, vectors and keyword index agree; exit 1 on a problem."""
+    report = engine_for(store).check(repair=repair)
+    typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(code=1)
 
 
 @app.command()

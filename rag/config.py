@@ -17,6 +17,12 @@ class RagConfig(BaseSettings):
     store: Path = Field(default=Path(".rag"), description="folder holding the store")
     chroma_url: str | None = Field(default=None, description="use a Chroma server instead")
     collection: str = "chunks"
+    # A second writer waits this long for the first to finish, then refuses with a clear
+    # message: long enough for a `rag delete`, short enough that nobody stares at a hung command.
+    lock_wait_s: float = 10.0
+    # Files of one article (txt, md, html, pdf) above this are refused: a 50 MB "article" is a
+    # log or a dump, not news (the longest news article is ~60 kB), and took minutes and GBs.
+    max_file_mb: float = 10.0
 
     # Embedding
     device: Literal["cpu", "cuda", "auto"] = "cpu"

@@ -17,6 +17,7 @@ from .loaders import load_paths
 from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats
 from .retriever import Retriever
 from .store import Store
+from .store_check import CheckReport, check_store
 
 if TYPE_CHECKING:
     from .llama_index_retriever import NewsRetriever
@@ -70,6 +71,14 @@ class Engine:
         """Remove an article from every part of the store; KeyError if it isn't there."""
         self.store.delete(article_id)
 
+    def check(self, *, repair: bool = False, deep: bool = True) -> CheckReport:
+        """Do texts, vectors and keyword index agree? With `repair`, mend what can be mended
+        (re-embed half-written articles, drop orphans, rebuild the keyword index). `deep` also
+        re-splits every article to confirm its stored chunks (seconds on a large store)."""
+        dim = self._embedder.dim if self._embedder is not None else None
+        return check_store(self.store, embed=lambda texts: self.embedder.embed(texts), dim=dim,
+                           repair=repair, deep=deep)
+
     # --- reading -------------------------------------------------------------------------
     def stats(self) -> Stats:
         return self.store.stats()
@@ -95,6 +104,7 @@ class Engine:
         if isinstance(as_of, str):
             as_of = dt.date.fromisoformat(as_of)
         t0 = time.perf_counter()
+        self.store.sync()  # another process may have written since the last question
         query = condense(question, history)
         q_vec = self.embedder.embed([query])[0]
         t_embed = time.perf_counter()

@@ -69,12 +69,18 @@ def plan_batches(store: Store, items: Iterable[Article | Failure], known: dict[s
             if item.id in in_batch:  # the same id twice: store the first before comparing
                 yield batch
                 batch, in_batch = Batch(), set()
-            digest = article_digest(item)
+            try:
+                digest = article_digest(item)
+                chunks = ([] if known.get(item.id) == digest else
+                          split_article(item, cfg.chunk_chars, cfg.chunk_overlap_sentences))
+            except (ValueError, UnicodeError) as exc:  # one bad article fails alone
+                batch.failed.append(Failure(path=item.path, reason=f"{item.id}: {exc}"))
+                batch.items += 1
+                continue
             if known.get(item.id) == digest:
                 if item.id not in seen:
                     batch.unchanged.append(item.id)
             else:
-                chunks = split_article(item, cfg.chunk_chars, cfg.chunk_overlap_sentences)
                 if not chunks:
                     batch.failed.append(Failure(path=item.path, reason=f"{item.id}: no sentences"))
                 else:
@@ -120,7 +126,22 @@ def ingest_articles(
     batch_chunks: int = 256,
 ) -> IngestReport:
     """Add new articles, replace changed ones, skip unchanged ones (without splitting or
-    embedding them). Failures are collected with their reason; nothing stored is lost."""
+    embedding them). Failures are collected with their reason; nothing stored is lost.
+    Holds the store's write lock throughout (a second writer waits, then refuses)."""
+    with store.writing():
+        return _ingest(store, embed, items, progress=progress, on_progress=on_progress,
+                       batch_chunks=batch_chunks)
+
+
+def embed_bounded(embed: EmbedFn, texts: Sequence[str], batch: int) -> np.ndarray:
+    """One long article can be thousands of chunks: embed them `batch` at a time."""
+    if len(texts) <= batch:
+        return embed(texts)
+    return np.concatenate([embed(texts[i : i + batch]) for i in range(0, len(texts), batch)])
+
+
+def _ingest(store: Store, embed: EmbedFn, items: Iterable[Article | Failure], *, progress: bool,
+            on_progress: ProgressFn | None, batch_chunks: int) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
     items = list(items)
@@ -141,7 +162,7 @@ def ingest_articles(
             if batch.pending:
                 texts = [c.text for p in batch.pending for c in p.chunks]
                 store.put_many([(p.article, p.digest, p.chunks, p.replace) for p in batch.pending],
-                               embed(texts))
+                               embed_bounded(embed, texts, batch_chunks))
                 for p in batch.pending:
                     (report.updated if p.replace else report.added).append(p.article.id)
                 report.chunks_embedded += len(texts)
@@ -157,7 +178,8 @@ def ingest_articles(
         stop.set()
         producer.join()
         bar.close()
-    if report.added or report.updated:
+    # also when an earlier run was killed before its rebuild: the next ingest completes it
+    if report.added or report.updated or store.keywords_stale():
         store.rebuild_keywords()
     report.seconds = time.perf_counter() - t0
     return report

@@ -1,40 +1,111 @@
 """The store folder: article texts (SQLite), vectors (Chroma) and keyword index (bm25s),
-kept consistent with each other."""
+kept consistent with each other.
+
+Write order (so that a kill at any point leaves a store that `rag check` passes or
+`rag check --repair` mends, and the next ingest completes what was interrupted):
+
+1. embed the batch (nothing is written yet);
+2. one SQLite transaction: the articles' rows (text, digest) and chunk spans, marked
+   *incomplete*. Readers ignore incomplete articles; the next ingest redoes them;
+3. Chroma: the old vectors of replaced (or half-written) articles deleted, the new ones upserted;
+4. one SQLite transaction marks the articles complete;
+5. at the end of the run the keyword index is rebuilt from the complete articles into a new
+   folder and swapped in, with the generation it was built from: an index of another
+   generation is rebuilt (in memory by readers, on disk by the next writer or `--repair`).
+
+Every commit bumps the generation counter in SQLite, so a reader in another process notices a
+write before its next question and reopens its vectors and keyword index. Writers hold the
+store's lock file (rag.store_lock) for the whole run."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import atexit
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from .article_db import ArticleDB, date_int
+from .article_db import ArticleDB, ForeignDatabaseError, date_int
 from .config import RagConfig
 from .keyword_index import KeywordIndex
 from .models import Article, Chunk, Stats
+from .store_guard import StoreError, open_folder
+from .store_lock import WriteLock
 from .vector_store import VectorStore
+
+EMBED_MODEL = "all-MiniLM-L6-v2"  # the bundled model (rag.embedder); recorded in every store
 
 
 class Store:
     def __init__(self, config: RagConfig) -> None:
         self.config = config
         self.folder = Path(config.store)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.db = ArticleDB(self.folder / "articles.sqlite")
-        self.vectors = VectorStore(
-            self.folder / "chroma", config.collection, config.chroma_url, config.chroma_batch_size
-        )
+        self.read_only = open_folder(self.folder)
+        self.lock = WriteLock(self.folder / ".write.lock", config.lock_wait_s)
+        try:
+            self.db = ArticleDB(self.folder / "articles.sqlite", read_only=self.read_only)
+        except ForeignDatabaseError as exc:
+            raise StoreError(str(exc)) from None
+        self._vectors: VectorStore | None = None
         self._keywords: KeywordIndex | None = None
+        self._keywords_gen = -1
+        self._seen_gen = self.db.generation()  # the generation this process last wrote or read
+        self._snapshot: Path | None = None
 
-    # Writes. Order matters: vectors first, SQLite last, so an interrupted run leaves the
-    # article unknown to SQLite and the next ingest redoes it (chunk ids make that idempotent).
+    # --- parts -----------------------------------------------------------------------------
+    @property
+    def vectors(self) -> VectorStore:
+        if self._vectors is None:
+            self._vectors = self._open_vectors()
+        return self._vectors
+
+    def _open_vectors(self) -> VectorStore:
+        cfg = self.config
+        folder = self.folder / "chroma"
+        if self.read_only and not cfg.chroma_url:
+            # Chroma writes to its own database even to read: read a private copy instead.
+            if self._snapshot is None:
+                self._snapshot = Path(tempfile.mkdtemp(prefix="rag-ro-"))
+                atexit.register(shutil.rmtree, self._snapshot, True)
+                shutil.copytree(folder, self._snapshot / "chroma")
+            folder = self._snapshot / "chroma"
+        if not folder.exists() and not cfg.chroma_url and not self.read_only:
+            with self.lock.hold():  # two processes creating one Chroma folder at once collide
+                return VectorStore(folder, cfg.collection, cfg.chroma_url, cfg.chroma_batch_size)
+        return VectorStore(folder, cfg.collection, cfg.chroma_url, cfg.chroma_batch_size)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's write lock (re-entrant); refuses a read-only store."""
+        if self.read_only:
+            raise StoreError(f"the store {self.folder} is read-only: it can be asked, not changed")
+        with self.lock.hold():
+            self.sync()
+            yield
+
+    def sync(self) -> bool:
+        """Drop what this process caches when another process changed the store; True if so."""
+        gen = self.db.generation()
+        if gen == self._seen_gen:
+            return False
+        self._seen_gen = gen
+        if self._vectors is not None:
+            self._vectors.close()  # a Chroma client keeps its index in memory: reopen it
+            self._vectors = None
+        return True
+
+    def _wrote(self) -> None:
+        self._seen_gen = self.db.generation()
+
+    # --- writes (callers hold `writing()`) ---------------------------------------------------
     def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]],
                  vectors: np.ndarray) -> None:
-        """Store several articles (vectors in chunk order) with one Chroma upsert and one
-        SQLite transaction: far fewer round trips than one article at a time."""
-        for article, _, _, replace in items:
-            if replace:
-                self.vectors.delete_article(article.id)
+        """Store several articles (vectors in chunk order, already embedded), in the order the
+        module docstring gives: rows marked incomplete, vectors, then complete."""
         ids: list[str] = []
         metas: list[dict[str, object]] = []
         for article, _, chunks, _ in items:
@@ -43,33 +114,77 @@ class Store:
             metas.extend([meta] * len(chunks))
         if len(ids) != len(vectors):
             raise ValueError(f"{len(ids)} chunks but {len(vectors)} vectors")
-        self.vectors.upsert(ids, vectors, metas)
-        self.db.put_many([(article, digest, chunks) for article, digest, chunks, _ in items])
+        with self.writing():
+            if self.db.meta("embed_model") is None:
+                self.db.set_meta("embed_model", f"{EMBED_MODEL}/{vectors.shape[1]}")
+            self.db.put_many([(article, digest, chunks) for article, digest, chunks, _ in items])
+            for article, _, _, replace in items:
+                if replace:
+                    self.vectors.delete_article(article.id)
+            self.vectors.upsert(ids, vectors, metas)
+            self.db.mark_complete(article.id for article, _, _, _ in items)
+            self._wrote()
 
     def delete(self, article_id: str) -> None:
-        if self.db.get(article_id) is None:
-            raise KeyError(f"no article with id {article_id!r} in {self.folder}")
-        self.vectors.delete_article(article_id)
-        self.db.delete(article_id)
-        self.rebuild_keywords()
+        with self.writing():
+            if self.db.get(article_id) is None:
+                raise KeyError(f"no article with id {article_id!r} in {self.folder}")
+            self.vectors.delete_article(article_id)
+            self.db.delete(article_id)
+            self._wrote()
+            self.rebuild_keywords()
 
-    # Keyword index: rebuilt after changes (bm25s has no in-place add).
+    # --- keyword index: rebuilt after changes (bm25s has no in-place add) ---------------------
     def rebuild_keywords(self) -> None:
-        index = KeywordIndex.build(self.db.chunk_texts())
-        index.save(self.folder / "bm25")
-        self._keywords = index
+        """Build from the complete articles and swap the folder in whole (writers only)."""
+        with self.writing():
+            gen = self.db.generation()
+            index = KeywordIndex.build(self.db.chunk_texts())
+            tmp = self.folder / f"bm25.tmp-{os.getpid()}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            index.save(tmp)
+            (tmp / "generation").write_text(str(gen))
+            live, old = self.folder / "bm25", self.folder / f"bm25.old-{os.getpid()}"
+            if live.exists():
+                live.rename(old)  # a kill between the renames leaves no index: it is rebuilt
+            tmp.rename(live)
+            for stale in self.folder.glob("bm25.*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            self._keywords, self._keywords_gen = index, gen
+
+    def load_keywords(self) -> tuple[KeywordIndex | None, int]:
+        """The index on disk and the generation it was built from (-1: unknown)."""
+        folder = self.folder / "bm25"
+        try:
+            index = KeywordIndex.load(folder)
+            gen = int((folder / "generation").read_text()) if index is not None else -1
+        except (OSError, ValueError):
+            return None, -1
+        return index, gen
+
+    def keywords_stale(self) -> bool:
+        return self.load_keywords()[1] != self.db.generation()
 
     @property
     def keywords(self) -> KeywordIndex:
-        if self._keywords is None:
-            self._keywords = KeywordIndex.load(self.folder / "bm25")
-            if self._keywords is None or self._keywords.n_docs != self.db.stats().chunks:
-                self.rebuild_keywords()
-        assert self._keywords is not None
+        gen = self.db.generation()
+        if self._keywords is None or self._keywords_gen != gen:
+            index, built = self.load_keywords()
+            if index is None or built != gen:
+                # stale on disk (a writer was killed, or is still writing): read the articles
+                # as they are now; the next writer or `rag check --repair` saves it
+                index = KeywordIndex.build(self.db.chunk_texts())
+            self._keywords, self._keywords_gen = index, gen
         return self._keywords
 
     def stats(self) -> Stats:
         return self.db.stats()
 
     def close(self) -> None:
+        if self._vectors is not None:
+            self._vectors.close()
+            self._vectors = None
         self.db.close()
+        if self._snapshot is not None:
+            shutil.rmtree(self._snapshot, ignore_errors=True)
+            self._snapshot = None

@@ -52,6 +52,30 @@ class VectorStore:
         self.batch_size = min(batch_size, int(self.client.get_max_batch_size()))
         self.overfetch = 4
 
+    def close(self) -> None:
+        """Forget this folder's cached Chroma system, so the next client reads it afresh (a
+        client keeps its HNSW index in memory and misses other processes' writes)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        ident = getattr(self.client, "_identifier", None)
+        if ident is not None:
+            SharedSystemClient._identifier_to_system.pop(ident, None)
+            SharedSystemClient._identifier_to_refcount.pop(ident, None)
+
+    def all_ids(self) -> dict[str, str]:
+        """chunk id -> article id of every stored vector (for `rag check`)."""
+        out: dict[str, str] = {}
+        step = 10_000
+        for offset in range(0, self.count(), step):
+            got = self.collection.get(include=["metadatas"], limit=step, offset=offset)
+            for cid, m in zip(got["ids"], got["metadatas"] or [{}] * len(got["ids"]), strict=True):
+                out[cid] = str((m or {}).get("article_id", ""))
+        return out
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), self.batch_size):
+            self.collection.delete(ids=list(ids[i : i + self.batch_size]))
+
     def count(self) -> int:
         return int(self.collection.count())
 

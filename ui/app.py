@@ -219,6 +219,7 @@ def build(engine: Engine) -> gr.Blocks:
     """The page's Blocks (not launched)."""
     page = Page(engine)
     corpus = engine.stats()
+    health = engine.check(deep=False)  # a store that fails its check says so in the header
     file_types = sorted({s if s != ".jsonl.gz" else ".gz" for s in SUFFIXES})
     with gr.Blocks(title="Ask the news") as demo:
         with gr.Row(elem_id="rag-header"):
@@ -226,6 +227,8 @@ def build(engine: Engine) -> gr.Blocks:
                     "that quote the exact sentences they come from \u2014 or say plainly that the "
                     "articles don\u2019t tell.</div>", js_on_load=None)
             stats = gr.HTML(render.stats_html(corpus), elem_id="rag-stats", js_on_load=None)
+        if not health.ok:
+            gr.HTML(render.check_warning_html(health.problems), elem_id="rag-check-warning", js_on_load=None)
         history = gr.State([])
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=380):

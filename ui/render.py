@@ -195,5 +195,12 @@ def stats_html(s: Stats) -> str:
             f' \u00b7 {esc(dates)}{src}</div>')
 
 
+def check_warning_html(problems: Sequence[str]) -> str:
+    """The header's warning when the store failed `rag check` (rag.store_check)."""
+    items = "".join(f"<li>{esc(p)}</li>" for p in problems)
+    return (f'<div class="rag-warning" role="alert"><b>This store failed its check</b>; answers may '
+            f"miss articles. Run <code>rag check --repair</code>.<ul>{items}</ul></div>")
+
+
 def source_choices(s: Stats) -> Sequence[str]:
     return sorted(k for k in s.sources if k)
