@@ -46,13 +46,20 @@ def _check_ours(path: Path) -> bool:
     Read-only, so a file that belongs to someone else is never altered (no table, no WAL)."""
     if not path.exists() or path.stat().st_size == 0:
         return False
-    try:
-        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    def read(flags: str) -> tuple[set[str], dict[str, set[str]]]:
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
         try:
             tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            cols = {t: {r[1] for r in ro.execute(f'PRAGMA table_info("{t}")')} for t in _OURS if t in tables}
+            return tables, {t: {r[1] for r in ro.execute(f'PRAGMA table_info("{t}")')}
+                            for t in _OURS if t in tables}
         finally:
             ro.close()
+
+    try:
+        try:
+            tables, cols = read("mode=ro")
+        except sqlite3.OperationalError:  # WAL in a read-only folder: no shared-memory file
+            tables, cols = read("mode=ro&immutable=1")
     except sqlite3.DatabaseError as exc:
         raise ForeignDatabaseError(f"{path} is not a newsrag article database ({exc}); "
                                    "it was left untouched") from None

@@ -59,7 +59,8 @@ class Engine:
     def ingest(self, paths: Iterable[str | Path], *, progress: bool = True,
                on_progress: ProgressFn | None = None) -> IngestReport:
         """Load files/folders and add what is new or changed; see `IngestReport`."""
-        return self.ingest_articles(load_paths(paths), progress=progress, on_progress=on_progress)
+        return self.ingest_articles(load_paths(paths, self.config.max_file_mb), progress=progress,
+                                    on_progress=on_progress)
 
     def ingest_articles(self, items: Iterable[Article | Failure], *, progress: bool = True,
                         on_progress: ProgressFn | None = None) -> IngestReport:

@@ -19,6 +19,48 @@ class LoadError(ValueError):
     """A file that cannot be turned into an article; the message says why."""
 
 
+# The limit when nobody passes one (RagConfig.max_file_mb: the reason is given there).
+DEFAULT_MAX_MB = 10.0
+# Bytes that never occur in text (all C0 controls but tab, newlines and form feed).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+def check_size(n_bytes: int, max_mb: float, what: str = "the file") -> None:
+    if n_bytes > max_mb * 1e6:
+        raise LoadError(f"{what} is {n_bytes / 1e6:.1f} MB, over the limit of {max_mb:g} MB for one "
+                        "article (RAG_MAX_FILE_MB)")
+
+
+def read_bytes(path: Path, max_mb: float) -> bytes:
+    """The file's bytes, refused before reading when over the limit or when it isn't text."""
+    check_size(path.stat().st_size, max_mb)
+    raw = path.read_bytes()
+    head = raw[:8192]
+    if b"\x00" in head or sum(head.count(bytes([b])) for b in _CONTROL) > len(head) // 20:
+        raise LoadError("looks like a binary file, not text")
+    return raw
+
+
+def decode_utf8(raw: bytes) -> str:
+    """Strict UTF-8 (a BOM is dropped): other encodings would be stored as replacement marks."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start}): "
+                        "save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`) and add it again") from None
+
+
+def valid_unicode(value: str, where: str, field: str) -> str:
+    """JSON can spell lone surrogates ("\\ud800"), which no text file can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start].encode("unicode_escape").decode("ascii")
+        raise LoadError(f"{where}: the {field} holds a lone surrogate ({bad}), which is not valid "
+                        "Unicode") from None
+    return value
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -87,18 +129,19 @@ def _title_from_lines(text: str, strip: str = "") -> str:
     return ""
 
 
-def load_text(path: Path) -> Article:
-    text = path.read_text(encoding="utf-8", errors="replace")
+def load_text(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
+    text = decode_utf8(read_bytes(path, max_mb))
     if not text.strip():
         raise LoadError("the file is empty")
     strip = "#" if suffix_of(path) in (".md", ".markdown") else ""
     return Article(id=path_id(path), title=_title_from_lines(text, strip), path=str(path), text=text)
 
 
-def load_html(path: Path) -> Article:
+def load_html(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
     import trafilatura
 
-    raw = path.read_text(encoding="utf-8", errors="replace")
+    # bytes: trafilatura reads the page's declared charset (old pages are often latin-1)
+    raw = read_bytes(path, max_mb)
     doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False)
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     if not text.strip():
@@ -114,10 +157,11 @@ def load_html(path: Path) -> Article:
     )
 
 
-def load_pdf(path: Path) -> Article:
+def load_pdf(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    check_size(path.stat().st_size, max_mb)
     try:
         reader = PdfReader(str(path))
         text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
@@ -136,25 +180,27 @@ def load_pdf(path: Path) -> Article:
     )
 
 
-def record_to_article(rec: Any, path: Path, where: str) -> Article:
+def record_to_article(rec: Any, path: Path, where: str, max_mb: float = DEFAULT_MAX_MB) -> Article:
     if not isinstance(rec, dict):
         raise LoadError(f"{where}: expected a JSON object with a 'text' field")
     text = rec.get("text")
     if not isinstance(text, str) or not text.strip():
         raise LoadError(f"{where}: missing or empty 'text'")
-    art_id = str(rec.get("id") or "") or content_hash(f"{path.resolve()}\n{where}\n{text}")[:12]
+    fields = {k: valid_unicode(str(rec.get(k) or ""), where, k) for k in ("id", "title", "source", "url")}
+    check_size(len(valid_unicode(text, where, "text").encode("utf-8")), max_mb, f"{where}: the text")
+    art_id = fields["id"] or content_hash(f"{path.resolve()}\n{where}\n{text}")[:12]
     return Article(
         id=art_id,
-        title=str(rec.get("title") or ""),
+        title=fields["title"],
         date=parse_date(rec.get("date")),
-        source=str(rec.get("source") or ""),
-        url=str(rec.get("url") or ""),
+        source=fields["source"],
+        url=fields["url"],
         path=str(path),
         text=text,
     )
 
 
-def load_records(path: Path) -> Iterator[Article | Failure]:
+def load_records(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Iterator[Article | Failure]:
     """JSON (one object or a list) and JSON Lines, optionally gzipped; a bad record fails alone."""
     suffix = suffix_of(path)
     try:
@@ -163,7 +209,7 @@ def load_records(path: Path) -> Iterator[Article | Failure]:
             records = data if isinstance(data, list) else [data]
             for i, rec in enumerate(records):
                 try:
-                    yield record_to_article(rec, path, f"record {i}")
+                    yield record_to_article(rec, path, f"record {i}", max_mb)
                 except LoadError as exc:
                     yield Failure(path=str(path), reason=str(exc))
             return
@@ -173,7 +219,7 @@ def load_records(path: Path) -> Iterator[Article | Failure]:
                 if not line.strip():
                     continue
                 try:
-                    yield record_to_article(json.loads(line), path, f"line {lineno}")
+                    yield record_to_article(json.loads(line), path, f"line {lineno}", max_mb)
                 except json.JSONDecodeError as exc:
                     yield Failure(path=str(path), reason=f"line {lineno}: invalid JSON ({exc.msg})")
                 except LoadError as exc:
@@ -184,23 +230,24 @@ def load_records(path: Path) -> Iterator[Article | Failure]:
         yield Failure(path=str(path), reason=f"cannot read: {exc}")
 
 
-def load_paths(paths: Iterable[str | Path]) -> Iterator[Article | Failure]:
-    """Every article under `paths`, and a Failure (with its reason) for whatever can't be read."""
+def load_paths(paths: Iterable[str | Path], max_mb: float = DEFAULT_MAX_MB) -> Iterator[Article | Failure]:
+    """Every article under `paths`, and a Failure (with its reason) for whatever can't be read;
+    a file of one article over `max_mb` (and a record whose text is) is refused."""
     for item in iter_files(paths):
         if isinstance(item, Failure):
             yield item
             continue
         suffix = suffix_of(item)
         if suffix in (".json", ".jsonl", ".jsonl.gz"):
-            yield from load_records(item)
+            yield from load_records(item, max_mb)
             continue
         try:
             if suffix in (".html", ".htm"):
-                yield load_html(item)
+                yield load_html(item, max_mb)
             elif suffix == ".pdf":
-                yield load_pdf(item)
+                yield load_pdf(item, max_mb)
             else:
-                yield load_text(item)
+                yield load_text(item, max_mb)
         except LoadError as exc:
             yield Failure(path=str(item), reason=str(exc))
         except (OSError, UnicodeDecodeError) as exc:

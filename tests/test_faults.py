@@ -1,0 +1,195 @@
+"""Each fault of issue 9's table, reproduced first, then fixed: a clear message, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED_QUESTION, SEEDS
+from rag import Article, Engine, RagConfig
+from rag.embedder import Embedder
+from rag.store_guard import StoreError
+
+
+def cli(*args: str | bytes, store: Path | None = None, user: int | None = None,
+        **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **extra}
+    if store is not None:
+        env["RAG_STORE"] = str(store)
+    cmd: list[str | bytes] = [sys.executable, "-m", "rag.cli", *args]
+    if user is not None:  # drop root's rights, so a read-only folder is really read-only
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+
+
+# --- files ------------------------------------------------------------------------------------
+def test_a_lone_surrogate_fails_only_its_record(engine: Engine, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "ok1", "text": "The first record is fine."}\n'
+                   '{"id": "sur", "text": "Broken \\ud800 text here."}\n'
+                   '{"id": "ok2", "text": "The third record is fine too."}\n')
+    other = tmp_path / "other.txt"
+    other.write_text("Another file.\n\nIts text is stored as well.")
+    rep = engine.ingest([bad, other], progress=False)
+    assert {"ok1", "ok2"} <= set(rep.added) and len(rep.added) == 3
+    assert len(rep.failed) == 1
+    assert "line 2: the text holds a lone surrogate (\\ud800), which is not valid Unicode" in rep.failed[0].reason
+
+
+def test_a_binary_file_named_txt_is_refused(engine: Engine, tmp_path: Path) -> None:
+    f = tmp_path / "program.txt"
+    f.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 40)
+    rep = engine.ingest([f], progress=False)
+    assert not rep.added and "looks like a binary file, not text" in rep.failed[0].reason
+
+
+def test_latin1_text_is_refused_clearly(engine: Engine, tmp_path: Path) -> None:
+    f = tmp_path / "old.txt"
+    f.write_bytes("Caf\u00e9 news from Z\u00fcrich.\n\nThe mayor opened a bridge.".encode("latin-1"))
+    rep = engine.ingest([f], progress=False)
+    assert not rep.added
+    assert "not valid UTF-8 (byte 0xe9 at position 3)" in rep.failed[0].reason
+    assert "save it as UTF-8" in rep.failed[0].reason
+
+
+def test_files_over_the_size_limit_are_refused_fast(tmp_path: Path, embedder: Embedder) -> None:
+    cfg = RagConfig(store=tmp_path / "s", max_file_mb=1.0)
+    big = tmp_path / "big.txt"
+    big.write_text("A sentence of the long file. " * 40_000)  # 1.2 MB
+    rec = tmp_path / "big.jsonl"
+    rec.write_text('{"id": "huge", "text": "' + "Words and more words. " * 60_000 + '"}\n'
+                   '{"id": "small", "text": "A small record is fine."}\n')
+    with Engine(config=cfg, embedder=embedder) as eng:
+        t0 = time.perf_counter()
+        rep = eng.ingest([big, rec], progress=False)
+        assert time.perf_counter() - t0 < 10
+    assert rep.added == ["small"]
+    reasons = " | ".join(f.reason for f in rep.failed)
+    assert "the file is 1.2 MB, over the limit of 1 MB for one article (RAG_MAX_FILE_MB)" in reasons
+    assert "line 1: the text is 1.3 MB, over the limit of 1 MB for one article" in reasons
+
+
+def test_a_long_article_is_embedded_in_bounded_batches(tmp_path: Path, embedder: Embedder) -> None:
+    sizes: list[int] = []
+
+    class Counting:
+        name, dim = embedder.name, embedder.dim
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            sizes.append(len(texts))
+            return embedder.embed(texts)
+
+    cfg = RagConfig(store=tmp_path / "s", ingest_batch_chunks=16)
+    text = " ".join(f"Sentence number {i} of a long article about the harbour." for i in range(1500))
+    with Engine(config=cfg, embedder=Counting()) as eng:  # type: ignore[arg-type]
+        eng.ingest_articles([Article(id="long", text=text)], progress=False)
+        assert eng.check().ok
+    assert len(sizes) > 3 and max(sizes) <= 16
+
+
+def test_an_update_interrupted_before_its_vectors_is_redone(engine: Engine,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    engine.ingest_articles([Article(id="u", text="The first version. It has two sentences.")], progress=False)
+    new = Article(id="u", text="The second version is different. Entirely new words here.")
+
+    def crash(*_: object) -> None:
+        raise KeyboardInterrupt  # a kill between deleting the old vectors and storing the new
+
+    monkeypatch.setattr(engine.store.vectors, "upsert", crash)
+    with pytest.raises(KeyboardInterrupt):
+        engine.ingest_articles([new], progress=False)
+    monkeypatch.undo()
+    assert not engine.check().ok
+    again = engine.ingest_articles([new], progress=False)
+    assert again.updated == ["u"]  # not "unchanged": the half-written article is redone
+    assert engine.check().ok and "second version" in engine.article("u").text  # type: ignore[union-attr]
+
+
+# --- stores -----------------------------------------------------------------------------------
+def test_store_on_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "file.txt"
+    f.write_text("not a folder")
+    res = cli("stats", "--store", str(f))
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "is a file, not a folder: --store wants a folder" in res.stderr
+
+
+def test_an_argument_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    res = cli("ingest", os.fsencode(str(tmp_path)) + b"/caf\xe9.txt", store=tmp_path / "s")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "is not valid UTF-8" in res.stderr
+
+
+def test_someone_elses_sqlite_is_left_untouched(tmp_path: Path) -> None:
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    db = folder / "articles.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE articles (name TEXT, price REAL)")
+    con.execute("INSERT INTO articles VALUES ('pen', 1.5)")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    for args in (("stats",), ("ingest", str(SEEDS), "--quiet")):
+        res = cli(*args, "--store", str(folder))
+        assert res.returncode == 2 and "is an SQLite file of another program" in res.stderr, res.stderr
+    assert db.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == ["articles.sqlite"]
+
+
+def test_an_unrelated_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("my notes")
+    with pytest.raises(StoreError, match="is not empty and holds no newsrag store"):
+        Engine(store=tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+@pytest.fixture()
+def public_tmp() -> Iterator[Path]:
+    """A folder another user can enter (pytest's own is root-only)."""
+    path = Path(tempfile.mkdtemp(prefix="rag-ro-test-"))
+    path.chmod(0o755)
+    yield path
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_read_only_store_answers(seed_store: Path, public_tmp: Path) -> None:
+    import shutil
+
+    store = public_tmp / "store"
+    shutil.copytree(seed_store, store)
+    if os.geteuid() == 0:
+        user = 65534  # nobody: owns nothing here, so cannot write
+        os.system(f"chmod -R a+rX,go-w {store}")  # noqa: S605 (fixed arguments)
+    else:
+        user = None
+        os.system(f"chmod -R a-w {store}")  # noqa: S605
+    stats = cli("stats", store=store, user=user)
+    assert stats.returncode == 0 and "articles: 1" in stats.stdout, stats.stderr
+    ans = cli("ask", SEED_QUESTION, store=store, user=user, RAG_EMBED_BACKEND="torch")
+    assert ans.returncode == 0 and "Syrian insurgents" in ans.stdout, ans.stderr
+    ing = cli("ingest", str(SEEDS), "--quiet", store=store, user=user)
+    assert ing.returncode == 2 and "is read-only: it can be asked, not changed" in ing.stderr
+    assert "Traceback" not in ing.stderr + ans.stderr
+
+
+# --- readers see other writers -----------------------------------------------------------------
+def test_a_running_engine_sees_another_process_ingest(seed_engine: Engine, tmp_path: Path) -> None:
+    assert "Syrian insurgents" in seed_engine.ask(SEED_QUESTION).answer  # caches its indexes
+    new = tmp_path / "harbour.txt"
+    new.write_text("Harbour news\n\nThe harbour master of Vigo, Ana Ferreira, closed the port on Monday "
+                   "because of the storm.")
+    res = cli("ingest", str(new), "--quiet", store=seed_engine.store.folder)
+    assert res.returncode == 0, res.stderr
+    ans = seed_engine.ask("Who closed the port of Vigo?")
+    assert not ans.refused and "Ana Ferreira" in ans.answer
+    assert ans.citations[0].title == "Harbour news"
