@@ -23,6 +23,13 @@ class RagConfig(BaseSettings):
     # Files of one article (txt, md, html, pdf) above this are refused: a 50 MB "article" is a
     # log or a dump, not news (the longest news article is ~60 kB), and took minutes and GBs.
     max_file_mb: float = 10.0
+    # One upload in the page (a jsonl.gz holds many articles, so more than one article's limit).
+    max_upload_mb: float = 50.0
+    # The page's password (--auth): after this many wrong ones within the window every attempt
+    # is refused until the window has passed, and each wrong one waits a second (50 guesses
+    # took 0.63 s without it).
+    auth_max_failures: int = 5
+    auth_window_s: float = 60.0
 
     # Embedding
     device: Literal["cpu", "cuda", "auto"] = "cpu"

@@ -52,7 +52,8 @@ class Store:
             raise StoreError(str(exc)) from None
         self._vectors: VectorStore | None = None
         self._keywords: KeywordIndex | None = None
-        self._keywords_gen = -1
+        self._keywords_gen = -1  # the generation the cached index shows
+        self._keywords_disk = -2  # the stamp of the index on disk when it was cached
         self._seen_gen = self.db.generation()  # the generation this process last wrote or read
         self._snapshot: Path | None = None
 
@@ -84,11 +85,19 @@ class Store:
         if self.read_only:
             raise StoreError(f"the store {self.folder} is read-only: it can be asked, not changed")
         with self.lock.hold():
-            self.sync()
+            if self.lock._depth == 1:  # the outermost writer: see what others wrote before writing
+                self._refresh()
             yield
 
     def sync(self) -> bool:
-        """Drop what this process caches when another process changed the store; True if so."""
+        """Drop what this process caches when another process changed the store; True if so.
+        Skipped while a thread of this process writes: its writes are seen already, and
+        reopening Chroma under a writer would give one folder two clients."""
+        if self.lock.held_here:
+            return False
+        return self._refresh()
+
+    def _refresh(self) -> bool:
         gen = self.db.generation()
         if gen == self._seen_gen:
             return False
@@ -150,7 +159,13 @@ class Store:
             tmp.rename(live)
             for stale in self.folder.glob("bm25.*"):
                 shutil.rmtree(stale, ignore_errors=True)
-            self._keywords, self._keywords_gen = index, gen
+            self._keywords, self._keywords_gen, self._keywords_disk = index, gen, gen
+
+    def _disk_generation(self) -> int:
+        try:
+            return int((self.folder / "bm25" / "generation").read_text())
+        except (OSError, ValueError):
+            return -1
 
     def load_keywords(self) -> tuple[KeywordIndex | None, int]:
         """The index on disk and the generation it was built from (-1: unknown)."""
@@ -167,14 +182,20 @@ class Store:
 
     @property
     def keywords(self) -> KeywordIndex:
+        """The keyword index of the current generation. While another writer is mid-run the
+        last saved index serves (its rebuild comes at the end of the run, and building one per
+        question would stall every reader); when a writer died, the index is built in memory
+        from the articles (the next writer or `rag check --repair` saves it)."""
         gen = self.db.generation()
-        if self._keywords is None or self._keywords_gen != gen:
-            index, built = self.load_keywords()
-            if index is None or built != gen:
-                # stale on disk (a writer was killed, or is still writing): read the articles
-                # as they are now; the next writer or `rag check --repair` saves it
-                index = KeywordIndex.build(self.db.chunk_texts())
-            self._keywords, self._keywords_gen = index, gen
+        if self._keywords is not None and self._keywords_gen == gen:
+            return self._keywords
+        disk = self._disk_generation()
+        if self._keywords is not None and disk == self._keywords_disk and self.lock.busy():
+            return self._keywords
+        index, built = self.load_keywords()
+        if index is None or (built != gen and not self.lock.busy()):
+            index, built = KeywordIndex.build(self.db.chunk_texts()), gen
+        self._keywords, self._keywords_gen, self._keywords_disk = index, built, disk
         return self._keywords
 
     def stats(self) -> Stats:

@@ -43,6 +43,26 @@ class WriteLock:
                 if self._depth == 0:
                     self._release()
 
+    @property
+    def held_here(self) -> bool:
+        """Does a thread of this process hold the lock (a page upload, say)?"""
+        return self._depth > 0
+
+    def busy(self) -> bool:
+        """Is a writer (in any process, this one included) holding the lock right now?"""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False  # no lock file: nobody ever wrote here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
     def holder(self) -> str:
         try:
             return self.path.read_text().strip() or "unknown"

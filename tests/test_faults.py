@@ -193,3 +193,77 @@ def test_a_running_engine_sees_another_process_ingest(seed_engine: Engine, tmp_p
     ans = seed_engine.ask("Who closed the port of Vigo?")
     assert not ans.refused and "Ana Ferreira" in ans.answer
     assert ans.citations[0].title == "Harbour news"
+
+
+def test_readers_keep_the_saved_keyword_index_while_a_writer_runs(seed_engine: Engine,
+                                                                 embedder: Embedder) -> None:
+    from rag.ingest import article_digest
+    from rag.splitter import split_article
+
+    with Engine(store=seed_engine.store.folder, embedder=embedder) as reader:
+        before = reader.store.keywords
+        art = Article(id="n1", text="The new bridge in Tarbes opened. Crowds came to see it.")
+        chunks = split_article(art)
+        with seed_engine.store.writing():  # a writer mid-run: stored, keyword index not yet rebuilt
+            seed_engine.store.put_many([(art, article_digest(art), chunks, False)],
+                                       embedder.embed([c.text for c in chunks]))
+            assert reader.store.keywords is before  # no rebuild per question while it writes
+        # the writer stopped without its rebuild (as if killed): the reader builds it from the texts
+        assert "n1" in reader.store.keywords.article_ids
+
+
+# --- the page ---------------------------------------------------------------------------------
+def test_auth_is_throttled() -> None:
+    import asyncio
+
+    from ui.auth import throttled_auth
+
+    now = [0.0]
+    auth = throttled_auth("ann", "s3cret", max_failures=5, window_s=60, delay_s=0, clock=lambda: now[0])
+    tries = [asyncio.run(auth("ann", f"guess{i}")) for i in range(50)]
+    assert not any(tries)
+    assert not asyncio.run(auth("ann", "s3cret"))  # locked out: even the right one waits
+    now[0] = 61.0
+    assert asyncio.run(auth("ann", "s3cret")) and not asyncio.run(auth("bob", "s3cret"))
+
+
+def test_a_wrong_password_costs_a_second() -> None:
+    import asyncio
+
+    from ui.auth import throttled_auth
+
+    auth = throttled_auth("ann", "s3cret", delay_s=0.3)
+    t0 = time.perf_counter()
+    assert not asyncio.run(auth("ann", "nope"))
+    assert time.perf_counter() - t0 >= 0.3
+
+
+def test_upload_names_never_leave_their_folder() -> None:
+    from ui.app import upload_name
+
+    for hostile in ("../../etc/passwd", "/etc/passwd", "..\\..\\x.txt", "..", ".bashrc", ""):
+        name = upload_name(hostile)
+        assert "/" not in name and "\\" not in name and not name.startswith(".") and name
+
+
+def test_uploads_over_the_limit_are_refused_and_questions_are_not_held(seed_engine: Engine,
+                                                                       tmp_path: Path) -> None:
+    import gradio as gr
+
+    from ui.app import Page
+
+    page = Page(seed_engine)
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(b" " * int(seed_engine.config.max_upload_mb * 1e6 + 10))
+    with pytest.raises(gr.Error, match=r"big.jsonl is 50.0 MB, over the upload limit of 50 MB"):
+        page.add_files([str(big)], progress=lambda *a, **k: None)  # type: ignore[arg-type]
+    small = tmp_path / "note.txt"
+    small.write_text("Harbour news\n\nThe harbour of Vigo reopened on Tuesday.")
+    asked: list[bool] = []
+
+    def on_progress(*_: object, **__: object) -> None:  # mid-upload: the page still answers
+        asked.append(page.lock.acquire(timeout=1))
+        page.lock.release()
+
+    page.add_files([str(small)], progress=on_progress)  # type: ignore[arg-type]
+    assert asked and all(asked)

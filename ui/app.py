@@ -21,9 +21,11 @@ import gradio as gr
 from rag import Engine, Filters
 from rag.condense import Turn
 from rag.loaders import SUFFIXES
+from rag.store_guard import StoreError
 from rag.models import Answer
 
 from . import render
+from .auth import throttled_auth
 from .style import CITE_JS, CSS, THEME_FONTS, VIEWER_JS
 
 EXAMPLES = [
@@ -194,14 +196,21 @@ class Page:
     def add_files(self, files: list[str] | None,
                   progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio idiom)
         """Copy the uploads into the store's `uploads/` folder (so re-uploading an edited file
-        updates its article instead of adding a twin), then ingest them."""
+        updates its article instead of adding a twin), then ingest them. Questions go on
+        meanwhile: the ingest holds the store's write lock, not the page's."""
         if not files:
             raise gr.Error("Choose one or more files first.")
+        limit = self.engine.config.max_upload_mb
+        for f in files:
+            size = Path(f).stat().st_size
+            if size > limit * 1e6:
+                raise gr.Error(f"{upload_name(f)} is {size / 1e6:.1f} MB, over the upload limit of "
+                               f"{limit:g} MB (RAG_MAX_UPLOAD_MB); nothing was added.")
         upload_dir = Path(self.engine.config.store) / "uploads"
         upload_dir.mkdir(parents=True, exist_ok=True)
         paths = []
         for f in files:
-            dest = upload_dir / Path(f).name
+            dest = upload_dir / upload_name(f)
             shutil.copyfile(f, dest)
             paths.append(dest)
         progress((0, len(paths)), desc="Reading files")
@@ -209,10 +218,18 @@ class Page:
         def on_progress(done: int, total: int) -> None:
             progress((done, total), desc="Adding articles", unit="articles")
 
-        with self.lock:
+        try:
             report = self.engine.ingest(paths, progress=False, on_progress=on_progress)
+        except StoreError as exc:  # another process is writing, or the store is read-only
+            raise gr.Error(str(exc)) from None
         stats, choices = self.corpus()
         return report.summary(), stats, choices
+
+
+def upload_name(path: str) -> str:
+    """The upload's own file name, never a path: no `..`, no folder, no hidden file."""
+    name = Path(path.replace("\\", "/")).name.lstrip(".")
+    return name or "upload.txt"
 
 
 def build(engine: Engine) -> gr.Blocks:
@@ -297,6 +314,7 @@ def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: s
     """Serve the page. Safe defaults: local address only, no share link unless asked."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     credentials = parse_auth(auth)  # a malformed value fails before anything slow starts
+    cfg = engine.config
     if engine.stats().articles:
         print("loading the embedding model\u2026", flush=True)
         engine.embedder.embed(["warm up"])  # so the first question doesn't wait for it
@@ -305,9 +323,11 @@ def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: s
     demo = build(engine)
     demo.queue(default_concurrency_limit=1)
     demo.launch(
-        server_name=host, server_port=port, auth=credentials, share=share,
+        server_name=host, server_port=port, share=share,
+        auth=throttled_auth(*credentials, max_failures=cfg.auth_max_failures,
+                            window_s=cfg.auth_window_s) if credentials else None,
         theme=gr.themes.Soft(primary_hue="indigo", font=THEME_FONTS, font_mono=["ui-monospace", "monospace"]),
         css=CSS, show_error=True, ssr_mode=False, footer_links=["api"], prevent_thread_lock=not block,
-        max_file_size="200mb",
+        max_file_size=f"{cfg.max_upload_mb:g}mb",
     )
     return demo
