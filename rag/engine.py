@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -21,6 +22,23 @@ from .store_check import CheckReport, check_store
 
 if TYPE_CHECKING:
     from .llama_index_retriever import NewsRetriever
+
+
+# Control characters (NUL included) carry no meaning in a question and upset tokenizers.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_question(question: str) -> str:
+    """The question without control characters; a clear error when nothing is left or when it
+    holds text that is not valid Unicode (lone surrogates)."""
+    question = _CONTROL.sub("", question or "")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the question holds characters that are not valid Unicode") from None
+    if not question.strip():
+        raise ValueError("the question is empty")
+    return question
 
 
 class Engine:
@@ -97,8 +115,7 @@ class Engine:
         top_k: int | None = None,
     ) -> Retrieval:
         """The passages every answerer reads: hybrid search for the (condensed) question."""
-        if not question or not question.strip():
-            raise ValueError("the question is empty")
+        question = clean_question(question)
         if len(question) > self.config.max_question_chars:
             raise ValueError(f"the question is too long ({len(question):,} characters; at most "
                              f"{self.config.max_question_chars:,}): ask about one thing at a time")

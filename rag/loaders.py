@@ -118,6 +118,8 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
             else:
                 yield Failure(path=str(p), reason=f"unsupported file type {p.suffix or '(none)'}; "
                               f"supported: {', '.join(SUFFIXES)}")
+        elif p.is_symlink():
+            yield Failure(path=str(p), reason="a broken or looping symbolic link")
         else:
             yield Failure(path=str(p), reason="no such file or folder")
 

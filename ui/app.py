@@ -79,14 +79,17 @@ class Page:
         self.lock = threading.Lock()
 
     # --- asking ----------------------------------------------------------------------------
-    @staticmethod
-    def request(question: str, as_of: str | float | None, date_from: str | float | None,
+    def request(self, question: str, as_of: str | float | None, date_from: str | float | None,
                 date_to: str | float | None, sources: list[str] | None,
                 top_k: float | None) -> dict[str, Any]:
         """Check the page's inputs; the keyword arguments for `Engine.ask` (a clear error if bad)."""
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
+        limit = self.engine.config.max_question_chars
+        if len(question) > limit:  # refused before it is shown in the chat, and not repeated
+            raise gr.Error(f"The question is too long ({len(question):,} characters; at most "
+                           f"{limit:,}): ask about one thing at a time.")
         filters = Filters(date_from=parse_day(date_from, "From"), date_to=parse_day(date_to, "To"),
                           sources=tuple(s for s in (sources or []) if s))
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
