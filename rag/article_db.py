@@ -87,8 +87,11 @@ class ArticleDB:
             self.conn.executescript(_SCHEMA)
             cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
             if "complete" not in cols:  # a store made before the flag: all its articles are whole
-                with self.conn:
-                    self.conn.execute("ALTER TABLE articles ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+                try:
+                    with self.conn:
+                        self.conn.execute("ALTER TABLE articles ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+                except sqlite3.OperationalError:  # another process added it a moment ago
+                    pass
 
     @property
     def conn(self) -> sqlite3.Connection:

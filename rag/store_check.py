@@ -35,8 +35,8 @@ class CheckReport:
 
     def summary(self) -> str:
         c = self.counts
-        lines = [f"articles {c.get('articles', 0)}, chunks {c.get('chunks', 0)}, vectors "
-                 f"{c.get('vectors', 0)}, keyword index {c.get('keywords', 0)}"]
+        lines = [(f"articles {c.get('articles', 0)}, chunks {c.get('chunks', 0)}, vectors "
+                  f"{c.get('vectors', 0)}, keyword index {c.get('keywords', 0)}")]
         lines += [f"repaired: {r}" for r in self.repaired]
         lines += [f"problem: {p}" for p in self.problems]
         lines.append("ok" if self.ok else "the store has problems: `rag check --repair` mends them")

@@ -19,7 +19,7 @@ STORE_ENTRIES = ("articles.sqlite", "chroma", "bm25", "uploads", ".write.lock")
 
 def _ours(name: str) -> bool:
     # articles.sqlite-wal / -shm, bm25.tmp-PID / bm25.old-PID are ours too
-    return any(name == e or name.startswith(e + ".") or name.startswith(e + "-") for e in STORE_ENTRIES)
+    return any(name == e or name.startswith((e + ".", e + "-")) for e in STORE_ENTRIES)
 
 
 def open_folder(folder: Path) -> bool:

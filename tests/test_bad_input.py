@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import SEED_QUESTION
+
 from rag import Engine
 from rag.store_guard import StoreError
 

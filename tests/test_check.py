@@ -5,11 +5,10 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+from test_cli import rag
 
 from rag import Article, Engine
 from rag.store_check import check_store
-
-from test_cli import rag
 
 
 def arts(n: int) -> list[Article]:
@@ -83,3 +82,18 @@ def test_cli_check_exit_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert bad.returncode == 1 and "keyword index is missing" in bad.stdout
     fixed = rag("check", "--repair", store=store)
     assert "repaired: rebuilt the keyword index" in fixed.stdout and fixed.stdout.strip().endswith("ok")
+
+
+def test_the_page_header_warns_about_a_store_that_fails_its_check(seed_engine: Engine) -> None:
+    from ui.app import build
+
+    def warning(eng: Engine) -> str | None:
+        demo = build(eng)
+        found = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rag-check-warning"]
+        return found[0].value if found else None
+
+    assert warning(seed_engine) is None
+    shutil.rmtree(seed_engine.store.folder / "bm25")
+    text = warning(seed_engine)
+    assert text and "This store failed its check" in text and "rag check --repair" in text
+    assert "keyword index is missing" in text

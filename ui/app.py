@@ -21,8 +21,8 @@ import gradio as gr
 from rag import Engine, Filters
 from rag.condense import Turn
 from rag.loaders import SUFFIXES
-from rag.store_guard import StoreError
 from rag.models import Answer
+from rag.store_guard import StoreError
 
 from . import render
 from .auth import throttled_auth
@@ -327,7 +327,8 @@ def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: s
     demo.queue(default_concurrency_limit=1)
     demo.launch(
         server_name=host, server_port=port, share=share,
-        auth=throttled_auth(*credentials, max_failures=cfg.auth_max_failures,
+        # Gradio awaits a coroutine function here, though its annotation names only plain ones
+        auth=throttled_auth(*credentials, max_failures=cfg.auth_max_failures,  # type: ignore[arg-type]
                             window_s=cfg.auth_window_s) if credentials else None,
         theme=gr.themes.Soft(primary_hue="indigo", font=THEME_FONTS, font_mono=["ui-monospace", "monospace"]),
         css=CSS, show_error=True, ssr_mode=False, footer_links=["api"], prevent_thread_lock=not block,
