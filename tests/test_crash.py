@@ -160,3 +160,21 @@ def test_two_writers_one_waits_or_refuses_clearly(news_slice: Path, tmp_path: Pa
         assert run_cli("ingest", str(path), "--quiet", store=store).returncode == 0
     assert run_cli("check", store=store).returncode == 0
     assert snapshot(store, embedder, QUESTIONS[:1]) == snapshot(reference, embedder, QUESTIONS[:1])
+
+
+def test_two_writers_into_an_existing_store_both_succeed_when_the_second_may_wait(
+        news_slice: Path, tmp_path: Path, reference: Path, embedder: Embedder) -> None:
+    """The issue's first row (100 + 100 articles into one store lost 256 vectors): the second
+    writer waits for the lock, then reopens Chroma to see the first one's vectors."""
+    lines = news_slice.read_text(encoding="utf-8").splitlines(keepends=True)
+    parts = [tmp_path / "seed.jsonl", tmp_path / "one.jsonl", tmp_path / "two.jsonl"]
+    for path, part in zip(parts, (lines[:10], lines[10:80], lines[80:]), strict=True):
+        path.write_text("".join(part), encoding="utf-8")
+    store = tmp_path / "store"
+    assert run_cli("ingest", str(parts[0]), "--quiet", store=store).returncode == 0
+    procs = [start_ingest(p, store, RAG_LOCK_WAIT_S="240") for p in parts[1:]]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    assert run_cli("check", store=store).returncode == 0
+    assert snapshot(store, embedder, QUESTIONS) == snapshot(reference, embedder, QUESTIONS)
