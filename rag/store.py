@@ -23,6 +23,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,8 @@ class Store:
         except ForeignDatabaseError as exc:
             raise StoreError(str(exc)) from None
         self._vectors: VectorStore | None = None
+        # The page answers from several threads: one of them opens (or reopens) Chroma, once.
+        self._open_lock = threading.Lock()
         self._keywords: KeywordIndex | None = None
         self._keywords_gen = -1  # the generation the cached index shows
         self._keywords_disk = -2  # the stamp of the index on disk when it was cached
@@ -60,9 +63,13 @@ class Store:
     # --- parts -----------------------------------------------------------------------------
     @property
     def vectors(self) -> VectorStore:
-        if self._vectors is None:
-            self._vectors = self._open_vectors()
-        return self._vectors
+        vectors = self._vectors
+        if vectors is None:
+            with self._open_lock:
+                if self._vectors is None:
+                    self._vectors = self._open_vectors()
+                vectors = self._vectors
+        return vectors
 
     def _open_vectors(self) -> VectorStore:
         cfg = self.config
@@ -101,10 +108,13 @@ class Store:
         gen = self.db.generation()
         if gen == self._seen_gen:
             return False
-        self._seen_gen = gen
-        if self._vectors is not None:
-            self._vectors.close()  # a Chroma client keeps its index in memory: reopen it
-            self._vectors = None
+        with self._open_lock:
+            if gen == self._seen_gen:  # another thread just did it
+                return False
+            self._seen_gen = gen
+            if self._vectors is not None:
+                self._vectors.close()  # a Chroma client keeps its index in memory: reopen it
+                self._vectors = None
         return True
 
     def _wrote(self) -> None:
