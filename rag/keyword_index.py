@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .models import Filters, Hit
+from .stopwords import ENGLISH_STOP_WORDS
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -25,11 +26,9 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    # bm25s's list is short (33 words); questions need "how", "much", "did", "who"... dropped too.
-    from bm25s.stopwords import STOPWORDS_EN
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(STOPWORDS_EN) | ENGLISH_STOP_WORDS | {"did", "does", "doing", "done", "said"}
+    # scikit-learn's list (shipped in rag/stopwords.py; bm25s's 33 words are all in it), since
+    # questions need "how", "much", "did", "who"... dropped too.
+    return ENGLISH_STOP_WORDS | {"did", "does", "doing", "done", "said"}
 
 
 # Stored with the index: an index built with another analysis is rebuilt, never mixed.

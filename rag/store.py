@@ -3,6 +3,7 @@ kept consistent with each other."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,10 +22,20 @@ class Store:
         self.folder = Path(config.store)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.db = ArticleDB(self.folder / "articles.sqlite")
-        self.vectors = VectorStore(
-            self.folder / "chroma", config.collection, config.chroma_url, config.chroma_batch_size
-        )
+        self._vectors: VectorStore | None = None
+        self._opening = threading.Lock()
         self._keywords: KeywordIndex | None = None
+
+    @property
+    def vectors(self) -> VectorStore:
+        """Chroma, opened on first use: importing it and opening the collection take about half a
+        second, which `rag stats` and re-ingesting an unchanged corpus don't need."""
+        with self._opening:  # the page answers from several threads
+            if self._vectors is None:
+                cfg = self.config
+                self._vectors = VectorStore(self.folder / "chroma", cfg.collection, cfg.chroma_url,
+                                            cfg.chroma_batch_size)
+        return self._vectors
 
     # Writes. Order matters: vectors first, SQLite last, so an interrupted run leaves the
     # article unknown to SQLite and the next ingest redoes it (chunk ids make that idempotent).

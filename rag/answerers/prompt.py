@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-
-from llama_index.core.base.llms.types import ChatMessage
+from typing import TYPE_CHECKING
 
 from ..models import Passage, Retrieval
 from ..splitter import sentence_spans
+
+if TYPE_CHECKING:  # llama-index loads only when a generating backend builds its messages
+    from llama_index.core.base.llms.types import ChatMessage
 
 # The one reply that means "no answer here"; the verifier recognises it.
 REFUSAL = "The sources do not answer this question."
@@ -73,6 +75,8 @@ class Prompt:
     sentences: tuple[Numbered, ...]  # sentences[i].n == i + 1
 
     def messages(self) -> list[ChatMessage]:
+        from llama_index.core.base.llms.types import ChatMessage
+
         return [ChatMessage(role="system", content=self.system),
                 ChatMessage(role="user", content=DEMO_QUESTION), ChatMessage(role="assistant", content=DEMO_ANSWER),
                 ChatMessage(role="user", content=self.user)]
