@@ -24,17 +24,21 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import RagConfig
-from rag.embed_fast import OpenVINOEmbedder
-from rag.embedder import Embedder, TorchEmbedder, get_embedder
-from rag.engine import Engine
-from rag.loaders import load_paths
-from rag.models import Article
-from rag.splitter import split_article
+from rag import (
+    Article,
+    Embedder,
+    Engine,
+    OpenVINOEmbedder,
+    RagConfig,
+    TorchEmbedder,
+    get_embedder,
+    load_paths,
+    split_article,
+)
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
-ARTICLES = DATA / "articles.jsonl.gz"
-QUESTIONS = DATA / "questions.jsonl"
+from .datasets import NEWS_ARTICLES as ARTICLES
+from .datasets import NEWS_QUESTIONS as QUESTIONS
+from .datasets import data_missing
 
 
 class PeakRSS:
@@ -108,7 +112,7 @@ def store_bytes(folder: Path) -> int:
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))] if s else float("nan")
 
 
 def query_latency(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -233,9 +237,9 @@ def run_bench(limit: int | None = None, store: Path | None = None, quality: bool
               int8: bool = True, llm: str | None = None,
               articles_path: Path = ARTICLES, questions_path: Path = QUESTIONS,
               log: Callable[[str], None] = print) -> dict[str, Any]:
-    if not articles_path.exists() or not questions_path.exists():
-        raise FileNotFoundError(f"benchmark data not found under {articles_path.parent} "
-                                "(see DESIGN.md: ../shared/data)")
+    for path in (articles_path, questions_path):
+        if not path.exists():
+            raise FileNotFoundError(data_missing(path))
     questions = load_questions(questions_path)
     result: dict[str, Any] = {"limit": limit, "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     fast = get_embedder("auto")
@@ -255,7 +259,8 @@ def run_bench(limit: int | None = None, store: Path | None = None, quality: bool
                 result["generation"] = generating(copy, RagConfig(), fast, questions, llm, log)
         return result
 
-    records = [json.loads(line) for line in gzip.open(articles_path, "rt")]
+    with gzip.open(articles_path, "rt") as fh:
+        records = [json.loads(line) for line in fh]
     records, qs = pick_slice(records, questions, limit)
     result.update(articles=len(records), questions=len(qs))
     with tempfile.TemporaryDirectory() as tmp:

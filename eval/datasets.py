@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rag.models import Article, Filters
+from rag import Article, Filters
 
 from .records import EvalQuestion
 
@@ -16,10 +16,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SEED_QUESTIONS = HERE / "seed_questions.jsonl"
 SEEDS = ROOT / "seeds"
+# The shared benchmark data: beside the repository, never copied into it. The one place its
+# path is spelled (eval, bench and the tests read it from here).
 DATA = ROOT.parent / "shared" / "data"
 NEWS_QUESTIONS = DATA / "news" / "questions.jsonl"
 NEWS_ARTICLES = DATA / "news" / "articles.jsonl.gz"
 RGB = DATA / "rgb" / "en_fact.jsonl"
+
+
+def data_missing(path: Path) -> str:
+    """Why a benchmark run or test can't go on: what is missing, where it belongs."""
+    return f"benchmark data not found at {path} (it lives in {DATA}, beside the repository: docs/ARCHITECTURE.md)"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

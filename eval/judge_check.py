@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .judge import Passage, SupportJudge
+from rag import Evidence, SupportJudge
 
 CLAIMS = Path(__file__).resolve().parent / "judge_claims.jsonl"
 
@@ -38,7 +38,7 @@ def measure(judge: SupportJudge | None = None, path: Path = CLAIMS) -> JudgeScor
     kinds: dict[str, list[bool]] = {}
     errors = []
     for r in rows:
-        said = judge.judge(r["claim"], [Passage(r["source"])]).supported
+        said = judge.judge(r["claim"], [Evidence(r["source"])]).supported
         gold = bool(r["supported"])
         tp += said and gold
         fp += said and not gold

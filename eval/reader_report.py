@@ -9,8 +9,9 @@ import numpy as np
 
 from rag.reader import FEATURES, coverage
 
-
 if TYPE_CHECKING:
+    from rag.logistic import LogisticModel
+
     from .train_reader import Table
 
 MAX_FALSE_REFUSAL = 0.07  # on answerable questions; the bound

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.config import RagConfig
+from rag import RagConfig
 
 from . import gate, judge_check, report, suites
 from .metrics import default_evaluators

@@ -7,12 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.answerers import get_answerer
-from rag.config import RagConfig
-from rag.embedder import Embedder, get_embedder
-from rag.engine import Engine
-from rag.loaders import load_paths
-from rag.models import Article
+from rag import Article, Embedder, Engine, RagConfig, get_answerer, get_embedder, load_paths
 
 from . import datasets
 from .records import Record

@@ -30,8 +30,8 @@ from rag.config import RagConfig
 from rag.embedder import Embedder, get_embedder
 from rag.engine import Engine
 from rag.loaders import load_paths
-from rag.models import Article
 from rag.logistic import LogisticModel
+from rag.models import Article
 from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, pool, similarities
 from rag.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH, extract, new_spans
 
@@ -63,7 +63,7 @@ class Table:
     q_retrieved: np.ndarray  # the gold answer is in the retrieved passages
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(path, **{k: v for k, v in self.__dict__.items()})
+        np.savez_compressed(path, **dict(self.__dict__.items()))
 
     @classmethod
     def load(cls, path: Path) -> Table:

@@ -14,9 +14,7 @@ import itertools
 from collections import defaultdict
 from pathlib import Path
 
-from rag.config import RagConfig
-from rag.engine import Engine
-from rag.models import Hit
+from rag import Engine, Hit, RagConfig
 
 from . import datasets
 from .normalize import contains_answer

@@ -14,7 +14,7 @@ from .config import RagConfig
 from .embedder import Embedder, get_embedder
 from .ingest import ProgressFn, ingest_articles
 from .loaders import load_paths
-from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats
+from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats, parse_day
 from .retriever import Retriever
 from .store import Store
 
@@ -77,6 +77,10 @@ class Engine:
     def article(self, article_id: str) -> Article | None:
         return self.store.db.get(article_id)
 
+    def articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        """The stored articles among `article_ids`, by id (ids not in the store are left out)."""
+        return self.store.db.get_many(article_ids)
+
     def retrieve(
         self,
         question: str,
@@ -89,8 +93,7 @@ class Engine:
         """The passages every answerer reads: hybrid search for the (condensed) question."""
         if not question or not question.strip():
             raise ValueError("the question is empty")
-        if isinstance(as_of, str):
-            as_of = dt.date.fromisoformat(as_of)
+        as_of = parse_day(as_of)
         t0 = time.perf_counter()
         query = condense(question, history)
         q_vec = self.embedder.embed([query])[0]

@@ -106,7 +106,7 @@ def _produce(batches: Iterator[Batch], out: queue.Queue[Batch | BaseException | 
             if not send(b):
                 return
         send(None)
-    except BaseException as exc:  # handed to the consumer, which raises it
+    except BaseException as exc:  # noqa: BLE001 (anything, even KeyboardInterrupt, is handed to the consumer, which raises it)
         send(exc)
 
 

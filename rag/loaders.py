@@ -67,9 +67,8 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
-                if f.is_file() and not any(part.startswith(".") for part in rel):
-                    if suffix_of(f) in SUFFIXES:
-                        yield f
+                if f.is_file() and not any(part.startswith(".") for part in rel) and suffix_of(f) in SUFFIXES:
+                    yield f
         elif p.is_file():
             if suffix_of(p) in SUFFIXES:
                 yield p

@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -113,10 +114,10 @@ def _proximity(q_set: set[str], s_seq: list[str]) -> float:
 
 
 def _bigrams(q_seq: list[str], s_seq: list[str]) -> float:
-    qb = set(zip(q_seq, q_seq[1:], strict=False))
+    qb = set(pairwise(q_seq))
     if not qb:
         return 0.0
-    return len(qb & set(zip(s_seq, s_seq[1:], strict=False))) / len(qb)
+    return len(qb & set(pairwise(s_seq))) / len(qb)
 
 
 def _neighbors(sentences: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +129,7 @@ def _neighbors(sentences: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray]:
         by_article.setdefault(s.passage.article.id, []).append(i)
     for idx in by_article.values():
         idx.sort(key=lambda i: sentences[i].start)
-        for a, b in zip(idx, idx[1:], strict=False):
+        for a, b in pairwise(idx):
             if sentences[b].start - sentences[a].end <= 2:  # adjacent in the text
                 right[a], left[b] = b, a
     return left, right

@@ -32,8 +32,7 @@ _NUMBER_WORDS = {
     "million": "1000000", "billion": "1000000000", "dozen": "12", "first": "1st", "second": "2nd",
     "third": "3rd", "fourth": "4th", "fifth": "5th",
 }
-_MONTHS = {m[:3]: m for m in ("january february march april may june july august september "
-                              "october november december").split()}
+_MONTHS = {m[:3]: m for m in ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]}
 _WORD = re.compile(r"[\w'’]+")
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|"

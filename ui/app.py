@@ -18,10 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Engine, Filters
-from rag.condense import Turn
-from rag.loaders import SUFFIXES
-from rag.models import Answer
+from rag import SUFFIXES, Answer, Engine, Filters, Turn, parse_day
 
 from . import render
 from .style import CITE_JS, CSS, THEME_FONTS, VIEWER_JS
@@ -58,15 +55,11 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def parse_day(value: str | float | None, label: str) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, (int, float)):  # a timestamp, if a client sends one
-        return dt.datetime.fromtimestamp(value, tz=dt.UTC).date()
+def day_field(value: str | float | None, label: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        raise gr.Error(f"{label} wants a date as YYYY-MM-DD, not {value!r}") from None
+        return parse_day(value)
+    except ValueError as exc:
+        raise gr.Error(f"{label} {exc}") from None
 
 
 class Page:
@@ -85,11 +78,11 @@ class Page:
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
-        filters = Filters(date_from=parse_day(date_from, "From"), date_to=parse_day(date_to, "To"),
+        filters = Filters(date_from=day_field(date_from, "From"), date_to=day_field(date_to, "To"),
                           sources=tuple(s for s in (sources or []) if s))
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise gr.Error("The date range is empty: \u201cFrom\u201d is after \u201cTo\u201d.")
-        return {"question": question, "as_of": parse_day(as_of, "As of"), "filters": filters,
+        return {"question": question, "as_of": day_field(as_of, "As of"), "filters": filters,
                 "top_k": int(top_k) if top_k else None}
 
     def ask(self, request: dict[str, Any], history: list[Turn] | None) -> Answer:

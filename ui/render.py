@@ -11,8 +11,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from rag.answerers.generative import UNVERIFIED
-from rag.models import Answer, Article, Citation, Stats
+from rag import UNVERIFIED, Answer, Article, Citation, Stats
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # a sentence kept although its sources don't support it (RagConfig.keep_unsupported), to its marker

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rag import SupportJudge
+
 from ..base import EvaluationResult, Evaluator, answered, mean
-from ..judge import SupportJudge
 from ..records import Record
 from ..statements import judged
 

@@ -8,20 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
-from ..models import Answer, Retrieval
+from ..models import REFUSAL_START, Answer, Retrieval, refusal_text
 
-# A refusal carries no facts: the condenser recognises it by this start and borrows nothing.
-REFUSAL_START = "The articles don't say"
-
-
-def refusal_text(question: str) -> str:
-    return (f"{REFUSAL_START}. Nothing in them answers \u201c{shorten(question.strip())}\u201d "
-            "well enough to quote.")
-
-
-def shorten(text: str, limit: int = 200) -> str:
-    """A long question is echoed by its start only."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+__all__ = ["REFUSAL_START", "Answerer", "refusal", "refusal_text"]
 
 
 def refusal(r: Retrieval, backend: str, *, support: float = 0.0, note: str = "") -> Answer:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..config import RagConfig
 from ..conflicts import find_conflict
@@ -15,6 +16,9 @@ from ..models import Answer, Article, Citation, Retrieval
 from ..reader import SentenceVectors, coverage, features, load_model, pool, similarities
 from ..short_answer import confident_extract
 from .base import refusal
+
+if TYPE_CHECKING:
+    from ..logistic import LogisticModel
 
 _WORD = re.compile(r"\w+")
 
