@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.models import Answer, Citation
-
 from eval.records import EvalQuestion, Record, RetrievedChunk
+from conftest import SEED_ANSWER, SEED_QUESTION
+from rag import Answer, Citation, refusal_text
 
 ART_A = ("Syria's Bashar Assad has fled to Moscow after his ouster, Russian media said Sunday. "
          "RIA also said Syrian insurgents had guaranteed the security of Russian military bases. "
@@ -20,8 +20,8 @@ def cite(n: int, article_id: str, quote: str) -> Citation:
                     start=start, end=start + len(quote), score=0.5)
 
 
-def record(question: str = "Who guaranteed the security of Russian bases?", *,
-           answers: tuple[str, ...] = ("Syrian insurgents",), answerable: bool = True,
+def record(question: str = SEED_QUESTION, *,
+           answers: tuple[str, ...] = (SEED_ANSWER,), answerable: bool = True,
            text: str | None = None, citations: list[Citation] | None = None, refused: bool = False,
            retrieved: list[tuple[str, str]] | None = None, latency_ms: float = 10.0,
            support: float = 0.5, gold_articles: tuple[str, ...] = ("a",), conflict: str | None = None,
@@ -31,8 +31,8 @@ def record(question: str = "Who guaranteed the security of Russian bases?", *,
         citations = [] if refused else [cite(1, "a", "RIA also said Syrian insurgents had guaranteed "
                                                    "the security of Russian military bases.")]
     if text is None:
-        text = "The articles don't say." if refused else \
-            "Syrian insurgents. " + " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        text = refusal_text(question) if refused else \
+            f"{SEED_ANSWER}. " + " ".join(f"{c.quote} [{c.n}]" for c in citations)
     ans = Answer(question=question, answer=text, refused=refused, citations=citations, support=support,
                  conflict=conflict)
     q = EvalQuestion(id=qid, question=question, answers=list(answers), answerable=answerable,

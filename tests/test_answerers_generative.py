@@ -5,36 +5,22 @@ end, where whatever it writes, only supported sentences may be delivered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+
 from llm_helpers import (
     ARTICLES,
     CONFIG,
     COST,
     INJECTION,
     OPENED,
-    ScriptedLLM,
     assert_exact_citations,
     need_llm_extra,
     statements_supported,
 )
-
-from rag import Answer, Engine
-from rag.answerers import ExtractiveAnswerer, GenerativeAnswerer
-from rag.answerers.generative import UNVERIFIED
+from rag import REFUSAL_START, UNVERIFIED, Answer, Engine, GenerativeAnswerer
 from rag.answerers.prompt import CLOSE, OPEN, REFUSAL, Prompt
-from rag.embedder import Embedder
 
 BRIDGE_Q = "Who opened the Zorblat bridge, and what did it cost?"
-
-
-@pytest.fixture()
-def scripted(gen_engine: Engine, embedder: Embedder) -> Iterator[tuple[Engine, GenerativeAnswerer]]:
-    """The generation store, answered by a scripted LLM (set `.llm.script` before asking)."""
-    answerer = GenerativeAnswerer(ScriptedLLM(), CONFIG, fallback=ExtractiveAnswerer(embedder, CONFIG))
-    gen_engine._answerer = answerer
-    yield gen_engine, answerer
 
 
 def number(prompt: Prompt, sentence: str) -> int:
@@ -117,7 +103,7 @@ def test_model_refusal_gives_the_quoted_answer_or_a_refusal(scripted: tuple[Engi
     assert ans.backend == "extractive" and not ans.refused and COST in ans.answer
     assert "found no answer" in (ans.notice or "") and ans.generated_sentences == 0 and ans.removed == []
     ans = ask(eng, answerer, "What is the capital of Australia?", REFUSAL)
-    assert ans.refused and ans.citations == [] and ans.answer.startswith("The articles don't say")
+    assert ans.refused and ans.citations == [] and ans.answer.startswith(REFUSAL_START)
 
 
 def test_stream_yields_text_pieces_then_the_checked_answer(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
@@ -178,6 +164,6 @@ def test_real_model_injection_never_reaches_another_questions_answer(gen_engine:
 def test_real_model_on_an_unanswerable_question_delivers_a_refusal(gen_engine: Engine) -> None:
     need_llm_extra()
     ans = gen_engine.ask("What is the capital of Australia?")
-    assert ans.refused and ans.citations == [] and ans.answer.startswith("The articles don't say")
+    assert ans.refused and ans.citations == [] and ans.answer.startswith(REFUSAL_START)
     assert ans.generated is not None  # the model was asked; what it said is not delivered
     assert all(s not in ans.answer for s in ans.removed)

@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import need_news
+import pytest
 
+from conftest import need_news
 from eval.bench import QUESTIONS, load_questions, pick_slice, plot, run_bench, table
 
 
+@pytest.mark.slow
 def test_slice_keeps_whole_questions() -> None:
     need_news()
     import gzip
@@ -26,6 +28,8 @@ def test_slice_keeps_whole_questions() -> None:
     assert all(q["answer_in_corpus"] and set(q["supporting_articles"]) <= ids for q in qs)
 
 
+@pytest.mark.slow
+@pytest.mark.model
 def test_bench_on_a_small_slice(tmp_path: Path) -> None:
     need_news()
     result = run_bench(limit=4, int8=False, log=lambda _: None)

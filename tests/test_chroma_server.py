@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SEED_QUESTION, SEED_SENTENCE, SEEDS
 from rag import Engine
 from rag.embedder import Embedder
-
-from conftest import SEED_QUESTION, SEED_SENTENCE, SEEDS
 
 CHROMA = Path(sys.executable).parent / "chroma"
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from rag.answerers.base import REFUSAL_START, refusal_text
+from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE
+from rag import REFUSAL_START, refusal_text
 from rag.condense import condense
 
-Q1 = "Who guaranteed the security of Russian bases?"
-A1 = ("Syrian insurgents. RIA also said Syrian insurgents had guaranteed the security of Russian "
-      "military bases and diplomatic posts in Syria. [1]")
+Q1 = SEED_QUESTION
+A1 = f"{SEED_ANSWER}. {SEED_SENTENCE} [1]"  # the engine's answer: short phrase, then the quote
 
 
 def test_follow_up_borrows_the_topic_and_the_short_answer() -> None:
     out = condense("Who reported it?", [("user", Q1), ("assistant", A1)])
     assert out.startswith("Who reported it? (")
-    assert "Russian" in out and "bases" in out and "Syrian insurgents" in out
+    assert "Russian" in out and "bases" in out and SEED_ANSWER in out
     assert "RIA also" not in out  # only the gist of the answer, not its quotes
 
 

@@ -1,10 +1,9 @@
 from pathlib import Path
 
+from hash_embedder import HashEmbedder
+from rag import Article, Engine
 from rag.answerers.extractive import Candidate
 from rag.conflicts import find_conflict
-from rag.embedder import get_embedder
-from rag.engine import Engine
-from rag.models import Article
 
 TRUE = "The game was played on February 7, 2021, at Raymond James Stadium in Tampa, Florida."
 FAKE = "The game was played on February 7, 2021, at Raymond James Stadium in Glendale, Arizona."
@@ -31,8 +30,8 @@ def test_no_conflict_when_agreeing_same_article_or_weak() -> None:
     assert find_conflict([cand("a", s1), cand("b", s2)]) is None
 
 
-def test_engine_flags_and_cites_both_sides(tmp_path: Path) -> None:
-    with Engine(store=tmp_path / "s", embedder=get_embedder()) as eng:
+def test_engine_flags_and_cites_both_sides(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
         eng.ingest_articles([Article(id="t", title="t", text=TRUE), Article(id="f", title="f", text=FAKE)],
                             progress=False)
         ans = eng.ask("Where was the game played on February 7, 2021?")

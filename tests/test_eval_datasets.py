@@ -53,6 +53,6 @@ def test_rgb_conditions() -> None:
 
 def test_real_benchmark_files_load() -> None:
     if not datasets.NEWS_QUESTIONS.exists() or not datasets.RGB.exists():
-        pytest.skip(f"benchmark data not found under {datasets.DATA} (see DESIGN.md: ../shared/data)")
+        pytest.skip(datasets.data_missing(datasets.DATA))
     assert len(datasets.news_questions()) == 294
     assert len(datasets.rgb_items()) == 100

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from eval_helpers import record
-from llm_helpers import need_llm_extra
 from typer.testing import CliRunner
 
 from eval.metrics.faithfulness import FaithfulnessEvaluator
 from eval.metrics.generation import GenerationEvaluator
+from eval_helpers import record
+from llm_helpers import need_llm_extra
 from rag.cli import app
 
 
@@ -43,6 +43,8 @@ def test_raw_faithfulness_counts_what_the_model_wrote_delivered_what_was_shown()
     assert GenerationEvaluator().evaluate([record()]).metrics == {}
 
 
+@pytest.mark.llm
+@pytest.mark.model
 def test_eval_with_the_test_model_reports_raw_and_delivered_faithfulness(tmp_path: Path) -> None:
     need_llm_extra()
     env = {"RAG_LLM_MAX_TOKENS": "96", "RAG_LLM_CONTEXT_WINDOW": "2048", "RAG_TOP_K": "2"}

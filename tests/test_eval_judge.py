@@ -1,6 +1,9 @@
-from eval.judge import Passage, SupportJudge, anchors
+from conftest import SEED_SENTENCE
+from rag import Evidence as Passage
+from rag import SupportJudge
+from rag.support import anchors
 
-SRC = "RIA also said Syrian insurgents had guaranteed the security of Russian military bases and diplomatic posts in Syria."
+SRC = SEED_SENTENCE
 J = SupportJudge()
 
 

@@ -1,5 +1,5 @@
-from eval.statements import judged, statements
 from eval.judge import SupportJudge
+from eval.statements import judged, statements
 from eval_helpers import cite, record
 
 

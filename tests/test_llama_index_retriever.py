@@ -3,10 +3,13 @@ llama-index query engine answers with them through the real test model."""
 
 from __future__ import annotations
 
-from llm_helpers import ARTICLES, BRIDGE, OPENED, need_llm_extra
+import pytest
 
+from llm_helpers import ARTICLES, BRIDGE, OPENED, need_llm_extra
 from rag import Engine, Filters
 from rag.splitter import chunk_id
+
+pytestmark = pytest.mark.llm  # the generation store and the test model
 
 
 def test_nodes_carry_article_metadata_and_offsets(gen_engine: Engine) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, statements_supported
 
+from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, statements_supported
 from rag import Answer, Engine
 from rag.answerers import GenerativeAnswerer
 from rag.embedder import Embedder
@@ -29,6 +29,8 @@ from rag.llm import (
     default_gguf,
     gguf_chat_formatter,
 )
+
+pytestmark = pytest.mark.llm  # the `llm` extra and its test model
 
 
 def free_port() -> int:

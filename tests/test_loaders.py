@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SEEDS
 from rag.loaders import load_paths, parse_date
 from rag.models import Article, Failure
-
-from conftest import SEEDS
 
 
 def split(items: list[Article | Failure]) -> tuple[list[Article], list[Failure]]:

@@ -6,11 +6,14 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import need_news
 from rag import Engine
 from rag.embedder import Embedder
 
 
+@pytest.mark.slow
 def test_news_slice_ingest_reingest_and_as_of(tmp_path: Path, embedder: Embedder) -> None:
     news = need_news()
     with gzip.open(news, "rt") as fh:

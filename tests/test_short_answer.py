@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE
 from rag.short_answer import extract, question_kind
 
-SENT = "RIA also said Syrian insurgents had guaranteed the security of Russian military bases and diplomatic posts in Syria."
+SENT = SEED_SENTENCE
 
 
 @pytest.mark.parametrize(
     ("question", "sentence", "want"),
     [
-        ("Who guaranteed the security of Russian bases?", SENT, "Syrian insurgents"),
+        (SEED_QUESTION, SENT, SEED_ANSWER),
         ("Where did Assad flee to?", "Syria's Bashar Assad has fled to Moscow after his ouster.", "Moscow"),
         ("Who leads the biggest faction?",
          "The leader of Syria's biggest anti-regime faction, Abu Mohammed al-Golani of the HTS, spoke.",

@@ -18,15 +18,14 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE, SEED_TITLE
 from ui.app import parse_auth
+
+pytestmark = pytest.mark.page  # the real server (and a browser, where chromium is installed)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-SEED_QUESTION = "Who guaranteed the security of Russian bases?"
-SEED_SENTENCE = ("RIA also said Syrian insurgents had guaranteed the security of Russian military "
-                 "bases and diplomatic posts in Syria.")
-SEED_TITLE = "Syria's Assad fled to Moscow after ouster, granted asylum by Russia"
 # Articles the tests make: one where "him" and "asylum" mean someone else, one off-topic.
 OTHERS = [
     {"id": "assange-2012", "title": "Ecuador grants Julian Assange political asylum", "date": "2012-08-16",
@@ -159,7 +158,7 @@ def wait_or_shoot(page: Any, js_condition: str, shot: str, timeout: float = 30_0
 def test_answer_cites_the_sentence_and_the_citation_opens_it(page: Any) -> None:
     assert "3" in page.inner_text("#rag-stats")  # 3 articles
     bubble = ask(page, SEED_QUESTION)
-    assert "Syrian insurgents" in bubble.inner_text()
+    assert SEED_ANSWER in bubble.inner_text()
     assert "rag-refusal" not in (bubble.get_attribute("class") or "")
     sources = page.inner_text("#rag-sources")
     assert SEED_TITLE in sources and SEED_SENTENCE in sources
@@ -259,7 +258,7 @@ def test_gradio_client_api(server: str) -> None:
     client = Client(server, verbose=False)
     assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     out = client.predict(SEED_QUESTION, api_name="/ask")
-    assert not out["refused"] and "Syrian insurgents" in out["answer"]
+    assert not out["refused"] and SEED_ANSWER in out["answer"]
     cite = out["citations"][0]
     assert cite["quote"] == SEED_SENTENCE and cite["title"] == SEED_TITLE and "path" not in cite
 
