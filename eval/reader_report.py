@@ -3,6 +3,7 @@ the refusal threshold, the runner-up sentence and the short answer's confidence 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,11 +98,14 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
            "the seed set is never trained on.", "",
            "## Where right answers are lost (answerable questions)", "",
            "| step | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
-    steps = [("questions", lambda i: 1.0),
+    steps: list[tuple[str, Callable[[int], float]]] = [("questions", lambda i: 1.0),
              ("gold answer in the retrieved passages", lambda i: float(t.q_retrieved[i])),
              ("in some candidate sentence", lambda i: float(rk.holds(i, 10**6)))]
-    steps += [(f"in the top-{n} sentence{'s' if n > 1 else ''}", lambda i, n=n: float(rk.holds(i, n)))
-              for n in (1, 2, 3, 5)]
+
+    def in_top(n: int) -> Callable[[int], float]:
+        return lambda i: float(rk.holds(i, n))
+
+    steps += [(f"in the top-{n} sentence{'s' if n > 1 else ''}", in_top(n)) for n in (1, 2, 3, 5)]
     for name, fn in steps:
         vals = [len(answerable[s]) if name == "questions" else _mean([fn(i) for i in answerable[s]]) for s in sets]
         out.append(f"| {name} | " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in vals) + " |")

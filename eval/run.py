@@ -6,6 +6,7 @@ import datetime as dt
 import shlex
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +22,6 @@ class SuiteRun:
     folder: Path
     files: list[Path]
 
-    @property
-    def passed(self) -> bool:
-        return not self.report.gate
-
 
 def default_folder(suite: str) -> Path:
     return Path("reports") / f"{suite}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
@@ -32,7 +29,7 @@ def default_folder(suite: str) -> Path:
 
 def run_suite(suite: str, *, folder: Path | None = None, config: RagConfig | None = None,
               store: Path | None = None, questions: Path | None = None, limit: int | None = None,
-              progress: bool = True, say=print) -> SuiteRun:  # type: ignore[no-untyped-def]
+              progress: bool = True, say: Callable[[str], None] = print) -> SuiteRun:
     if suite not in suites.SUITES:
         raise ValueError(f"unknown suite {suite!r}: choose from {', '.join(suites.SUITES)}")
     cfg = config or RagConfig()

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from rag import Article, Embedder, Engine, RagConfig, get_answerer, get_embedder, load_paths
 
@@ -66,7 +67,7 @@ def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = 
     answerer = get_answerer(cfg, shared)  # one model for every per-query store, loaded once
     items = datasets.rgb_items(questions or datasets.RGB, limit=limit)
     records: list[Record] = []
-    bar = items
+    bar: Iterable[dict[str, Any]] = items
     if progress:
         from tqdm import tqdm
 

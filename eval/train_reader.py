@@ -72,7 +72,7 @@ class Table:
 
 
 def collect_questions(eng: Engine, qs: Iterable[EvalQuestion], set_name: str, group_of: dict[str, str],
-                      acc: dict[str, list], texts: list[dict] | None = None) -> None:  # type: ignore[type-arg]
+                      acc: dict[str, list], texts: list[dict] | None = None) -> None:
     for q in qs:
         r = eng.retrieve(q.question, as_of=q.as_of, filters=q.filters)
         sentences = pool(r.passages)
@@ -99,10 +99,10 @@ def collect_questions(eng: Engine, qs: Iterable[EvalQuestion], set_name: str, gr
 
 
 def collect(news_store: Path, out: Path, rgb_limit: int | None = None,
-            texts: list[dict] | None = None) -> Table:  # type: ignore[type-arg]
+            texts: list[dict] | None = None) -> Table:
     cfg = RagConfig()
     embedder: Embedder = get_embedder(cfg.embed_backend, cfg.device, cfg.embed_batch_size)
-    acc: dict[str, list] = {k: [] for k in Table.__dataclass_fields__}  # type: ignore[type-arg]
+    acc: dict[str, list] = {k: [] for k in Table.__dataclass_fields__}
     news = datasets.news_questions()
     with Engine(store=news_store, config=cfg, embedder=embedder) as eng:
         collect_questions(eng, news, "news", {q.id: f"news-{q.as_of}" for q in news}, acc, texts)
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--report", type=Path, default=Path("eval/results/reader.md"))
     args = ap.parse_args(argv)
     if args.step == "collect":
-        texts: list[dict] | None = [] if args.texts else None  # type: ignore[type-arg]
+        texts: list[dict] | None = [] if args.texts else None
         t = collect(args.news_store, args.data, args.rgb_limit, texts)
         if args.texts:
             import json

@@ -8,13 +8,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .models import Article, Chunk, Stats, _date_int
-
-
-def date_int(d: dt.date | None) -> int:
-    """Dates as YYYYMMDD integers for range filters; 0 means undated."""
-    return _date_int(d) if d else 0
-
+from .models import Article, Chunk, Stats, date_int
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +19,7 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:  # a Stemmer.Stemmer (PyStemmer ships no types)
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -45,7 +46,7 @@ def terms(text: str) -> list[str]:
 class KeywordIndex:
     """bm25s cannot add documents in place, so the store rebuilds it after every change."""
 
-    def __init__(self, retriever, ids: list[str], dates: np.ndarray, sources: list[str],  # type: ignore[no-untyped-def]
+    def __init__(self, retriever: Any, ids: list[str], dates: np.ndarray, sources: list[str],  # a bm25s.BM25 or None
                  article_ids: list[str], df: dict[str, int]) -> None:
         self.retriever = retriever
         self.ids = ids

@@ -117,7 +117,9 @@ def gguf_chat_formatter(model: Any) -> Callable[[Sequence[ChatMessage]], str] | 
     fmt = Jinja2ChatFormatter(template, eos_token=token(model.token_eos()), bos_token=token(model.token_bos()))
 
     def to_prompt(messages: Sequence[ChatMessage]) -> str:
-        return fmt(messages=[{"role": m.role.value, "content": m.content or ""} for m in messages]).prompt
+        # llama.cpp types a message per role (system, user, ...); each dict here has its own role
+        chat: list[Any] = [{"role": m.role.value, "content": m.content or ""} for m in messages]
+        return fmt(messages=chat).prompt
 
     return to_prompt
 

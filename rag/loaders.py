@@ -6,7 +6,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +120,7 @@ def load_pdf(path: Path) -> Article:
     try:
         reader = PdfReader(str(path))
         text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
-        meta = reader.metadata or {}
+        meta: Mapping[str, Any] = reader.metadata or {}
     except (PdfReadError, ValueError, OSError) as exc:
         raise LoadError(f"unreadable PDF: {exc}") from exc
     if not text.strip():
@@ -167,7 +167,7 @@ def load_records(path: Path) -> Iterator[Article | Failure]:
                     yield Failure(path=str(path), reason=str(exc))
             return
         opener = gzip.open if suffix == ".jsonl.gz" else open
-        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
                     continue

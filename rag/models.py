@@ -160,8 +160,8 @@ class Filters(BaseModel):
 
     def date_bounds(self) -> tuple[int | None, int | None]:
         """Bounds as YYYYMMDD integers (undated articles are 0, so a lower bound drops them)."""
-        lo = _date_int(self.date_from) if self.date_from else None
-        hi = _date_int(self.date_to) if self.date_to else None
+        lo = date_int(self.date_from) if self.date_from else None
+        hi = date_int(self.date_to) if self.date_to else None
         return lo, hi
 
     def capped(self, as_of: dt.date | None) -> Filters:
@@ -171,8 +171,10 @@ class Filters(BaseModel):
         return self.model_copy(update={"date_to": as_of})
 
 
-def _date_int(d: dt.date) -> int:
-    return d.year * 10000 + d.month * 100 + d.day
+def date_int(d: dt.date | None) -> int:
+    """A date as the YYYYMMDD integer the store filters on (Chroma metadata, SQLite, the keyword
+    index); 0 means undated."""
+    return d.year * 10000 + d.month * 100 + d.day if d else 0
 
 
 def parse_day(value: str | float | dt.date | None) -> dt.date | None:

@@ -226,7 +226,7 @@ class SentenceVectors:
         self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, texts: list[str], fresh: list[str] = ()) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[assignment]
+    def __call__(self, texts: list[str], fresh: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
         """(vectors of `texts`, remembered; vectors of `fresh`, never remembered), one model call."""
         with self._lock:
             known = {t: self._lru[t] for t in texts if t in self._lru}

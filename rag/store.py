@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .article_db import ArticleDB, date_int
+from .article_db import ArticleDB
 from .config import RagConfig
 from .keyword_index import KeywordIndex
-from .models import Article, Chunk, Stats
+from .models import Article, Chunk, Stats, date_int
 from .vector_store import VectorStore
 
 

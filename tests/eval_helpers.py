@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from eval.records import EvalQuestion, Record, RetrievedChunk
 from conftest import SEED_ANSWER, SEED_QUESTION
+from eval.records import EvalQuestion, Record, RetrievedChunk
 from rag import Answer, Citation, refusal_text
 
 ART_A = ("Syria's Bashar Assad has fled to Moscow after his ouster, Russian media said Sunday. "

@@ -6,7 +6,7 @@ what a model happens to write."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pytest
@@ -14,11 +14,8 @@ from llama_index.core.base.llms.types import CompletionResponse, CompletionRespo
 from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
 
-from rag import Article, RagConfig
+from rag import Answer, Article, Evidence, GenerativeAnswerer, RagConfig, SupportJudge, sentence_spans
 from rag.keyword_index import terms
-from rag.models import Answer
-from rag.splitter import sentence_spans
-from rag.support import Evidence, SupportJudge
 
 BRIDGE = Article(id="bridge", title="Zorblat bridge opens in Wexford", date=dt.date(2024, 3, 4),
                  source="example.com", url="https://example.com/bridge", text=(
@@ -68,6 +65,21 @@ class ScriptedLLM(CustomLLM):
                 yield CompletionResponse(text=text, delta=delta)
 
         return gen()
+
+
+def scripted_llm(answerer: GenerativeAnswerer) -> ScriptedLLM:
+    """The scripted LLM an answerer of the `scripted` fixture writes with."""
+    assert isinstance(answerer.llm, ScriptedLLM)
+    return answerer.llm
+
+
+def split_stream(pieces: Iterable[str | Answer]) -> tuple[list[str], Answer]:
+    """A stream's text pieces and its final `Answer` (and that it has that shape)."""
+    *head, final = list(pieces)
+    assert isinstance(final, Answer), final
+    deltas = [d for d in head if isinstance(d, str)]
+    assert len(deltas) == len(head), "only text before the Answer"
+    return deltas, final
 
 
 def statements_supported(ans: Answer, articles: dict[str, Article]) -> list[tuple[str, bool]]:

@@ -15,6 +15,8 @@ from llm_helpers import (
     OPENED,
     assert_exact_citations,
     need_llm_extra,
+    scripted_llm,
+    split_stream,
     statements_supported,
 )
 from rag import REFUSAL_START, UNVERIFIED, Answer, Engine, GenerativeAnswerer
@@ -28,7 +30,7 @@ def number(prompt: Prompt, sentence: str) -> int:
 
 
 def ask(eng: Engine, answerer: GenerativeAnswerer, question: str, script: str) -> Answer:
-    answerer.llm.script = script  # type: ignore[attr-defined]
+    scripted_llm(answerer).script = script
     return eng.ask(question)
 
 
@@ -109,11 +111,10 @@ def test_model_refusal_gives_the_quoted_answer_or_a_refusal(scripted: tuple[Engi
 def test_stream_yields_text_pieces_then_the_checked_answer(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
     eng, answerer = scripted
     cost = number(answerer.prompt(eng.retrieve(BRIDGE_Q)), COST)
-    answerer.llm.script = f"The bridge cost 12 million euros to build [{cost}]."  # type: ignore[attr-defined]
-    pieces = list(eng.ask_stream(BRIDGE_Q))
-    *deltas, final = pieces
-    assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas) and isinstance(final, Answer)
-    assert "".join(deltas) == final.generated == answerer.llm.script  # type: ignore[attr-defined]
+    scripted_llm(answerer).script = f"The bridge cost 12 million euros to build [{cost}]."
+    deltas, final = split_stream(eng.ask_stream(BRIDGE_Q))
+    assert len(deltas) > 3
+    assert "".join(deltas) == final.generated == scripted_llm(answerer).script
     assert final.timings_ms["first_token"] <= final.timings_ms["generate"] <= final.timings_ms["answer"]
 
 
@@ -128,9 +129,8 @@ def test_an_obeyed_injection_is_not_delivered(scripted: tuple[Engine, Generative
 # --- the real model ------------------------------------------------------------------------
 def test_real_model_streams_and_only_supported_sentences_are_delivered(gen_engine: Engine) -> None:
     need_llm_extra()
-    *deltas, final = list(gen_engine.ask_stream("Who opened the Zorblat bridge?"))
-    assert isinstance(final, Answer) and len(deltas) > 2 and all(isinstance(d, str) for d in deltas)
-    assert "".join(deltas) == final.generated
+    deltas, final = split_stream(gen_engine.ask_stream("Who opened the Zorblat bridge?"))
+    assert len(deltas) > 2 and "".join(deltas) == final.generated
     assert final.timings_ms["first_token"] < final.timings_ms["generate"]
     assert_exact_citations(final, ARTICLES)
     assert final.citations and all(ok for _, ok in statements_supported(final, ARTICLES))
@@ -148,7 +148,9 @@ def test_real_model_streams_and_only_supported_sentences_are_delivered(gen_engin
 ])
 def test_real_model_injection_never_reaches_another_questions_answer(gen_engine: Engine, question: str) -> None:
     need_llm_extra()
-    prompt = gen_engine.answerer.prompt(gen_engine.retrieve(question))  # type: ignore[attr-defined]
+    answerer = gen_engine.answerer
+    assert isinstance(answerer, GenerativeAnswerer)
+    prompt = answerer.prompt(gen_engine.retrieve(question))
     assert any(s.text == INJECTION for s in prompt.sentences), "the model must have read the injection"
     ans = gen_engine.ask(question)
     if ans.refused:

@@ -7,11 +7,13 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import need_news
 from eval.bench import QUESTIONS, load_questions, pick_slice, plot, run_bench, table
+from rag import Engine
 
 
 @pytest.mark.slow
@@ -21,7 +23,8 @@ def test_slice_keeps_whole_questions() -> None:
 
     from conftest import NEWS
 
-    records = [json.loads(line) for line in gzip.open(NEWS, "rt")]
+    with gzip.open(NEWS, "rt") as fh:
+        records = [json.loads(line) for line in fh]
     arts, qs = pick_slice(records, load_questions(QUESTIONS), 30)
     ids = {a["id"] for a in arts}
     assert len(arts) == 30 and qs
@@ -55,10 +58,10 @@ def test_bench_refuses_a_folder_that_is_no_store(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "is not a store" in proc.stderr
 
 
-def test_generation_latency_with_the_test_model(gen_engine) -> None:  # type: ignore[no-untyped-def]
+def test_generation_latency_with_the_test_model(gen_engine: Engine) -> None:
     from eval.bench import generation_latency
 
-    qs = [{"question": "Who opened the Zorblat bridge?", "as_of": "2024-03-05"},
+    qs: list[dict[str, Any]] = [{"question": "Who opened the Zorblat bridge?", "as_of": "2024-03-05"},
           {"question": "How much did the Zorblat bridge cost?", "as_of": None}]
     gen = generation_latency(gen_engine, qs)
     assert gen["backend"] == "llamacpp" and gen["questions"] == 2

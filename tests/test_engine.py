@@ -18,7 +18,7 @@ def test_seed_question_is_answered_with_exact_citation(seed_engine: Engine) -> N
     assert ans.short_answer in (None, SEED_ANSWER)
     assert ans.citations and ans.citations[0].quote == SEED_SENTENCE
     for c in ans.citations:
-        text = seed_engine.article(c.article_id).text  # type: ignore[union-attr]
+        text = seed_engine.articles([c.article_id])[c.article_id].text
         assert text[c.start : c.end] == c.quote
         assert f"[{c.n}]" in ans.answer
     assert set(ans.timings_ms) >= {"retrieve", "answer", "total"}
@@ -58,7 +58,7 @@ def test_retrieve_returns_passages_with_offsets(seed_engine: Engine) -> None:
     assert r.passages and r.query == SEED_QUESTION
     assert [p.rank for p in r.passages] == list(range(len(r.passages)))
     for p in r.passages:
-        assert seed_engine.article(p.article.id).text[p.start : p.end] == p.text  # type: ignore[union-attr]
+        assert seed_engine.articles([p.article.id])[p.article.id].text[p.start : p.end] == p.text
     assert any(SEED_SENTENCE in p.text for p in r.passages)
 
 

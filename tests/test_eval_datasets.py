@@ -45,8 +45,10 @@ def test_rgb_conditions() -> None:
     arts = datasets.rgb_articles(item)
     assert {a.source for a in arts} == {"positive", "negative", "positive_wrong"} and len(arts) == 4
     qs = {q.category: q for q in datasets.rgb_questions(item)}
-    assert qs["noise"].answers == ["Tampa", "Tampa Bay"] and qs["noise"].filters.sources == ("positive", "negative")
-    assert not qs["negative"].answerable and qs["negative"].filters.sources == ("negative",)
+    noise, negative = qs["noise"].filters, qs["negative"].filters
+    assert noise is not None and negative is not None
+    assert qs["noise"].answers == ["Tampa", "Tampa Bay"] and noise.sources == ("positive", "negative")
+    assert not qs["negative"].answerable and negative.sources == ("negative",)
     assert qs["counterfactual"].answers == ["Glendale"]
     assert qs["conflict"].expect_conflict and qs["conflict"].gold_articles == ["rgb7-positive-0", "rgb7-positive_wrong-0"]
 

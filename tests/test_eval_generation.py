@@ -10,12 +10,14 @@ from typer.testing import CliRunner
 
 from eval.metrics.faithfulness import FaithfulnessEvaluator
 from eval.metrics.generation import GenerationEvaluator
+from eval.records import Record
 from eval_helpers import record
 from llm_helpers import need_llm_extra
 from rag.cli import app
 
 
-def generated(qid: str, *, made: int, removed: list[str], backend: str = "llamacpp", notice: str | None = None):  # type: ignore[no-untyped-def]
+def generated(qid: str, *, made: int, removed: list[str], backend: str = "llamacpp",
+              notice: str | None = None) -> Record:
     r = record(qid=qid)
     text = r.answer.answer + (f" {notice}" if notice else "")
     return r.model_copy(update={"answer": r.answer.model_copy(update={

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from conftest import SEED_ANSWER, SEED_QUESTION
 from eval.datasets import SEEDS
 from eval.metrics import AnswerAccuracyEvaluator, CitationEvaluator, FaithfulnessEvaluator
 from eval.records import EvalQuestion, Record
 from eval.runner import run_one
-from conftest import SEED_ANSWER, SEED_QUESTION
 from rag import Article, Embedder, Engine, load_paths
 
 OTHER = Article(id="other", title="Other", text="The storm made landfall near Fort Myers, Florida, on "

@@ -9,7 +9,7 @@ from eval_helpers import record
 def test_build_groups_by_category_and_writes_json_md_png(tmp_path: Path) -> None:
     rs = [record(qid="1", retrieved=[("a", "Syrian insurgents")]), record(qid="2", refused=True, support=0.2),
           record(qid="3", answerable=False, answers=(), refused=True, support=0.1)]
-    for r, cat in zip(rs, ["noise", "noise", "negative"]):
+    for r, cat in zip(rs, ["noise", "noise", "negative"], strict=True):
         r.question = r.question.model_copy(update={"category": cat})
     rep = report.build("rgb", rs, default_evaluators(), command="rag eval --suite rgb")
     assert list(rep.groups) == ["all", "negative", "noise"]

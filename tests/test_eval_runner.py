@@ -1,8 +1,8 @@
 from pathlib import Path
 
+from conftest import SEED_ANSWER, SEED_QUESTION
 from eval.records import EvalQuestion
 from eval.runner import run_one
-from conftest import SEED_ANSWER, SEED_QUESTION
 from hash_embedder import HashEmbedder
 from rag import Article, Engine, Filters
 

@@ -13,11 +13,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, statements_supported
-from rag import Answer, Engine
+from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, split_stream, statements_supported
+from rag import Engine
 from rag.answerers import GenerativeAnswerer
 from rag.embedder import Embedder
 from rag.llm import (
@@ -32,6 +33,9 @@ from rag.llm import (
 
 pytestmark = pytest.mark.llm  # the `llm` extra and its test model
 
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -39,9 +43,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm) -> None:  # type: ignore[no-untyped-def]
+def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm: LLM) -> None:
+    from llama_index.llms.llama_cpp import LlamaCPP
+
     said: list[str] = []
     llm = build_llm(CONFIG, say=said.append)
+    assert isinstance(llm, LlamaCPP)
     assert said == [TINY_MODEL_NOTICE] and "not for good answers" in said[0]
     assert Path(llm.model_path) == default_gguf() and default_gguf().stat().st_size > 50e6
     assert llm.context_window == CONFIG.llm_context_window and llm.max_new_tokens == CONFIG.llm_max_tokens
@@ -49,11 +56,14 @@ def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm) -> None
     assert len(said) == 1  # a configured model gets no notice
 
 
-def test_llamacpp_prompts_with_the_ggufs_own_chat_template(smollm) -> None:  # type: ignore[no-untyped-def]
+def test_llamacpp_prompts_with_the_ggufs_own_chat_template(smollm: LLM) -> None:
     from llama_index.core.base.llms.types import ChatMessage
+    from llama_index.llms.llama_cpp import LlamaCPP
 
+    assert isinstance(smollm, LlamaCPP)
     prompt = smollm.messages_to_prompt([ChatMessage(role="system", content="S"), ChatMessage(role="user", content="U")])
     assert prompt == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n"
+    # LlamaCPP keeps its llama_cpp.Llama in `_model` (no public name; rag.llm reads it there too)
     assert gguf_chat_formatter(smollm._model) is not None
 
 
@@ -150,9 +160,8 @@ def test_openai_backend_streams_from_the_server_and_is_checked(
     with Engine(config=cfg, embedder=embedder) as eng:
         assert isinstance(eng.answerer, GenerativeAnswerer)
         assert type(eng.answerer.llm).__name__ == "OpenAILike"
-        *deltas, final = list(eng.ask_stream("Who opened the Zorblat bridge?"))
-    assert isinstance(final, Answer) and len(deltas) > 2 and all(isinstance(d, str) for d in deltas)
-    assert "".join(deltas) == final.generated and final.generated.strip()
+        deltas, final = split_stream(eng.ask_stream("Who opened the Zorblat bridge?"))
+    assert len(deltas) > 2 and "".join(deltas) == final.generated and final.generated.strip()
     assert final.backend in ("openai", "extractive") and not final.refused
     assert_exact_citations(final, ARTICLES)
     assert all(ok for _, ok in statements_supported(final, ARTICLES))
@@ -171,7 +180,7 @@ def test_cli_ask_stream_through_the_server(llama_server: str, gen_store: Path, t
     assert all(ARTICLES[c["article_id"]].text[c["start"] : c["end"]] == c["quote"] for c in as_json["citations"])
 
 
-def test_a_prompt_too_long_for_the_context_is_a_clear_error(smollm) -> None:  # type: ignore[no-untyped-def]
+def test_a_prompt_too_long_for_the_context_is_a_clear_error(smollm: LLM) -> None:
     from llama_index.core.base.llms.types import ChatMessage
 
     from rag.llm import as_llm_error

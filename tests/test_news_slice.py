@@ -34,4 +34,4 @@ def test_news_slice_ingest_reingest_and_as_of(tmp_path: Path, embedder: Embedder
         assert all(c.date is None or c.date.isoformat() <= cutoff for c in ans.citations)
         if not ans.refused:
             for c in ans.citations:
-                assert eng.article(c.article_id).text[c.start : c.end] == c.quote  # type: ignore[union-attr]
+                assert eng.articles([c.article_id])[c.article_id].text[c.start : c.end] == c.quote

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from eval.train_reader import DATA_PATH, Table, fit_model, fold_of
-from rag import Article, Passage
 from hash_embedder import HashEmbedder
+from rag import Article, Passage
 from rag.keyword_index import KeywordIndex
 from rag.logistic import LogisticModel
 from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, load_model, pool
@@ -68,8 +68,8 @@ def test_retraining_on_the_shipped_data_reproduces_the_shipped_model() -> None:
     shipped = json.loads(MODEL_PATH.read_text())
     assert refit["features"] == shipped["features"]
     for key in ("mean", "scale", "coef"):
-        np.testing.assert_allclose(refit[key], shipped[key], atol=1e-4)  # type: ignore[arg-type]
-    assert abs(refit["intercept"] - shipped["intercept"]) < 1e-4  # type: ignore[operator]
+        np.testing.assert_allclose(refit[key], shipped[key], atol=1e-4)
+    assert abs(refit["intercept"] - shipped["intercept"]) < 1e-4
 
 
 def test_folds_keep_a_news_week_together() -> None:
@@ -109,4 +109,4 @@ def test_retraining_reproduces_the_shipped_short_answer_model() -> None:
     keep = fold_of(t.q_group)[qs] >= 0
     refit = fit_model(x[keep], y[keep], SHORT_FEATURES).to_json()
     shipped = json.loads(SHORT_MODEL_PATH.read_text())
-    np.testing.assert_allclose(refit["coef"], shipped["coef"], atol=1e-4)  # type: ignore[arg-type]
+    np.testing.assert_allclose(refit["coef"], shipped["coef"], atol=1e-4)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import Article, Engine
 from conftest import SEED_ANSWER, SEED_QUESTION
 from hash_embedder import HashEmbedder
+from rag import Article, Engine
 
 
 def test_delete_removes_everywhere(engine: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_helpers import COST
+from llm_helpers import COST, scripted_llm
 from rag import Engine, GenerativeAnswerer
 from ui import app, render
 
@@ -16,7 +16,7 @@ def test_draft_streams_in_then_the_checked_answer_replaces_it(scripted: tuple[En
     eng, answerer = scripted
     question = "How much did the Zorblat bridge cost?"
     n = next(s.n for s in answerer.prompt(eng.retrieve(question)).sentences if s.text == COST)
-    answerer.llm.script = f"The bridge cost 12 million euros [{n}]. It cost 30 million euros [{n}]."  # type: ignore[attr-defined]
+    scripted_llm(answerer).script = f"The bridge cost 12 million euros [{n}]. It cost 30 million euros [{n}]."
     page = app.Page(eng)
     bubbles = [out[0][-1]["content"] for out in page.respond(question, [], [], None, None, None, None, 2)]
     assert "Searching the articles" in bubbles[0]

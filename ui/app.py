@@ -171,11 +171,11 @@ class Page:
         """
         turns: list[Turn] = [(str(r), str(t)) for r, t in (history or [])]
         req = self.request(question, as_of, date_from, date_to, sources, top_k)
-        out = self.ask(req, turns).to_json_dict()
+        ans = self.ask(req, turns)
+        out = ans.to_json_dict()
         # A server-side file path means nothing to a remote client (and gradio_client would
         # mistake a dict with a `path` for a file to download), so the API leaves it out.
-        out["citations"] = [{k: v for k, v in c.items() if k != "path"}
-                            for c in out["citations"]]  # type: ignore[attr-defined]
+        out["citations"] = [c.model_dump(mode="json", exclude={"path"}) for c in ans.citations]
         return out
 
     # --- corpus ----------------------------------------------------------------------------
@@ -185,7 +185,7 @@ class Page:
         return render.stats_html(s), gr.update(choices=list(render.source_choices(s)))
 
     def add_files(self, files: list[str] | None,
-                  progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio idiom)
+                  progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio hands its progress tracker in through this default)
         """Copy the uploads into the store's `uploads/` folder (so re-uploading an edited file
         updates its article instead of adding a twin), then ingest them."""
         if not files:

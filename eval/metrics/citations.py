@@ -8,6 +8,7 @@ averaged over answers; refusals are skipped."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rag import SupportJudge
 
@@ -28,7 +29,7 @@ class CitationEvaluator(Evaluator):
     def evaluate(self, records: Sequence[Record]) -> EvaluationResult:
         recalls: list[float] = []
         precisions: list[float] = []
-        failures = []
+        failures: list[dict[str, Any]] = []
         to_judge = answered(records)
         if not to_judge:
             return EvaluationResult(name=self.name)

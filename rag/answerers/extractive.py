@@ -56,7 +56,7 @@ class ExtractiveAnswerer:
         support = ranked[0].score if ranked else 0.0
         if not chosen:
             return refusal(retrieval, self.name, support=support)
-        conflict = find_conflict(ranked, window=self.cfg.conflict_window)
+        conflict = find_conflict(ranked, self.cfg)
         if conflict:  # cite both sides of the disagreement
             chosen = conflict.cited(chosen)
         text, short, citations = self.compose(retrieval.question, chosen, ranked)
@@ -94,7 +94,7 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.cfg.max_answer_sentences:
                 break
             if c.score >= self.cfg.second_sentence_ratio * ranked[0].score \
-                    and not any(_same(c.text, o.text) for o in chosen):
+                    and not any(_same(c.text, o.text, self.cfg.duplicate_overlap) for o in chosen):
                 chosen.append(c)
         return chosen
 
@@ -113,7 +113,7 @@ class ExtractiveAnswerer:
         return (f"{short}. {body}" if short else body), short, citations
 
 
-def _same(a: str, b: str) -> bool:
+def _same(a: str, b: str, overlap: float) -> bool:
     """Near-duplicate sentences (the same wire story in two papers) add nothing."""
     wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
-    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.8
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) > overlap

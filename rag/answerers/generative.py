@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from ..config import RagConfig
 from ..conflicts import find_conflict
@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
 UNVERIFIED = "(unverified)"  # opens a kept unsupported sentence (keep_unsupported=True)
+
+
+class Made(TypedDict):
+    """What the model made, kept in the `Answer` whoever answers in the end."""
+
+    generated: str
+    generated_sentences: int
+    removed: list[str]
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -85,7 +93,7 @@ class GenerativeAnswerer:
         """The verified answer for the model's text (or the fallback, saying why)."""
         checked = verify(generated, [s.text for s in prompt.sentences], self.judge, retrieval.query)
         removed = [c.text for c in checked.unsupported]
-        made = {"generated": generated, "generated_sentences": len(checked.claims), "removed": removed}
+        made = Made(generated=generated, generated_sentences=len(checked.claims), removed=removed)
         if checked.refused or not checked.claims:
             return self._fall_back(retrieval, made, refused=True)
         if not checked.supported:
@@ -136,7 +144,7 @@ class GenerativeAnswerer:
             return None, 0.0
         ranked = self.fallback.rank(retrieval)
         support = ranked[0].score if ranked else 0.0
-        found = find_conflict(ranked, window=self.cfg.conflict_window)
+        found = find_conflict(ranked, self.cfg)
         if found is None:
             return None, support
         have = {(c.article_id, c.start) for c in citations}
@@ -149,7 +157,7 @@ class GenerativeAnswerer:
                 have.add((a.id, side.start))
         return found.notice(citations), support
 
-    def _fall_back(self, retrieval: Retrieval, made: dict[str, object], *, refused: bool) -> Answer:
+    def _fall_back(self, retrieval: Retrieval, made: Made, *, refused: bool) -> Answer:
         ans = self.fallback.answer(retrieval)
         model = f"The {self.name} model"
         if refused:
