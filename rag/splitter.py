@@ -50,9 +50,10 @@ def _punkt_alone() -> _SpanTokenizer:
     loads, and every `nltk*` module is taken out of `sys.modules` afterwards, so a later
     `import nltk` elsewhere in the process gets the whole, real package. Same code, same tables,
     same spans (tests/test_splitter.py compares them with `nltk.tokenize.PunktTokenizer`)."""
+    saved = {name: sys.modules.get(name) for name in ("nltk", "nltk.tokenize")}
     before = set(sys.modules)
     try:
-        for name in ("nltk", "nltk.tokenize"):
+        for name in saved:
             spec = importlib.util.find_spec(name)
             if spec is None or spec.submodule_search_locations is None:
                 raise ModuleNotFoundError(name)
@@ -66,6 +67,9 @@ def _punkt_alone() -> _SpanTokenizer:
         for name in set(sys.modules) - before:
             if name == "nltk" or name.startswith("nltk."):
                 del sys.modules[name]
+        for name, module in saved.items():  # NLTK was imported already: it stays as it was
+            if module is not None:
+                sys.modules[name] = module
 
 
 def _punkt_via_nltk() -> _SpanTokenizer:
