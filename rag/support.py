@@ -1,7 +1,7 @@
 """The support judge: is a claim supported by the sentences it cites?
 
 It lives in the library because the generative answerer checks every generated sentence with
-it before showing it; the eval suite (`eval.judge`) scores answers with the very same judge.
+it before showing it; the eval suite (eval/metrics/) scores answers with the very same judge.
 
 No NLI model ships offline, so the judge is rule-based and documented:
 1. Provenance first: a cited passage counts only if its quote is verbatim in the cited article
