@@ -1,5 +1,6 @@
 """Faithfulness: the share of answer sentences that the sources they cite support (judged by
-`rag.SupportJudge`, the check the generative answerer applies; a sentence citing nothing is unsupported). Refusals are skipped."""
+`rag.SupportJudge`, the check the generative answerer applies; a sentence citing nothing is
+unsupported). Refusals are skipped."""
 
 from __future__ import annotations
 
