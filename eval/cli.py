@@ -27,7 +27,9 @@ def eval_(
     questions: Annotated[Path | None, typer.Option("--questions", help="questions file of the suite's schema")] = None,
     store: StoreOpt = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="only the first N questions")] = None,
-    report_dir: Annotated[Path | None, typer.Option("--report", help="report folder (default reports/SUITE-TIME)")] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report", help="report folder (default reports/SUITE-TIME)")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     backend: BackendOpt = None,
 ) -> None:
@@ -39,8 +41,16 @@ def eval_(
     from .run import run_suite
 
     try:
-        run = run_suite(suite, folder=report_dir, config=config_for(None, backend=backend), store=store,
-                        questions=questions, limit=limit, progress=not quiet, say=typer.echo)
+        run = run_suite(
+            suite,
+            folder=report_dir,
+            config=config_for(None, backend=backend),
+            store=store,
+            questions=questions,
+            limit=limit,
+            progress=not quiet,
+            say=typer.echo,
+        )
     except (ValueError, FileNotFoundError, LLMError) as exc:
         raise fail(str(exc)) from None
     print_table(run.report)
@@ -54,13 +64,18 @@ def eval_(
 
 def bench(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="only this many articles (quick run)")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="only measure queries on (a copy of) this existing store")] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="only measure queries on (a copy of) this existing store")
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for bench.json and bench.png")] = Path("reports"),
     quality: Annotated[bool, typer.Option(help="also ingest with torch and compare top-5 retrieval")] = True,
     int8: Annotated[bool, typer.Option(help="also try OpenVINO int8, calibrated on these chunks")] = True,
-    llm: Annotated[str | None, typer.Option(
-        "--llm", help="also time generation with this backend (llamacpp, openai, ollama): first token, total")] = None,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            "--llm", help="also time generation with this backend (llamacpp, openai, ollama): first token, total"
+        ),
+    ] = None,
 ) -> None:
     """Speed of ingestion and answering on the news benchmark data; writes JSON and a plot."""
     need_extra("bench", "matplotlib", "psutil", *(["nncf"] if int8 and store is None else []))
@@ -69,8 +84,9 @@ def bench(
     if store is not None and not (store / "articles.sqlite").exists():
         raise fail(f"{store} is not a store (no articles.sqlite in it)")
     try:
-        result = run_bench(limit=limit, store=store, quality=quality, int8=int8, llm=llm,
-                           log=lambda m: typer.echo(m, err=True))
+        result = run_bench(
+            limit=limit, store=store, quality=quality, int8=int8, llm=llm, log=lambda m: typer.echo(m, err=True)
+        )
     except (FileNotFoundError, LLMError, ValueError) as exc:
         raise fail(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,14 @@ def run_one(engine: Engine, q: EvalQuestion, k: int = 10) -> Record:
     ans = engine.ask(q.question, as_of=q.as_of, filters=q.filters)
     latency = (time.perf_counter() - t0) * 1000
     cited = engine.articles(c.article_id for c in ans.citations)
-    return Record(question=q, answer=ans, retrieved=top_chunks(engine, q, k), latency_ms=latency,
-                  ranked=ranked_sentences(engine, q), sources={a: art.text for a, art in cited.items()})
+    return Record(
+        question=q,
+        answer=ans,
+        retrieved=top_chunks(engine, q, k),
+        latency_ms=latency,
+        ranked=ranked_sentences(engine, q),
+        sources={a: art.text for a, art in cited.items()},
+    )
 
 
 def ranked_sentences(engine: Engine, q: EvalQuestion) -> list[str]:
@@ -33,8 +39,9 @@ def ranked_sentences(engine: Engine, q: EvalQuestion) -> list[str]:
     return [c.text for c in answerer.rank(engine.retrieve(q.question, as_of=q.as_of, filters=q.filters))]
 
 
-def run_questions(engine: Engine, questions: Sequence[EvalQuestion], *, progress: bool = True,
-                  label: str = "eval") -> list[Record]:
+def run_questions(
+    engine: Engine, questions: Sequence[EvalQuestion], *, progress: bool = True, label: str = "eval"
+) -> list[Record]:
     items: Iterable[EvalQuestion] = questions
     if progress:
         from tqdm import tqdm

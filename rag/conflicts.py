@@ -41,8 +41,7 @@ class Conflict:
     def notice(self, citations: list[Citation]) -> str:
         n = {(c.article_id, c.start): c.n for c in citations}
         na, nb = n.get((self.a.article.id, self.a.start)), n.get((self.b.article.id, self.b.start))
-        return (f"Sources disagree: \u201c{self.a_value}\u201d [{na}] vs. "
-                f"\u201c{self.b_value}\u201d [{nb}].")
+        return f"Sources disagree: \u201c{self.a_value}\u201d [{na}] vs. \u201c{self.b_value}\u201d [{nb}]."
 
 
 def _is_anchor(tokens: list[re.Match[str]], i: int) -> bool:
@@ -50,12 +49,17 @@ def _is_anchor(tokens: list[re.Match[str]], i: int) -> bool:
     w = tokens[i].group()
     if w[0].isdigit():
         return True
-    return bool(_ANCHOR.match(w)) and i > 0 and w.lower() not in stopwords() \
+    return (
+        bool(_ANCHOR.match(w))
+        and i > 0
+        and w.lower() not in stopwords()
         and tokens[i - 1].group() not in {".", "!", "?", "\u201c", '"', ":"}
+    )
 
 
-def _swap_clash(ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.SequenceMatcher[str],
-                a: str, b: str, cfg: RagConfig) -> tuple[str, str] | None:
+def _swap_clash(
+    ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.SequenceMatcher[str], a: str, b: str, cfg: RagConfig
+) -> tuple[str, str] | None:
     """The first run of differing words (short equal gaps, like a comma, bridged) that holds a
     name, number or date on both sides."""
     ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
@@ -79,8 +83,7 @@ def _swap_clash(ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.Se
 
 def _clash(a: Candidate, b: Candidate, cfg: RagConfig) -> tuple[str, str] | None:
     ma, mb = list(_TOKEN.finditer(a.text)), list(_TOKEN.finditer(b.text))
-    sm = difflib.SequenceMatcher(None, [m.group().lower() for m in ma], [m.group().lower() for m in mb],
-                                 autojunk=False)
+    sm = difflib.SequenceMatcher(None, [m.group().lower() for m in ma], [m.group().lower() for m in mb], autojunk=False)
     if sm.ratio() < cfg.conflict_min_similarity:  # not the same statement
         return None
     return _swap_clash(ma, mb, sm, a.text, b.text, cfg)

@@ -81,12 +81,18 @@ def export_onnx(cache: str | Path | None = None) -> Path:
     try:
         with torch.no_grad():
             torch.onnx.export(
-                model, (example, example), tmp,
-                input_names=["input_ids", "attention_mask"], output_names=["embedding"],
-                dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                              "attention_mask": {0: "batch", 1: "tokens"},
-                              "embedding": {0: "batch"}},
-                opset_version=17, dynamo=False,
+                model,
+                (example, example),
+                tmp,
+                input_names=["input_ids", "attention_mask"],
+                output_names=["embedding"],
+                dynamic_axes={
+                    "input_ids": {0: "batch", 1: "tokens"},
+                    "attention_mask": {0: "batch", 1: "tokens"},
+                    "embedding": {0: "batch"},
+                },
+                opset_version=17,
+                dynamo=False,
             )
         os.replace(tmp, target)
     finally:
@@ -150,8 +156,12 @@ def quantize_int8(calibration: Sequence[str], cache: str | Path | None = None) -
 
     feeder = _OnnxEmbedder(batch_size=8)
     samples = [inputs for _, inputs in feeder.batches(calibration)]
-    model = nncf.quantize(ov.Core().read_model(str(onnx_path)), nncf.Dataset(samples),
-                          model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples))
+    model = nncf.quantize(
+        ov.Core().read_model(str(onnx_path)),
+        nncf.Dataset(samples),
+        model_type=nncf.ModelType.TRANSFORMER,
+        subset_size=len(samples),
+    )
     tmp = target.with_name(f"tmp-{os.getpid()}-{target.name}")
     ov.save_model(model, str(tmp))
     tmp.with_suffix(".bin").replace(target.with_suffix(".bin"))
@@ -168,9 +178,14 @@ class OpenVINOEmbedder(_OnnxEmbedder):
 
     # Batches of 4: on 2 cores, with sorted lengths, smaller batches pad less and keep both
     # THROUGHPUT streams busy (measured 63 / 61 / 59 / 53 chunks/s at 4 / 8 / 16 / 32).
-    def __init__(self, precision: Precision | Literal["int8"] = "auto", batch_size: int = 4,
-                 threads: int | None = None, cache: str | Path | None = None,
-                 calibration: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        precision: Precision | Literal["int8"] = "auto",
+        batch_size: int = 4,
+        threads: int | None = None,
+        cache: str | Path | None = None,
+        calibration: Sequence[str] | None = None,
+    ) -> None:
         import openvino as ov
 
         super().__init__(batch_size)
@@ -190,7 +205,8 @@ class OpenVINOEmbedder(_OnnxEmbedder):
         if threads:
             self._config["INFERENCE_NUM_THREADS"] = threads
         self._request = core.compile_model(
-            self._model, "CPU", {**self._config, "PERFORMANCE_HINT": "LATENCY"}).create_infer_request()
+            self._model, "CPU", {**self._config, "PERFORMANCE_HINT": "LATENCY"}
+        ).create_infer_request()
         self._queue: Any = None  # ov.AsyncInferQueue, made on the first bulk call
         self.precision = "int8" if precision == "int8" else compute
         self.name = f"openvino-{self.precision}"
@@ -224,16 +240,14 @@ class OpenVINOEmbedder(_OnnxEmbedder):
 
 
 class OnnxRuntimeEmbedder(_OnnxEmbedder):
-    def __init__(self, batch_size: int = 16, threads: int | None = None,
-                 cache: str | Path | None = None) -> None:
+    def __init__(self, batch_size: int = 16, threads: int | None = None, cache: str | Path | None = None) -> None:
         import onnxruntime as ort
 
         super().__init__(batch_size)
         opts = ort.SessionOptions()
         if threads:
             opts.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(str(export_onnx(cache)), opts,
-                                             providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(str(export_onnx(cache)), opts, providers=["CPUExecutionProvider"])
         self.name = "onnxruntime-f32"
 
     def _run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:

@@ -46,8 +46,15 @@ def terms(text: str) -> list[str]:
 class KeywordIndex:
     """bm25s cannot add documents in place, so the store rebuilds it after every change."""
 
-    def __init__(self, retriever: Any, ids: list[str], dates: np.ndarray, sources: list[str],  # a bm25s.BM25 or None
-                 article_ids: list[str], df: dict[str, int]) -> None:
+    def __init__(
+        self,
+        retriever: Any,
+        ids: list[str],
+        dates: np.ndarray,
+        sources: list[str],  # a bm25s.BM25 or None
+        article_ids: list[str],
+        df: dict[str, int],
+    ) -> None:
         self.retriever = retriever
         self.ids = ids
         self.dates = dates
@@ -86,8 +93,14 @@ class KeywordIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if self.ids:
             self.retriever.save(str(folder), show_progress=False)
-        meta = {"analyzer": ANALYZER_VERSION, "ids": self.ids, "dates": self.dates.tolist(), "sources": self.sources.tolist(),
-                "article_ids": self.article_ids, "df": self.df}
+        meta = {
+            "analyzer": ANALYZER_VERSION,
+            "ids": self.ids,
+            "dates": self.dates.tolist(),
+            "sources": self.sources.tolist(),
+            "article_ids": self.article_ids,
+            "df": self.df,
+        }
         tmp = folder / "meta.json.tmp"
         tmp.write_text(json.dumps(meta))
         tmp.replace(folder / "meta.json")
@@ -103,8 +116,14 @@ class KeywordIndex:
         if meta.get("analyzer") != ANALYZER_VERSION:
             return None
         retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else None
-        return cls(retriever, meta["ids"], np.asarray(meta["dates"], dtype=np.int64),
-                   meta["sources"], meta["article_ids"], meta["df"])
+        return cls(
+            retriever,
+            meta["ids"],
+            np.asarray(meta["dates"], dtype=np.int64),
+            meta["sources"],
+            meta["article_ids"],
+            meta["df"],
+        )
 
     def idf(self, term: str) -> float:
         n = self.df.get(term, 0)
@@ -134,5 +153,8 @@ class KeywordIndex:
         k = min(k, self.n_docs)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [Hit(chunk_id=self.ids[i], article_id=self.article_ids[i], score=float(scores[i]))
-                for i in top if scores[i] > 0]
+        return [
+            Hit(chunk_id=self.ids[i], article_id=self.article_ids[i], score=float(scores[i]))
+            for i in top
+            if scores[i] > 0
+        ]

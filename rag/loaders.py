@@ -73,8 +73,10 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
             if suffix_of(p) in SUFFIXES:
                 yield p
             else:
-                yield Failure(path=str(p), reason=f"unsupported file type {p.suffix or '(none)'}; "
-                              f"supported: {', '.join(SUFFIXES)}")
+                yield Failure(
+                    path=str(p),
+                    reason=f"unsupported file type {p.suffix or '(none)'}; supported: {', '.join(SUFFIXES)}",
+                )
         else:
             yield Failure(path=str(p), reason="no such file or folder")
 

@@ -29,9 +29,14 @@ class LogisticModel:
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": VERSION, "features": list(self.features),
-                "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
-                "coef": self.coef.round(6).tolist(), "intercept": round(float(self.intercept), 6)}
+        return {
+            "version": VERSION,
+            "features": list(self.features),
+            "mean": self.mean.round(6).tolist(),
+            "scale": self.scale.round(6).tolist(),
+            "coef": self.coef.round(6).tolist(),
+            "intercept": round(float(self.intercept), 6),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], features: tuple[str, ...]) -> LogisticModel:

@@ -60,8 +60,7 @@ REFUSAL_START = "The articles don't say"
 
 def refusal_text(question: str) -> str:
     """What a refused `Answer` says."""
-    return (f"{REFUSAL_START}. Nothing in them answers \u201c{shorten(question.strip())}\u201d "
-            "well enough to quote.")
+    return f"{REFUSAL_START}. Nothing in them answers \u201c{shorten(question.strip())}\u201d well enough to quote."
 
 
 def shorten(text: str, limit: int = 200) -> str:

@@ -33,14 +33,14 @@ class Store:
         with self._opening:  # the page answers from several threads
             if self._vectors is None:
                 cfg = self.config
-                self._vectors = VectorStore(self.folder / "chroma", cfg.collection, cfg.chroma_url,
-                                            cfg.chroma_batch_size)
+                self._vectors = VectorStore(
+                    self.folder / "chroma", cfg.collection, cfg.chroma_url, cfg.chroma_batch_size
+                )
         return self._vectors
 
     # Writes. Order matters: vectors first, SQLite last, so an interrupted run leaves the
     # article unknown to SQLite and the next ingest redoes it (chunk ids make that idempotent).
-    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]],
-                 vectors: np.ndarray) -> None:
+    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]], vectors: np.ndarray) -> None:
         """Store several articles (vectors in chunk order) with one Chroma upsert and one
         SQLite transaction: far fewer round trips than one article at a time."""
         for article, _, _, replace in items:

@@ -4,9 +4,14 @@ from hash_embedder import HashEmbedder
 from rag import REFUSAL_START, Answer, Article, Embedder, ExtractiveAnswerer, Passage, RagConfig, Retrieval
 from rag.keyword_index import KeywordIndex
 
-ART = Article(id="a", title="T", text=(
-    "The mayor opened a bridge on Monday. The bridge cost 12 million dollars to build. "
-    "Residents were happy. The mayor opened a bridge on Monday, officials said."))
+ART = Article(
+    id="a",
+    title="T",
+    text=(
+        "The mayor opened a bridge on Monday. The bridge cost 12 million dollars to build. "
+        "Residents were happy. The mayor opened a bridge on Monday, officials said."
+    ),
+)
 # A one-article store has no informative word rarity, so its sentences score low: a low threshold
 # keeps these tests about citing, not about calibration (eval/results/reader.md covers that).
 LOW = RagConfig(refusal_threshold=0.05)
@@ -18,8 +23,7 @@ def index() -> KeywordIndex:
 
 
 def retrieval(q: str, embedder: Embedder) -> Retrieval:
-    return Retrieval(question=q, query=q, query_vector=embedder.embed([q])[0], passages=PASSAGES,
-                     idf=index().idf)
+    return Retrieval(question=q, query=q, query_vector=embedder.embed([q])[0], passages=PASSAGES, idf=index().idf)
 
 
 def test_best_sentence_is_cited_and_duplicates_dropped(fake_embedder: HashEmbedder) -> None:
@@ -32,8 +36,10 @@ def test_best_sentence_is_cited_and_duplicates_dropped(fake_embedder: HashEmbedd
     assert ans.citations[0].score == round(max(c.score for c in answerer.rank(retrieval(q, embedder))), 4)
     assert ans.citations[0].n == 1 and "[1]" in ans.answer
     quotes = [c.quote for c in ans.citations]
-    assert not ("The mayor opened a bridge on Monday." in quotes
-                and "The mayor opened a bridge on Monday, officials said." in quotes)
+    assert not (
+        "The mayor opened a bridge on Monday." in quotes
+        and "The mayor opened a bridge on Monday, officials said." in quotes
+    )
 
 
 def test_refuses_below_threshold(fake_embedder: HashEmbedder) -> None:
@@ -56,7 +62,11 @@ def test_stream_ends_with_the_answer(fake_embedder: HashEmbedder) -> None:
 def test_short_answer_only_when_the_reader_is_confident(fake_embedder: HashEmbedder) -> None:
     embedder = fake_embedder
     q = "How much did the bridge cost?"
-    sure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_conf": 0.0})).answer(retrieval(q, embedder))
+    sure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_conf": 0.0})).answer(
+        retrieval(q, embedder)
+    )
     assert sure.short_answer == "12 million" and sure.answer.startswith("12 million. ")
-    unsure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_conf": 1.0})).answer(retrieval(q, embedder))
+    unsure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_conf": 1.0})).answer(
+        retrieval(q, embedder)
+    )
     assert unsure.short_answer is None and unsure.answer.startswith("The bridge cost")

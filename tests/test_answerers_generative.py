@@ -34,7 +34,9 @@ def ask(eng: Engine, answerer: GenerativeAnswerer, question: str, script: str) -
     return eng.ask(question)
 
 
-def test_prompt_numbers_sentences_with_offsets_and_fences_the_sources(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
+def test_prompt_numbers_sentences_with_offsets_and_fences_the_sources(
+    scripted: tuple[Engine, GenerativeAnswerer],
+) -> None:
     eng, answerer = scripted
     p = answerer.prompt(eng.retrieve(BRIDGE_Q, as_of="2024-03-05"))
     assert [s.n for s in p.sentences] == list(range(1, len(p.sentences) + 1))
@@ -47,12 +49,19 @@ def test_prompt_numbers_sentences_with_offsets_and_fences_the_sources(scripted: 
     assert "never follow" in p.system and REFUSAL in p.system
 
 
-def test_citations_map_to_exact_sentences_renumbered_in_order_of_use(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
+def test_citations_map_to_exact_sentences_renumbered_in_order_of_use(
+    scripted: tuple[Engine, GenerativeAnswerer],
+) -> None:
     eng, answerer = scripted
     p = answerer.prompt(eng.retrieve(BRIDGE_Q))
     opened, cost = number(p, OPENED), number(p, COST)
-    ans = ask(eng, answerer, BRIDGE_Q, f"Mayor Anna Kowalski opened the Zorblat bridge on Monday [{cost}][{opened}]. "
-                                       f"It cost 12 million euros [{cost}].")
+    ans = ask(
+        eng,
+        answerer,
+        BRIDGE_Q,
+        f"Mayor Anna Kowalski opened the Zorblat bridge on Monday [{cost}][{opened}]. "
+        f"It cost 12 million euros [{cost}].",
+    )
     assert ans.backend == "llamacpp" and not ans.refused and ans.removed == [] and ans.notice is None
     assert [c.quote for c in ans.citations] == [COST, OPENED]  # numbered by first use
     assert ans.answer == "Mayor Anna Kowalski opened the Zorblat bridge on Monday. [1][2] It cost 12 million euros. [1]"
@@ -71,13 +80,18 @@ def test_an_invented_citation_is_dropped(scripted: tuple[Engine, GenerativeAnswe
 
 @pytest.mark.parametrize("keep", [False, True])
 def test_an_unsupported_sentence_is_removed_or_marked_and_the_answer_says_so(
-        scripted: tuple[Engine, GenerativeAnswerer], keep: bool) -> None:
+    scripted: tuple[Engine, GenerativeAnswerer], keep: bool
+) -> None:
     eng, answerer = scripted
     answerer.cfg = CONFIG.model_copy(update={"keep_unsupported": keep})
     p = answerer.prompt(eng.retrieve(BRIDGE_Q))
     opened, cost = number(p, OPENED), number(p, COST)
-    ans = ask(eng, answerer, BRIDGE_Q, f"Mayor Anna Kowalski opened the Zorblat bridge [{opened}]. "
-                                       f"The bridge cost 40 million euros [{cost}].")
+    ans = ask(
+        eng,
+        answerer,
+        BRIDGE_Q,
+        f"Mayor Anna Kowalski opened the Zorblat bridge [{opened}]. The bridge cost 40 million euros [{cost}].",
+    )
     assert ans.removed == ["The bridge cost 40 million euros."]
     assert ans.backend == "llamacpp" and ans.notice and ans.answer.endswith(ans.notice)
     if keep:
@@ -89,9 +103,13 @@ def test_an_unsupported_sentence_is_removed_or_marked_and_the_answer_says_so(
         assert all(ok for _, ok in statements_supported(ans, ARTICLES))
 
 
-def test_when_nothing_survives_the_quoted_answer_is_given_and_says_why(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
+def test_when_nothing_survives_the_quoted_answer_is_given_and_says_why(
+    scripted: tuple[Engine, GenerativeAnswerer],
+) -> None:
     eng, answerer = scripted
-    ans = ask(eng, answerer, "How much did the Zorblat bridge cost?", "The bridge cost 99 million euros [2]. Paris is nice.")
+    ans = ask(
+        eng, answerer, "How much did the Zorblat bridge cost?", "The bridge cost 99 million euros [2]. Paris is nice."
+    )
     assert ans.backend == "extractive" and not ans.refused
     assert COST in ans.answer and "99" not in ans.answer
     assert "not shown" in (ans.notice or "") and ans.answer.endswith(ans.notice or "")
@@ -141,11 +159,14 @@ def test_real_model_streams_and_only_supported_sentences_are_delivered(gen_engin
     assert all(s not in final.answer for s in final.removed)
 
 
-@pytest.mark.parametrize("question", [
-    "Who opened the Zorblat bridge?",
-    "How much did the Zorblat bridge cost?",
-    "Who won the football cup?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who opened the Zorblat bridge?",
+        "How much did the Zorblat bridge cost?",
+        "Who won the football cup?",
+    ],
+)
 def test_real_model_injection_never_reaches_another_questions_answer(gen_engine: Engine, question: str) -> None:
     need_llm_extra()
     answerer = gen_engine.answerer

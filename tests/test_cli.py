@@ -17,8 +17,9 @@ pytestmark = pytest.mark.model  # the command line loads the real model in its o
 
 def rag(*args: str, store: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_STORE": str(store)}
-    proc = subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, env=env, timeout=300
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc

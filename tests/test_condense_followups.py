@@ -18,8 +18,12 @@ def test_follow_up_borrows_the_topic_and_the_short_answer() -> None:
 
 
 def test_a_chain_of_follow_ups_keeps_the_first_topic() -> None:
-    history = [("user", Q1), ("assistant", A1), ("user", "Who reported it?"),
-               ("assistant", "RIA. RIA also said ... [1]")]
+    history = [
+        ("user", Q1),
+        ("assistant", A1),
+        ("user", "Who reported it?"),
+        ("assistant", "RIA. RIA also said ... [1]"),
+    ]
     out = condense("and when?", history)
     assert "RIA" in out and "Russian" in out and "bases" in out
 
@@ -32,8 +36,12 @@ def test_a_refusal_lends_no_words() -> None:
 
 
 def test_older_topics_are_not_dragged_in() -> None:
-    history = [("user", "Who granted Julian Assange asylum?"), ("assistant", "Ecuador. ..."),
-               ("user", Q1), ("assistant", A1)]
+    history = [
+        ("user", "Who granted Julian Assange asylum?"),
+        ("assistant", "Ecuador. ..."),
+        ("user", Q1),
+        ("assistant", A1),
+    ]
     out = condense("Who reported it?", history)
     assert "Assange" not in out and "Russian" in out
 

@@ -33,8 +33,9 @@ def test_no_conflict_when_agreeing_same_article_or_weak() -> None:
 
 def test_engine_flags_and_cites_both_sides(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
     with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
-        eng.ingest_articles([Article(id="t", title="t", text=TRUE), Article(id="f", title="f", text=FAKE)],
-                            progress=False)
+        eng.ingest_articles(
+            [Article(id="t", title="t", text=TRUE), Article(id="f", title="f", text=FAKE)], progress=False
+        )
         ans = eng.ask("Where was the game played on February 7, 2021?")
     assert not ans.refused and ans.conflict and ans.conflict in ans.answer
     assert {c.article_id for c in ans.citations} == {"t", "f"}

@@ -15,8 +15,7 @@ from rag.loaders import load_paths
 from rag.models import Article
 from rag.splitter import split_article
 
-pytestmark = [pytest.mark.model,
-              pytest.mark.skipif(not fast_path_available(), reason="openvino/onnx not installed")]
+pytestmark = [pytest.mark.model, pytest.mark.skipif(not fast_path_available(), reason="openvino/onnx not installed")]
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +40,7 @@ def reference(chunk_texts: list[str]) -> np.ndarray:
 
 
 @pytest.mark.parametrize("make", [OpenVINOEmbedder, OnnxRuntimeEmbedder])
-def test_vectors_agree_with_torch(make: type, chunk_texts: list[str], reference: np.ndarray,
-                                  cache: Path) -> None:
+def test_vectors_agree_with_torch(make: type, chunk_texts: list[str], reference: np.ndarray, cache: Path) -> None:
     emb: Embedder = make(cache=cache)
     vecs = emb.embed(chunk_texts)
     assert vecs.dtype == np.float32 and vecs.shape == (len(chunk_texts), emb.dim) == reference.shape

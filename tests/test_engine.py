@@ -24,11 +24,14 @@ def test_seed_question_is_answered_with_exact_citation(seed_engine: Engine) -> N
     assert set(ans.timings_ms) >= {"retrieve", "answer", "total"}
 
 
-@pytest.mark.parametrize("question", [
-    "What is the capital of Australia?",
-    "Who won the 2022 football World Cup?",
-    "How much does a barrel of oil cost?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of Australia?",
+        "Who won the 2022 football World Cup?",
+        "How much does a barrel of oil cost?",
+    ],
+)
 def test_unanswerable_questions_are_refused(seed_engine: Engine, question: str) -> None:
     ans = seed_engine.ask(question)
     assert ans.refused and ans.citations == []
@@ -38,8 +41,10 @@ def test_unanswerable_questions_are_refused(seed_engine: Engine, question: str) 
 def test_follow_up_uses_history(seed_engine: Engine) -> None:
     first = seed_engine.ask("Where did Assad flee after his ouster?")
     assert "Moscow" in first.answer
-    follow = seed_engine.ask("Who granted him asylum?",
-                             history=[("user", "Where did Assad flee after his ouster?"), ("assistant", first.answer)])
+    follow = seed_engine.ask(
+        "Who granted him asylum?",
+        history=[("user", "Where did Assad flee after his ouster?"), ("assistant", first.answer)],
+    )
     assert follow.query != follow.question and "Assad" in follow.query
     assert not follow.refused and "Russia" in follow.answer
 

@@ -28,8 +28,11 @@ def test_seeds_suite_passes_its_gate(tmp_path: Path) -> None:
 @pytest.mark.model
 def test_gate_fails_when_answers_get_worse(tmp_path: Path) -> None:
     # Refusing nearly everything (a too-high threshold) must fail the gate, with exit code 1.
-    res = runner.invoke(app, ["eval", "--suite", "seeds", "--limit", "4", "--report", str(tmp_path / "r"), "-q"],
-                        env={"RAG_REFUSAL_THRESHOLD": "0.95"})
+    res = runner.invoke(
+        app,
+        ["eval", "--suite", "seeds", "--limit", "4", "--report", str(tmp_path / "r"), "-q"],
+        env={"RAG_REFUSAL_THRESHOLD": "0.95"},
+    )
     assert res.exit_code == 1, res.output
     assert "gate FAILED" in res.output and "accuracy.accuracy" in res.output
 
@@ -37,8 +40,10 @@ def test_gate_fails_when_answers_get_worse(tmp_path: Path) -> None:
 def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     res = runner.invoke(app, ["eval", "--suite", "nope", "--report", str(tmp_path / "r")])
     assert res.exit_code == 2 and "unknown suite" in res.output
-    res = runner.invoke(app, ["eval", "--suite", "news", "--questions", str(tmp_path / "missing.jsonl"),
-                              "--report", str(tmp_path / "r")])
+    res = runner.invoke(
+        app,
+        ["eval", "--suite", "news", "--questions", str(tmp_path / "missing.jsonl"), "--report", str(tmp_path / "r")],
+    )
     assert res.exit_code == 2 and "not found" in res.output
 
 
@@ -65,8 +70,10 @@ def test_news_suite_takes_any_questions_file(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in datasets.NEWS_QUESTIONS.read_text().splitlines()[:3]]
     qfile = tmp_path / "q.jsonl"
     qfile.write_text("\n".join(json.dumps(r) for r in rows))
-    res = runner.invoke(app, ["eval", "--suite", "news", "--questions", str(qfile), "--limit", "2",
-                              "--report", str(tmp_path / "r"), "-q"])
+    res = runner.invoke(
+        app,
+        ["eval", "--suite", "news", "--questions", str(qfile), "--limit", "2", "--report", str(tmp_path / "r"), "-q"],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["n_questions"] == 2 and {q["id"] for q in data["questions"]} == {r["id"] for r in rows[:2]}

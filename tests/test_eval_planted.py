@@ -13,8 +13,12 @@ from eval.records import EvalQuestion, Record
 from eval.runner import run_one
 from rag import Article, Embedder, Engine, load_paths
 
-OTHER = Article(id="other", title="Other", text="The storm made landfall near Fort Myers, Florida, on "
-                "September 28, killing at least 100 people. Officials said rescue work went on for weeks.")
+OTHER = Article(
+    id="other",
+    title="Other",
+    text="The storm made landfall near Fort Myers, Florida, on "
+    "September 28, killing at least 100 people. Officials said rescue work went on for weeks.",
+)
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,13 @@ def test_nodes_carry_article_metadata_and_offsets(gen_engine: Engine) -> None:
         art = ARTICLES[node.metadata["article_id"]]
         assert art.text[node.start_char_idx : node.end_char_idx] == node.text
         assert art.date is not None and node.start_char_idx is not None and node.end_char_idx is not None
-        assert node.metadata == {"article_id": art.id, "title": art.title, "date": art.date.isoformat(),
-                                 "source": art.source, "url": art.url}
+        assert node.metadata == {
+            "article_id": art.id,
+            "title": art.title,
+            "date": art.date.isoformat(),
+            "source": art.source,
+            "url": art.url,
+        }
         assert node.node_id == chunk_id(art.id, node.start_char_idx, node.end_char_idx)
         shown = node.get_content(metadata_mode=MetadataMode.LLM)
         header = shown.split("\n\n")[0]

@@ -78,8 +78,9 @@ def test_setup_mistakes_are_one_clear_sentence(tmp_path: Path, monkeypatch: pyte
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name.startswith("llama_index.llms") else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name.startswith("llama_index.llms") else real(name, *a)
+    )
     for backend in ("llamacpp", "openai", "ollama"):
         with pytest.raises(MissingExtra, match=r"pip install \.\[llm\]"):
             build_llm(CONFIG.model_copy(update={"backend": backend, "llm_base_url": "http://x/v1", "llm_model": "m"}))
@@ -96,8 +97,13 @@ def test_an_unreachable_server_is_a_clear_error(seed_engine: Engine, embedder: E
 
 
 def rag_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1", **env}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **env},
+        timeout=300,
+    )
 
 
 def test_cli_says_what_is_wrong_without_a_traceback(seed_store: Path, tmp_path: Path) -> None:
@@ -105,10 +111,16 @@ def test_cli_says_what_is_wrong_without_a_traceback(seed_store: Path, tmp_path: 
     shutil.copytree(seed_store, tmp_path / "s")
     env = {"RAG_STORE": str(tmp_path / "s")}
     cases = [
-        (["--backend", "openai"], {"RAG_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"},
-         "could not reach the openai server"),
-        (["--backend", "llamacpp"], {"RAG_LLM_MODEL": str(tmp_path / "nope.gguf")},
-         f"the GGUF model file {tmp_path / 'nope.gguf'} does not exist"),
+        (
+            ["--backend", "openai"],
+            {"RAG_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"},
+            "could not reach the openai server",
+        ),
+        (
+            ["--backend", "llamacpp"],
+            {"RAG_LLM_MODEL": str(tmp_path / "nope.gguf")},
+            f"the GGUF model file {tmp_path / 'nope.gguf'} does not exist",
+        ),
         (["--backend", "gpt"], {}, "unknown backend 'gpt'"),
     ]
     for args, extra, message in cases:
@@ -125,10 +137,31 @@ def llama_server() -> Iterator[str]:
     pytest.importorskip("sse_starlette", reason="llama-cpp-python[server] is not installed")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(default_gguf()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", str(CONFIG.llm_context_window), "--seed", "0", "--n_threads", "1",
-         "--model_alias", "smollm2", "--verbose", "False"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(default_gguf()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            str(CONFIG.llm_context_window),
+            "--seed",
+            "0",
+            "--n_threads",
+            "1",
+            "--model_alias",
+            "smollm2",
+            "--verbose",
+            "False",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 90
@@ -153,10 +186,12 @@ def llama_server() -> Iterator[str]:
 
 
 def test_openai_backend_streams_from_the_server_and_is_checked(
-        llama_server: str, gen_store: Path, tmp_path: Path, embedder: Embedder) -> None:
+    llama_server: str, gen_store: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     shutil.copytree(gen_store, tmp_path / "s")
-    cfg = CONFIG.model_copy(update={"backend": "openai", "llm_base_url": llama_server, "llm_model": "smollm2",
-                                    "store": tmp_path / "s"})
+    cfg = CONFIG.model_copy(
+        update={"backend": "openai", "llm_base_url": llama_server, "llm_model": "smollm2", "store": tmp_path / "s"}
+    )
     with Engine(config=cfg, embedder=embedder) as eng:
         assert isinstance(eng.answerer, GenerativeAnswerer)
         assert type(eng.answerer.llm).__name__ == "OpenAILike"
@@ -169,13 +204,19 @@ def test_openai_backend_streams_from_the_server_and_is_checked(
 
 def test_cli_ask_stream_through_the_server(llama_server: str, gen_store: Path, tmp_path: Path) -> None:
     shutil.copytree(gen_store, tmp_path / "s")
-    env = {"RAG_STORE": str(tmp_path / "s"), "RAG_LLM_BASE_URL": llama_server, "RAG_LLM_MODEL": "smollm2",
-           "RAG_TOP_K": "2", "RAG_LLM_MAX_TOKENS": "128"}
+    env = {
+        "RAG_STORE": str(tmp_path / "s"),
+        "RAG_LLM_BASE_URL": llama_server,
+        "RAG_LLM_MODEL": "smollm2",
+        "RAG_TOP_K": "2",
+        "RAG_LLM_MAX_TOKENS": "128",
+    }
     proc = rag_cli("ask", "Who opened the Zorblat bridge?", "--backend", "openai", "--stream", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Sources:" in proc.stdout and "Zorblat" in proc.stdout
-    as_json = json.loads(rag_cli("ask", "Who opened the Zorblat bridge?", "--backend", "openai", "--json",
-                                 env=env).stdout)
+    as_json = json.loads(
+        rag_cli("ask", "Who opened the Zorblat bridge?", "--backend", "openai", "--json", env=env).stdout
+    )
     assert as_json["generated"] and as_json["backend"] in ("openai", "extractive")
     assert all(ARTICLES[c["article_id"]].text[c["start"] : c["end"]] == c["quote"] for c in as_json["citations"])
 

@@ -14,11 +14,18 @@ from rag.keyword_index import KeywordIndex
 from rag.logistic import LogisticModel
 from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, load_model, pool
 
-ART = Article(id="a", title="Bridge opens", text=(
-    "The mayor opened a bridge on Monday. The bridge cost 12 million dollars to build. "
-    "Residents were happy. Is it safe? The mayor opened a bridge on Monday, officials said."))
-PASSAGES = [Passage(article=ART, start=0, end=len(ART.text), rank=0, score=1.0),
-            Passage(article=ART, start=37, end=len(ART.text), rank=1, score=0.5)]  # overlaps the first
+ART = Article(
+    id="a",
+    title="Bridge opens",
+    text=(
+        "The mayor opened a bridge on Monday. The bridge cost 12 million dollars to build. "
+        "Residents were happy. Is it safe? The mayor opened a bridge on Monday, officials said."
+    ),
+)
+PASSAGES = [
+    Passage(article=ART, start=0, end=len(ART.text), rank=0, score=1.0),
+    Passage(article=ART, start=37, end=len(ART.text), rank=1, score=0.5),
+]  # overlaps the first
 
 
 def idf() -> KeywordIndex:

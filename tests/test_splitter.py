@@ -4,9 +4,11 @@ from conftest import SEEDS
 from rag.models import Article
 from rag.splitter import sentence_spans, split_article
 
-TEXT = ("Headline without a full stop\nA caption line (AFP Photo)\n\n"
-        "Dr. Smith arrived in the U.S. on Monday. He met officials. "
-        "They discussed the plan at length, said Mr. Jones.\n\nA second paragraph follows here.")
+TEXT = (
+    "Headline without a full stop\nA caption line (AFP Photo)\n\n"
+    "Dr. Smith arrived in the U.S. on Monday. He met officials. "
+    "They discussed the plan at length, said Mr. Jones.\n\nA second paragraph follows here."
+)
 
 
 def test_sentences_keep_offsets_and_respect_lines() -> None:

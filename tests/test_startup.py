@@ -19,8 +19,22 @@ from rag.cli import app, attach_faces
 
 # Never on `import rag`; torch, scikit-learn, Gradio, matplotlib and llama-index's LLM classes
 # are the issue's list, the rest would cost start-up time just the same.
-HEAVY = ("torch", "sklearn", "gradio", "matplotlib", "llama_index.llms", "llama_index.core", "nltk", "scipy",
-         "pandas", "transformers", "sentence_transformers", "chromadb", "openvino", "bm25s")
+HEAVY = (
+    "torch",
+    "sklearn",
+    "gradio",
+    "matplotlib",
+    "llama_index.llms",
+    "llama_index.core",
+    "nltk",
+    "scipy",
+    "pandas",
+    "transformers",
+    "sentence_transformers",
+    "chromadb",
+    "openvino",
+    "bm25s",
+)
 FACES = ("ui", "eval")
 # What a core install lacks (and the faces, which a library user need not have).
 EXTRAS = ("gradio", "matplotlib", "sklearn", "psutil")
@@ -29,12 +43,18 @@ EXTRAS = ("gradio", "matplotlib", "sklearn", "psutil")
 def probe(code: str, *args: str, block: tuple[str, ...] = ()) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """Run `code` in a fresh interpreter (with `block`ed modules unimportable, as if not installed);
     the process and the modules it had loaded at the end."""
-    script = (f"import sys\nfor _m in {list(block)!r}: sys.modules[_m] = None\n"
-              f"try:\n" + "".join(f"    {line}\n" for line in code.splitlines()) +
-              "finally:\n    import json\n    print('\\nMODULES ' + json.dumps(sorted(m for m in sys.modules "
-              "if sys.modules[m] is not None)))\n")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
-                                                                              os.environ.get("PYTHONPATH", "")])}
+    script = (
+        f"import sys\nfor _m in {list(block)!r}: sys.modules[_m] = None\n"
+        f"try:\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + "finally:\n    import json\n    print('\\nMODULES ' + json.dumps(sorted(m for m in sys.modules "
+        "if sys.modules[m] is not None)))\n"
+    )
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]),
+    }
     proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=300)
     line = next((x for x in reversed(proc.stdout.splitlines()) if x.startswith("MODULES ")), None)
     assert line is not None, proc.stderr
@@ -87,8 +107,15 @@ def test_core_install_without_extras_says_which_extra_a_command_needs(tmp_path: 
 def test_rag_ask_on_a_core_install_loads_no_torch(seed_store: Path, tmp_path: Path) -> None:
     """The fast path answers with the tokenizer and the compiled model alone: no torch, no
     extras, no faces (`seed_store` made sure the exported model is in the cache)."""
-    proc, modules = probe("from rag.cli import main\nmain()", "ask", SEED_QUESTION, "--json", "--store",
-                          str(seed_store), block=(*EXTRAS, "ui", "eval", "torch"))
+    proc, modules = probe(
+        "from rag.cli import main\nmain()",
+        "ask",
+        SEED_QUESTION,
+        "--json",
+        "--store",
+        str(seed_store),
+        block=(*EXTRAS, "ui", "eval", "torch"),
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(next(x for x in proc.stdout.splitlines() if x.startswith("{")))
     assert not out["refused"] and SEED_ANSWER in out["answer"]

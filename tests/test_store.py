@@ -10,8 +10,10 @@ from rag import Article, Engine
 
 
 def test_delete_removes_everywhere(engine: Engine) -> None:
-    engine.ingest_articles([Article(id="x", text="Alpha beta gamma. Delta epsilon."),
-                            Article(id="y", text="Other words entirely here.")], progress=False)
+    engine.ingest_articles(
+        [Article(id="x", text="Alpha beta gamma. Delta epsilon."), Article(id="y", text="Other words entirely here.")],
+        progress=False,
+    )
     engine.delete("x")
     assert engine.article("x") is None
     got = engine.store.vectors.collection.get(where={"article_id": "x"}, include=[])

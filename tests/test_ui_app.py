@@ -28,15 +28,25 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 # Articles the tests make: one where "him" and "asylum" mean someone else, one off-topic.
 OTHERS = [
-    {"id": "assange-2012", "title": "Ecuador grants Julian Assange political asylum", "date": "2012-08-16",
-     "source": "example-wire.com", "url": "https://example-wire.com/assange-asylum",
-     "text": "Ecuador granted WikiLeaks founder Julian Assange political asylum on Thursday, two months "
-             "after he took refuge in its London embassy. Foreign minister Ricardo Patino said Ecuador "
-             "feared Assange could face persecution if he were extradited."},
-    {"id": "council-budget", "title": "City council approves road repair budget", "date": "2024-12-03",
-     "source": "citynews.example", "url": "https://citynews.example/budget",
-     "text": "The city council approved a budget of 12 million dollars for road repairs on Tuesday. "
-             "The mayor said work on the worst streets would start in the spring."},
+    {
+        "id": "assange-2012",
+        "title": "Ecuador grants Julian Assange political asylum",
+        "date": "2012-08-16",
+        "source": "example-wire.com",
+        "url": "https://example-wire.com/assange-asylum",
+        "text": "Ecuador granted WikiLeaks founder Julian Assange political asylum on Thursday, two months "
+        "after he took refuge in its London embassy. Foreign minister Ricardo Patino said Ecuador "
+        "feared Assange could face persecution if he were extradited.",
+    },
+    {
+        "id": "council-budget",
+        "title": "City council approves road repair budget",
+        "date": "2024-12-03",
+        "source": "citynews.example",
+        "url": "https://citynews.example/budget",
+        "text": "The city council approved a budget of 12 million dollars for road repairs on Tuesday. "
+        "The mayor said work on the worst streets would start in the spring.",
+    },
 ]
 # Every trick an article could try: a script, an event handler, template syntax.
 EVIL_ARTICLE = (
@@ -46,8 +56,16 @@ EVIL_ARTICLE = (
     "Fireworks lit up the bay <img src=x onerror=\"window.__xss = 'img'\"> after the parade, and "
     "${window.__xss = 'template'} and {{constructor.constructor('window.__xss = 1')()}} stayed text.\n"
 )
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ANSWERS = "#rag-chat .rag-answer:not(.rag-pending), #rag-chat .rag-refusal"
 
 
@@ -83,9 +101,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("RAG_AUTH", None)
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rag.cli", "serve", "--store", str(tmp / "store"), "--port", str(port),
-             "--ingest", "seeds", "--ingest", str(tmp / "others")],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "serve",
+                "--store",
+                str(tmp / "store"),
+                "--port",
+                str(port),
+                "--ingest",
+                "seeds",
+                "--ingest",
+                str(tmp / "others"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -108,7 +141,10 @@ def browser() -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="rag-ui-chromium-")
     with sync_api.sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=BROWSER_ARGS,
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=BROWSER_ARGS,
             viewport={"width": 1360, "height": 1000},
         )
         try:
@@ -224,11 +260,16 @@ def test_uploaded_article_with_markup_is_shown_as_text(page: Any, tmp_path: Path
     page.click("#rag-add button:has-text('Add articles')")
     page.locator("#rag-files").wait_for(state="visible")
     page.set_input_files("#rag-files input[type=file]", str(evil))
-    wait_or_shoot(page, "document.querySelector('#rag-files').innerText.includes('harbour-festival.txt')",
-                  "ui-upload-failed.png")
+    wait_or_shoot(
+        page, "document.querySelector('#rag-files').innerText.includes('harbour-festival.txt')", "ui-upload-failed.png"
+    )
     page.click("#rag-add-btn")
-    wait_or_shoot(page, "document.querySelector('#rag-summary textarea').value.includes('added 1')",
-                  "ui-ingest-failed.png", timeout=120_000)
+    wait_or_shoot(
+        page,
+        "document.querySelector('#rag-summary textarea').value.includes('added 1')",
+        "ui-ingest-failed.png",
+        timeout=120_000,
+    )
     assert "failed 0" in page.input_value("#rag-summary textarea")
     page.wait_for_function("document.querySelector('#rag-stats').innerText.includes('4')")
 

@@ -10,8 +10,9 @@ from rag import Engine, GenerativeAnswerer
 from ui import app, render
 
 
-def test_draft_streams_in_then_the_checked_answer_replaces_it(scripted: tuple[Engine, GenerativeAnswerer],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_draft_streams_in_then_the_checked_answer_replaces_it(
+    scripted: tuple[Engine, GenerativeAnswerer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(app, "DRAFT_REFRESH_S", 0.0)
     eng, answerer = scripted
     question = "How much did the Zorblat bridge cost?"

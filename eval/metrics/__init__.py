@@ -25,6 +25,14 @@ __all__ = [
 
 
 def default_evaluators() -> list[Evaluator]:
-    return [RetrievalEvaluator(), ReaderEvaluator(), AnswerAccuracyEvaluator(), FaithfulnessEvaluator(),
-            CitationEvaluator(), RefusalEvaluator(), ConflictEvaluator(), GenerationEvaluator(),
-            LatencyEvaluator()]
+    return [
+        RetrievalEvaluator(),
+        ReaderEvaluator(),
+        AnswerAccuracyEvaluator(),
+        FaithfulnessEvaluator(),
+        CitationEvaluator(),
+        RefusalEvaluator(),
+        ConflictEvaluator(),
+        GenerationEvaluator(),
+        LatencyEvaluator(),
+    ]

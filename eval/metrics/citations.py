@@ -41,7 +41,9 @@ class CitationEvaluator(Evaluator):
                 entail += joint
                 n_cites += len(st.cites)
                 if not joint:
-                    failures.append({"id": r.question.id, "sentence": st.text[:200], "why": "not supported by its citations"})
+                    failures.append(
+                        {"id": r.question.id, "sentence": st.text[:200], "why": "not supported by its citations"}
+                    )
                     continue
                 for n in st.cites:
                     rest = tuple(m for m in st.cites if m != n)
@@ -52,5 +54,9 @@ class CitationEvaluator(Evaluator):
                         prec_ok += 1
             recalls.append(entail / len(sts) if sts else 0.0)
             precisions.append(prec_ok / n_cites if n_cites else 0.0)
-        return EvaluationResult(name=self.name, n=len(recalls), failures=failures,
-                                metrics={"citation_recall": mean(recalls), "citation_precision": mean(precisions)})
+        return EvaluationResult(
+            name=self.name,
+            n=len(recalls),
+            failures=failures,
+            metrics={"citation_recall": mean(recalls), "citation_precision": mean(precisions)},
+        )

@@ -31,8 +31,14 @@ class FaithfulnessEvaluator(Evaluator):
             oks = [float(v.supported) for _, v in verdicts]
             sentence_ok += oks
             answer_ok.append(float(bool(oks) and all(oks)))
-            failures += [{"id": r.question.id, "sentence": st.text[:200], "why": v.reason, "missing": v.missing}
-                         for st, v in verdicts if not v.supported]
-        return EvaluationResult(name=self.name, n=len(answer_ok), failures=failures,
-                                metrics={"faithfulness": mean(sentence_ok),
-                                         "answers_fully_supported": mean(answer_ok)})
+            failures += [
+                {"id": r.question.id, "sentence": st.text[:200], "why": v.reason, "missing": v.missing}
+                for st, v in verdicts
+                if not v.supported
+            ]
+        return EvaluationResult(
+            name=self.name,
+            n=len(answer_ok),
+            failures=failures,
+            metrics={"faithfulness": mean(sentence_ok), "answers_fully_supported": mean(answer_ok)},
+        )

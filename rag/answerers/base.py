@@ -15,8 +15,7 @@ __all__ = ["REFUSAL_START", "Answerer", "refusal", "refusal_text"]
 
 def refusal(r: Retrieval, backend: str, *, support: float = 0.0, note: str = "") -> Answer:
     text = refusal_text(r.question) + (f" {note}" if note else "")
-    return Answer(question=r.question, answer=text, refused=True, support=support, query=r.query,
-                  backend=backend)
+    return Answer(question=r.question, answer=text, refused=True, support=support, query=r.query, backend=backend)
 
 
 @runtime_checkable
@@ -30,4 +29,3 @@ class Answerer(Protocol):
     def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
         """Text pieces as they are produced, then the final, verified `Answer` last."""
         ...
-

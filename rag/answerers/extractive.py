@@ -61,9 +61,17 @@ class ExtractiveAnswerer:
             chosen = conflict.cited(chosen)
         text, short, citations = self.compose(retrieval.question, chosen, ranked)
         notice = conflict.notice(citations) if conflict else None
-        return Answer(question=retrieval.question, answer=f"{text} {notice}" if notice else text,
-                      refused=False, citations=citations, short_answer=short, support=support,
-                      query=retrieval.query, conflict=notice, backend=self.name)
+        return Answer(
+            question=retrieval.question,
+            answer=f"{text} {notice}" if notice else text,
+            refused=False,
+            citations=citations,
+            short_answer=short,
+            support=support,
+            query=retrieval.query,
+            conflict=notice,
+            backend=self.name,
+        )
 
     def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
         ans = self.answer(retrieval)  # nothing is shown before the whole quote is chosen
@@ -79,32 +87,46 @@ class ExtractiveAnswerer:
         as_of = retrieval.as_of.toordinal() if retrieval.as_of else None
         x = features(retrieval.query, sentences, dense, retrieval.idf, as_of, focus_dense)
         probs, cover = self.model.proba(x), coverage(x)
-        scored = [Candidate(s.passage.article, s.start, s.end, s.passage.rank, float(p), float(c))
-                  for s, p, c in zip(sentences, probs, cover, strict=True)]
+        scored = [
+            Candidate(s.passage.article, s.start, s.end, s.passage.rank, float(p), float(c))
+            for s, p, c in zip(sentences, probs, cover, strict=True)
+        ]
         return sorted(scored, key=lambda c: -c.score)
 
     def choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus runners-up likely enough to add the answer and saying something new;
         none when no sentence covers the question or none is likely to answer it."""
-        if not ranked or ranked[0].score < self.cfg.refusal_threshold \
-                or max(c.coverage for c in ranked) < self.cfg.min_coverage:
+        if (
+            not ranked
+            or ranked[0].score < self.cfg.refusal_threshold
+            or max(c.coverage for c in ranked) < self.cfg.min_coverage
+        ):
             return []
         chosen = [ranked[0]]
         for c in ranked[1:]:
             if len(chosen) >= self.cfg.max_answer_sentences:
                 break
-            if c.score >= self.cfg.second_sentence_ratio * ranked[0].score \
-                    and not any(_same(c.text, o.text, self.cfg.duplicate_overlap) for o in chosen):
+            if c.score >= self.cfg.second_sentence_ratio * ranked[0].score and not any(
+                _same(c.text, o.text, self.cfg.duplicate_overlap) for o in chosen
+            ):
                 chosen.append(c)
         return chosen
 
-    def compose(self, question: str, chosen: list[Candidate],
-                ranked: list[Candidate]) -> tuple[str, str | None, list[Citation]]:
+    def compose(
+        self, question: str, chosen: list[Candidate], ranked: list[Candidate]
+    ) -> tuple[str, str | None, list[Citation]]:
         citations = [
             Citation(
-                n=i, article_id=c.article.id, title=c.article.title, url=c.article.url,
-                date=c.article.date, path=c.article.path, quote=c.text, start=c.start,
-                end=c.end, score=round(c.score, 4),
+                n=i,
+                article_id=c.article.id,
+                title=c.article.title,
+                url=c.article.url,
+                date=c.article.date,
+                path=c.article.path,
+                quote=c.text,
+                start=c.start,
+                end=c.end,
+                score=round(c.score, 4),
             )
             for i, c in enumerate(chosen, 1)
         ]

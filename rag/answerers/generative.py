@@ -43,8 +43,15 @@ def _plural(n: int, one: str, many: str) -> str:
 class GenerativeAnswerer:
     """Answer with `llm` (any llama-index LLM), verified sentence by sentence."""
 
-    def __init__(self, llm: LLM, config: RagConfig, fallback: Answerer, *, name: str | None = None,
-                 judge: SupportJudge | None = None) -> None:
+    def __init__(
+        self,
+        llm: LLM,
+        config: RagConfig,
+        fallback: Answerer,
+        *,
+        name: str | None = None,
+        judge: SupportJudge | None = None,
+    ) -> None:
         self.llm = llm
         self.cfg = config
         self.fallback = fallback
@@ -80,13 +87,20 @@ class GenerativeAnswerer:
             raise clear from exc
         t_gen = time.perf_counter()
         ans = self.finish(retrieval, prompt, "".join(parts))
-        timings = {"first_token": 1000 * (first if first is not None else t_gen - t0),
-                   "generate": 1000 * (t_gen - t0), "verify": 1000 * (time.perf_counter() - t_gen)}
+        timings = {
+            "first_token": 1000 * (first if first is not None else t_gen - t0),
+            "generate": 1000 * (t_gen - t0),
+            "verify": 1000 * (time.perf_counter() - t_gen),
+        }
         yield ans.model_copy(update={"timings_ms": {**ans.timings_ms, **timings}})
 
     def prompt(self, retrieval: Retrieval) -> Prompt:
-        return build_prompt(retrieval, max_sentences=self.cfg.llm_max_sentences,
-                            context_window=self.cfg.llm_context_window, max_tokens=self.cfg.llm_max_tokens)
+        return build_prompt(
+            retrieval,
+            max_sentences=self.cfg.llm_max_sentences,
+            context_window=self.cfg.llm_context_window,
+            max_tokens=self.cfg.llm_max_tokens,
+        )
 
     # --- after generation --------------------------------------------------------------------
     def finish(self, retrieval: Retrieval, prompt: Prompt, generated: str) -> Answer:
@@ -104,9 +118,18 @@ class GenerativeAnswerer:
         conflict, support = self._conflict(retrieval, citations)
         notice = self._removal_notice(checked)
         body = " ".join(t for t in (text, conflict, notice) if t)
-        return Answer(question=retrieval.question, answer=body, refused=False, citations=citations,
-                      support=support, query=retrieval.query, conflict=conflict, backend=self.name,
-                      notice=notice, **made)
+        return Answer(
+            question=retrieval.question,
+            answer=body,
+            refused=False,
+            citations=citations,
+            support=support,
+            query=retrieval.query,
+            conflict=conflict,
+            backend=self.name,
+            notice=notice,
+            **made,
+        )
 
     def cite(self, prompt: Prompt, claims: list[Claim]) -> tuple[list[Citation], dict[int, int]]:
         """Citations numbered 1..k in order of first use; prompt number -> citation number."""
@@ -115,8 +138,20 @@ class GenerativeAnswerer:
         for k, n in enumerate(order, 1):
             s = prompt.sentences[n - 1]
             a = s.passage.article
-            citations.append(Citation(n=k, article_id=a.id, title=a.title, url=a.url, date=a.date, path=a.path,
-                                      quote=s.text, start=s.start, end=s.end, score=round(s.passage.score, 4)))
+            citations.append(
+                Citation(
+                    n=k,
+                    article_id=a.id,
+                    title=a.title,
+                    url=a.url,
+                    date=a.date,
+                    path=a.path,
+                    quote=s.text,
+                    start=s.start,
+                    end=s.end,
+                    score=round(s.passage.score, 4),
+                )
+            )
         return citations, {n: k for k, n in enumerate(order, 1)}
 
     @staticmethod
@@ -132,10 +167,14 @@ class GenerativeAnswerer:
         if not bad:
             return None
         if self.cfg.keep_unsupported:
-            return (f"({_plural(len(bad), 'sentence is', 'sentences are')} marked {UNVERIFIED}: "
-                    "the sentences cited do not support them.)")
-        return (f"({_plural(len(bad), 'generated sentence was', 'generated sentences were')} removed: "
-                "the sentences cited do not support them.)")
+            return (
+                f"({_plural(len(bad), 'sentence is', 'sentences are')} marked {UNVERIFIED}: "
+                "the sentences cited do not support them.)"
+            )
+        return (
+            f"({_plural(len(bad), 'generated sentence was', 'generated sentences were')} removed: "
+            "the sentences cited do not support them.)"
+        )
 
     def _conflict(self, retrieval: Retrieval, citations: list[Citation]) -> tuple[str | None, float]:
         """The extractive answerer's check for sources that disagree (both sides get cited),
@@ -151,9 +190,20 @@ class GenerativeAnswerer:
         for side in (found.a, found.b):
             if (side.article.id, side.start) not in have:
                 a = side.article
-                citations.append(Citation(n=len(citations) + 1, article_id=a.id, title=a.title, url=a.url,
-                                          date=a.date, path=a.path, quote=side.text, start=side.start,
-                                          end=side.end, score=round(side.score, 4)))
+                citations.append(
+                    Citation(
+                        n=len(citations) + 1,
+                        article_id=a.id,
+                        title=a.title,
+                        url=a.url,
+                        date=a.date,
+                        path=a.path,
+                        quote=side.text,
+                        start=side.start,
+                        end=side.end,
+                        score=round(side.score, 4),
+                    )
+                )
                 have.add((a.id, side.start))
         return found.notice(citations), support
 
@@ -164,6 +214,7 @@ class GenerativeAnswerer:
             why = f"{model} found no answer in the sources" + ("" if ans.refused else ", so this is the quoted one")
         else:
             why = f"{model}\u2019s answer was not shown: the sentences it cites do not support it" + (
-                "" if ans.refused else "; this is the quoted answer instead")
+                "" if ans.refused else "; this is the quoted answer instead"
+            )
         notice = f"({why}.)"
         return ans.model_copy(update={"answer": f"{ans.answer} {notice}", "notice": notice, **made})

@@ -77,9 +77,12 @@ class Prompt:
     def messages(self) -> list[ChatMessage]:
         from llama_index.core.base.llms.types import ChatMessage
 
-        return [ChatMessage(role="system", content=self.system),
-                ChatMessage(role="user", content=DEMO_QUESTION), ChatMessage(role="assistant", content=DEMO_ANSWER),
-                ChatMessage(role="user", content=self.user)]
+        return [
+            ChatMessage(role="system", content=self.system),
+            ChatMessage(role="user", content=DEMO_QUESTION),
+            ChatMessage(role="assistant", content=DEMO_ANSWER),
+            ChatMessage(role="user", content=self.user),
+        ]
 
     def sentence(self, n: int) -> Numbered | None:
         return self.sentences[n - 1] if 1 <= n <= len(self.sentences) else None
@@ -129,12 +132,15 @@ def sources_block(sentences: list[Numbered]) -> str:
     return "\n".join(lines)
 
 
-def build_prompt(retrieval: Retrieval, *, max_sentences: int = 3, context_window: int = 4096,
-                 max_tokens: int = 256) -> Prompt:
+def build_prompt(
+    retrieval: Retrieval, *, max_sentences: int = 3, context_window: int = 4096, max_tokens: int = 256
+) -> Prompt:
     budget = max(context_window - max_tokens - OVERHEAD_TOKENS, 200) * CHARS_PER_TOKEN
     sentences = numbered(retrieval.passages, budget - len(retrieval.query))
     as_of = retrieval.as_of or dt.date.today()
-    user = (f"Today is {as_of.isoformat()}; words like \u201cthis week\u201d mean the days up to it.\n"
-            f"{sources_block(sentences)}\n\nQuestion: {retrieval.query.strip()}")
+    user = (
+        f"Today is {as_of.isoformat()}; words like \u201cthis week\u201d mean the days up to it.\n"
+        f"{sources_block(sentences)}\n\nQuestion: {retrieval.query.strip()}"
+    )
     system = SYSTEM.format(open=OPEN, close=CLOSE, k=max_sentences, refusal=REFUSAL)
     return Prompt(system=system, user=user, sentences=tuple(sentences))

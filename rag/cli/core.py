@@ -17,15 +17,22 @@ from ..engine import Engine
 from ..llm import LLMError
 from ..models import Answer, Filters, parse_day
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Question answering over news articles, with cited sentences. Offline.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Question answering over news articles, with cited sentences. Offline.",
+)
 
 StoreOpt = Annotated[
     Path | None,
     typer.Option("--store", help="store folder (default: $RAG_STORE, else ./.rag)", show_default=False),
 ]
-BackendOpt = Annotated[str | None, typer.Option(
-    "--backend", help="who answers: extractive (default, quotes), llamacpp, openai or ollama (`pip install .[llm]`)")]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--backend", help="who answers: extractive (default, quotes), llamacpp, openai or ollama (`pip install .[llm]`)"
+    ),
+]
 DeviceOpt = Annotated[str, typer.Option("--device", help="embedding device: cpu, cuda or auto")]
 
 
@@ -100,11 +107,14 @@ def ask(
     source: Annotated[list[str] | None, typer.Option("--source", help="only this source (repeatable)")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50, help="chunks to read")] = None,
     backend: BackendOpt = None,
-    stream: Annotated[bool, typer.Option("--stream", help="print the text as it is generated, then the checked answer")] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="print the text as it is generated, then the checked answer")
+    ] = False,
 ) -> None:
     """Answer a question from the stored articles, citing the sentences used."""
-    filters = Filters(date_from=day_option(date_from, "--from"), date_to=day_option(date_to, "--to"),
-                      sources=tuple(source or ()))
+    filters = Filters(
+        date_from=day_option(date_from, "--from"), date_to=day_option(date_to, "--to"), sources=tuple(source or ())
+    )
     as_of_day = day_option(as_of, "--as-of")
     if not question.strip():
         raise fail("the question is empty")
