@@ -43,6 +43,9 @@ class RagConfig(BaseSettings):
     recency_window_days: int = 14  # articles older than this before as_of get no recency boost
 
     # Answering
+    # Longer questions are an error, not a slow refusal: a 100,000-character question took 8.9 s
+    # to refuse (the longest public news question has 234 characters).
+    max_question_chars: int = 2000
     # Which answerer writes the answer (rag.answerers): "extractive" quotes sentences, offline;
     # "llamacpp", "openai" and "ollama" generate with an LLM and check every sentence (`.[llm]`).
     backend: str = "extractive"

@@ -106,6 +106,11 @@ class Engine:
         """The passages every answerer reads: hybrid search for the (condensed) question."""
         if not question or not question.strip():
             raise ValueError("the question is empty")
+        if len(question) > self.config.max_question_chars:
+            raise ValueError(
+                f"the question is too long ({len(question):,} characters; at most "
+                f"{self.config.max_question_chars:,}): ask about one thing at a time"
+            )
         as_of = parse_day(as_of)
         t0 = time.perf_counter()
         query = condense(question, history)

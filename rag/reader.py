@@ -109,15 +109,20 @@ class Sentence:
         return self.passage.article.text[self.start : self.end]
 
 
-def pool(passages: Sequence[Passage]) -> list[Sentence]:
-    """Every quotable sentence of the passages, once (passages overlap by a sentence): at least
-    four words, and not itself a question (an FAQ heading or a teaser never answers)."""
+def pool(passages: Sequence[Passage], *, min_words: int = 4, drop_questions: bool = True) -> list[Sentence]:
+    """Every quotable sentence of the passages, in retrieval order, once (passages overlap by a
+    sentence): at least `min_words` words, and not itself a question (an FAQ heading or a teaser
+    never answers)."""
     seen: set[tuple[str, int]] = set()
     out: list[Sentence] = []
     for p in passages:
         for s, e in sentence_spans(p.text, offset=p.start):
             text = p.article.text[s:e]
-            if (p.article.id, s) in seen or len(_TOKEN.findall(text)) < 4 or _is_question(text):
+            if (
+                (p.article.id, s) in seen
+                or len(_TOKEN.findall(text)) < min_words
+                or (drop_questions and _is_question(text))
+            ):
                 continue
             seen.add((p.article.id, s))
             out.append(Sentence(p, s, e))

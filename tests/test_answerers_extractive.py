@@ -51,12 +51,10 @@ def test_refuses_below_threshold(fake_embedder: HashEmbedder) -> None:
     assert ans.refused and ans.citations == [] and ans.answer.startswith(REFUSAL_START)
 
 
-def test_stream_ends_with_the_answer(fake_embedder: HashEmbedder) -> None:
+def test_stream_is_the_answer_at_once(fake_embedder: HashEmbedder) -> None:
     embedder = fake_embedder
     pieces = list(ExtractiveAnswerer(embedder, LOW).stream(retrieval("How much did the bridge cost?", embedder)))
-    final = pieces[-1]
-    assert isinstance(final, Answer) and not final.refused
-    assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == final.answer
+    assert len(pieces) == 1 and isinstance(pieces[0], Answer) and not pieces[0].refused  # no draft
 
 
 def test_short_answer_only_when_the_reader_is_confident(fake_embedder: HashEmbedder) -> None:

@@ -26,7 +26,7 @@ BRIDGE_Q = "Who opened the Zorblat bridge, and what did it cost?"
 
 
 def number(prompt: Prompt, sentence: str) -> int:
-    return next(s.n for s in prompt.sentences if s.text == sentence)
+    return next(n for n, s in enumerate(prompt.sentences, 1) if s.text == sentence)
 
 
 def ask(eng: Engine, answerer: GenerativeAnswerer, question: str, script: str) -> Answer:
@@ -39,10 +39,9 @@ def test_prompt_numbers_sentences_with_offsets_and_fences_the_sources(
 ) -> None:
     eng, answerer = scripted
     p = answerer.prompt(eng.retrieve(BRIDGE_Q, as_of="2024-03-05"))
-    assert [s.n for s in p.sentences] == list(range(1, len(p.sentences) + 1))
-    for s in p.sentences:
+    for n, s in enumerate(p.sentences, 1):
         assert ARTICLES[s.passage.article.id].text[s.start : s.end] == s.text
-        assert f"[{s.n}] {s.text}" in p.user
+        assert f"[{n}] {s.text}" in p.user
     assert p.user.count(OPEN) == 1 and p.user.count(CLOSE) == 1
     assert p.user.index(INJECTION) < p.user.index(CLOSE) < p.user.index("Question: " + BRIDGE_Q)
     assert "Today is 2024-03-05" in p.user and "\u201cZorblat bridge opens in Wexford\u201d (2024-03-04" in p.user

@@ -42,6 +42,8 @@ def test_ingest_ask_json_stats_delete(tmp_path: Path) -> None:
 
     plain = rag("ask", SEED_QUESTION, store=store).stdout
     assert "Sources:" in plain and f"[1] {SEED_TITLE}" in plain
+    streamed = rag("ask", SEED_QUESTION, "--stream", store=store).stdout
+    assert streamed == plain  # the quoting answerer drafts nothing: the same answer, once
 
     refused = json.loads(rag("ask", "What is the capital of Australia?", "--json", store=store).stdout)
     assert refused["refused"] is True and refused["citations"] == []

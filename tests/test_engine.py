@@ -67,7 +67,7 @@ def test_retrieve_returns_passages_with_offsets(seed_engine: Engine) -> None:
     assert any(SEED_SENTENCE in p.text for p in r.passages)
 
 
-def test_ask_stream_yields_text_then_the_same_answer(seed_engine: Engine) -> None:
+def test_ask_stream_ends_with_the_same_answer(seed_engine: Engine) -> None:
     pieces = list(seed_engine.ask_stream(SEED_QUESTION))
     final = pieces[-1]
     assert isinstance(final, Answer) and all(isinstance(p, str) for p in pieces[:-1])
@@ -101,3 +101,8 @@ def test_unknown_backend_is_a_clear_error(seed_engine: Engine) -> None:
     with pytest.raises(ValueError, match="unknown backend 'nope'"):
         eng.ask(SEED_QUESTION)
     eng.close()
+
+
+def test_overlong_question_is_a_clear_error(seed_engine: Engine) -> None:
+    with pytest.raises(ValueError, match="too long"):
+        seed_engine.ask("Who guaranteed the security of Russian bases? " * 500)

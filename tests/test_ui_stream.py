@@ -16,7 +16,7 @@ def test_draft_streams_in_then_the_checked_answer_replaces_it(
     monkeypatch.setattr(app, "DRAFT_REFRESH_S", 0.0)
     eng, answerer = scripted
     question = "How much did the Zorblat bridge cost?"
-    n = next(s.n for s in answerer.prompt(eng.retrieve(question)).sentences if s.text == COST)
+    n = next(n for n, s in enumerate(answerer.prompt(eng.retrieve(question)).sentences, 1) if s.text == COST)
     scripted_llm(answerer).script = f"The bridge cost 12 million euros [{n}]. It cost 30 million euros [{n}]."
     page = app.Page(eng)
     bubbles = [out[0][-1]["content"] for out in page.respond(question, [], [], None, None, None, None, 2)]

@@ -74,9 +74,8 @@ class ExtractiveAnswerer:
         )
 
     def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
-        ans = self.answer(retrieval)  # nothing is shown before the whole quote is chosen
-        yield ans.answer
-        yield ans
+        # Nothing is written piece by piece: no draft, the checked answer at once.
+        yield self.answer(retrieval)
 
     def rank(self, retrieval: Retrieval) -> list[Candidate]:
         """Every candidate sentence of the retrieved passages, most likely to answer first."""

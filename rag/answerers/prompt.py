@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..models import Passage, Retrieval
-from ..splitter import sentence_spans
+from ..reader import Sentence, pool
 
 if TYPE_CHECKING:  # llama-index loads only when a generating backend builds its messages
     from llama_index.core.base.llms.types import ChatMessage
@@ -25,7 +25,6 @@ OPEN, CLOSE = "<sources>", "</sources>"
 CHARS_PER_TOKEN = 3
 # Tokens of the rules, the example, the question and the chat template around the sentences.
 OVERHEAD_TOKENS = 500
-_WORD = re.compile(r"\w+")
 _DELIMITER = re.compile(r"</?\s*sources\s*>", re.IGNORECASE)
 
 SYSTEM = """You answer questions about news articles, using only the numbered sentences \
@@ -55,24 +54,10 @@ DEMO_ANSWER = "The mayor opened the river bridge on Monday [1]. It cost 12 milli
 
 
 @dataclass(frozen=True)
-class Numbered:
-    """Sentence `n` of the prompt: `passage.article.text[start:end]`."""
-
-    n: int
-    passage: Passage
-    start: int
-    end: int
-
-    @property
-    def text(self) -> str:
-        return self.passage.article.text[self.start : self.end]
-
-
-@dataclass(frozen=True)
 class Prompt:
     system: str
     user: str
-    sentences: tuple[Numbered, ...]  # sentences[i].n == i + 1
+    sentences: tuple[Sentence, ...]  # sentence n of the prompt is sentences[n - 1]
 
     def messages(self) -> list[ChatMessage]:
         from llama_index.core.base.llms.types import ChatMessage
@@ -84,26 +69,21 @@ class Prompt:
             ChatMessage(role="user", content=self.user),
         ]
 
-    def sentence(self, n: int) -> Numbered | None:
+    def sentence(self, n: int) -> Sentence | None:
         return self.sentences[n - 1] if 1 <= n <= len(self.sentences) else None
 
 
-def numbered(passages: list[Passage], max_chars: int) -> list[Numbered]:
+def numbered(passages: list[Passage], max_chars: int) -> list[Sentence]:
     """The passages' sentences in retrieval order, each once (chunks overlap by a sentence), until
-    `max_chars` of sentence text; a fragment without two words (a byline, "AP") is left out."""
-    seen: set[tuple[str, int]] = set()
-    out: list[Numbered] = []
+    `max_chars` of sentence text; a fragment without two words (a byline, "AP") is left out.
+    Sentence n of the prompt is the n-th."""
+    out: list[Sentence] = []
     used = 0
-    for p in passages:
-        for s, e in sentence_spans(p.text, offset=p.start):
-            text = p.article.text[s:e]
-            if (p.article.id, s) in seen or len(_WORD.findall(text)) < 2:
-                continue
-            if used + len(text) > max_chars:
-                return out
-            seen.add((p.article.id, s))
-            used += len(text)
-            out.append(Numbered(len(out) + 1, p, s, e))
+    for s in pool(passages, min_words=2, drop_questions=False):
+        if used + len(s.text) > max_chars:
+            break
+        used += len(s.text)
+        out.append(s)
     return out
 
 
@@ -118,16 +98,16 @@ def _header(p: Passage) -> str:
     return f"Article: \u201c{_data(a.title) or 'untitled'}\u201d ({', '.join(bits)})"
 
 
-def sources_block(sentences: list[Numbered]) -> str:
+def sources_block(sentences: list[Sentence]) -> str:
     lines: list[str] = [OPEN]
     last: Passage | None = None
-    for s in sentences:
+    for n, s in enumerate(sentences, 1):
         if last is None or s.passage.article.id != last.article.id:
             if last is not None:
                 lines.append("")
             lines.append(_header(s.passage))
         last = s.passage
-        lines.append(f"[{s.n}] {_data(s.text)}")
+        lines.append(f"[{n}] {_data(s.text)}")
     lines.append(CLOSE)
     return "\n".join(lines)
 

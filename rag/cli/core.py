@@ -143,6 +143,9 @@ def stream_answer(pieces: Iterator[str | Answer]) -> None:
             typer.secho(piece, nl=False, dim=True)
             sys.stdout.flush()
             continue
+        if not shown:  # nothing was drafted (the extractive answerer): just the answer
+            print_answer(piece)
+            continue
         typer.echo("")
         same = "".join(shown).strip() == piece.answer.strip()
         if not same:
