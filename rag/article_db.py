@@ -8,13 +8,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .models import Article, Chunk, Stats, _date_int
-
-
-def date_int(d: dt.date | None) -> int:
-    """Dates as YYYYMMDD integers for range filters; 0 means undated."""
-    return _date_int(d) if d else 0
-
+from .models import Article, Chunk, Stats, date_int
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -70,8 +64,16 @@ class ArticleDB:
                 self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
                 self.conn.execute(
                     "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?)",
-                    (article.id, article.title, article.date.isoformat() if article.date else None,
-                     article.source, article.url, article.path, article.text, digest),
+                    (
+                        article.id,
+                        article.title,
+                        article.date.isoformat() if article.date else None,
+                        article.source,
+                        article.url,
+                        article.path,
+                        article.text,
+                        digest,
+                    ),
                 )
                 d = date_int(article.date)
                 self.conn.executemany(
@@ -121,14 +123,10 @@ class ArticleDB:
         yield from cur
 
     def stats(self) -> Stats:
-        n_art, first, last = self.conn.execute(
-            "SELECT count(*), min(date), max(date) FROM articles"
-        ).fetchone()
+        n_art, first, last = self.conn.execute("SELECT count(*), min(date), max(date) FROM articles").fetchone()
         n_chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
         sources = dict(
-            self.conn.execute(
-                "SELECT source, count(*) FROM articles GROUP BY source ORDER BY count(*) DESC"
-            )
+            self.conn.execute("SELECT source, count(*) FROM articles GROUP BY source ORDER BY count(*) DESC")
         )
         return Stats(
             articles=n_art,
@@ -141,6 +139,11 @@ class ArticleDB:
 
 def _article(row: tuple[str, str, str | None, str, str, str, str]) -> Article:
     return Article(
-        id=row[0], title=row[1] or "", date=dt.date.fromisoformat(row[2]) if row[2] else None,
-        source=row[3] or "", url=row[4] or "", path=row[5] or "", text=row[6],
+        id=row[0],
+        title=row[1] or "",
+        date=dt.date.fromisoformat(row[2]) if row[2] else None,
+        source=row[3] or "",
+        url=row[4] or "",
+        path=row[5] or "",
+        text=row[6],
     )

@@ -53,8 +53,9 @@ class Batch:
         return sum(len(p.chunks) for p in self.pending)
 
 
-def plan_batches(store: Store, items: Iterable[Article | Failure], known: dict[str, str],
-                 batch_chunks: int) -> Iterator[Batch]:
+def plan_batches(
+    store: Store, items: Iterable[Article | Failure], known: dict[str, str], batch_chunks: int
+) -> Iterator[Batch]:
     """Split what is new or changed into batches of about `batch_chunks` chunks. `known`
     (id -> digest) is updated as if each batch were already stored, which is what the
     consumer does before it reads the next one."""
@@ -90,8 +91,7 @@ def plan_batches(store: Store, items: Iterable[Article | Failure], known: dict[s
         yield batch
 
 
-def _produce(batches: Iterator[Batch], out: queue.Queue[Batch | BaseException | None],
-             stop: threading.Event) -> None:
+def _produce(batches: Iterator[Batch], out: queue.Queue[Batch | BaseException | None], stop: threading.Event) -> None:
     def send(x: Batch | BaseException | None) -> bool:
         while not stop.is_set():  # the consumer may have given up: never block forever
             try:
@@ -106,7 +106,7 @@ def _produce(batches: Iterator[Batch], out: queue.Queue[Batch | BaseException | 
             if not send(b):
                 return
         send(None)
-    except BaseException as exc:  # handed to the consumer, which raises it
+    except BaseException as exc:  # noqa: BLE001 (anything, even KeyboardInterrupt, is handed to the consumer, which raises it)
         send(exc)
 
 
@@ -128,7 +128,9 @@ def ingest_articles(
     handoff: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
     producer = threading.Thread(
-        target=_produce, name="ingest-split", daemon=True,
+        target=_produce,
+        name="ingest-split",
+        daemon=True,
         args=(plan_batches(store, items, store.db.hashes(), batch_chunks), handoff, stop),
     )
     producer.start()
@@ -140,8 +142,7 @@ def ingest_articles(
                 raise batch
             if batch.pending:
                 texts = [c.text for p in batch.pending for c in p.chunks]
-                store.put_many([(p.article, p.digest, p.chunks, p.replace) for p in batch.pending],
-                               embed(texts))
+                store.put_many([(p.article, p.digest, p.chunks, p.replace) for p in batch.pending], embed(texts))
                 for p in batch.pending:
                     (report.updated if p.replace else report.added).append(p.article.id)
                 report.chunks_embedded += len(texts)

@@ -6,7 +6,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,15 +67,16 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
-                if f.is_file() and not any(part.startswith(".") for part in rel):
-                    if suffix_of(f) in SUFFIXES:
-                        yield f
+                if f.is_file() and not any(part.startswith(".") for part in rel) and suffix_of(f) in SUFFIXES:
+                    yield f
         elif p.is_file():
             if suffix_of(p) in SUFFIXES:
                 yield p
             else:
-                yield Failure(path=str(p), reason=f"unsupported file type {p.suffix or '(none)'}; "
-                              f"supported: {', '.join(SUFFIXES)}")
+                yield Failure(
+                    path=str(p),
+                    reason=f"unsupported file type {p.suffix or '(none)'}; supported: {', '.join(SUFFIXES)}",
+                )
         else:
             yield Failure(path=str(p), reason="no such file or folder")
 
@@ -121,7 +122,7 @@ def load_pdf(path: Path) -> Article:
     try:
         reader = PdfReader(str(path))
         text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
-        meta = reader.metadata or {}
+        meta: Mapping[str, Any] = reader.metadata or {}
     except (PdfReadError, ValueError, OSError) as exc:
         raise LoadError(f"unreadable PDF: {exc}") from exc
     if not text.strip():
@@ -168,7 +169,7 @@ def load_records(path: Path) -> Iterator[Article | Failure]:
                     yield Failure(path=str(path), reason=str(exc))
             return
         opener = gzip.open if suffix == ".jsonl.gz" else open
-        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
                     continue

@@ -3,15 +3,16 @@ kept consistent with each other."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .article_db import ArticleDB, date_int
+from .article_db import ArticleDB
 from .config import RagConfig
 from .keyword_index import KeywordIndex
-from .models import Article, Chunk, Stats
+from .models import Article, Chunk, Stats, date_int
 from .vector_store import VectorStore
 
 
@@ -21,15 +22,25 @@ class Store:
         self.folder = Path(config.store)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.db = ArticleDB(self.folder / "articles.sqlite")
-        self.vectors = VectorStore(
-            self.folder / "chroma", config.collection, config.chroma_url, config.chroma_batch_size
-        )
+        self._vectors: VectorStore | None = None
+        self._opening = threading.Lock()
         self._keywords: KeywordIndex | None = None
+
+    @property
+    def vectors(self) -> VectorStore:
+        """Chroma, opened on first use: importing it and opening the collection take about half a
+        second, which `rag stats` and re-ingesting an unchanged corpus don't need."""
+        with self._opening:  # the page answers from several threads
+            if self._vectors is None:
+                cfg = self.config
+                self._vectors = VectorStore(
+                    self.folder / "chroma", cfg.collection, cfg.chroma_url, cfg.chroma_batch_size
+                )
+        return self._vectors
 
     # Writes. Order matters: vectors first, SQLite last, so an interrupted run leaves the
     # article unknown to SQLite and the next ingest redoes it (chunk ids make that idempotent).
-    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]],
-                 vectors: np.ndarray) -> None:
+    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]], vectors: np.ndarray) -> None:
         """Store several articles (vectors in chunk order) with one Chroma upsert and one
         SQLite transaction: far fewer round trips than one article at a time."""
         for article, _, _, replace in items:
