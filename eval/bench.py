@@ -24,17 +24,21 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import RagConfig
-from rag.embed_fast import OpenVINOEmbedder
-from rag.embedder import Embedder, TorchEmbedder, get_embedder
-from rag.engine import Engine
-from rag.loaders import load_paths
-from rag.models import Article
-from rag.splitter import split_article
+from rag import (
+    Article,
+    Embedder,
+    Engine,
+    OpenVINOEmbedder,
+    RagConfig,
+    TorchEmbedder,
+    get_embedder,
+    load_paths,
+    split_article,
+)
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
-ARTICLES = DATA / "articles.jsonl.gz"
-QUESTIONS = DATA / "questions.jsonl"
+from .datasets import NEWS_ARTICLES as ARTICLES
+from .datasets import NEWS_QUESTIONS as QUESTIONS
+from .datasets import data_missing
 
 
 class PeakRSS:
@@ -78,8 +82,9 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def pick_slice(articles: list[dict[str, Any]], questions: list[dict[str, Any]],
-               limit: int | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def pick_slice(
+    articles: list[dict[str, Any]], questions: list[dict[str, Any]], limit: int | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """`limit` articles: the supporting articles of the answerable questions, in question
     order, then the rest of the file; and the answerable questions whose supporting
     articles all made it in. Without a limit: everything."""
@@ -108,7 +113,7 @@ def store_bytes(folder: Path) -> int:
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))] if s else float("nan")
 
 
 def query_latency(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -124,10 +129,16 @@ def query_latency(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, 
         total.append(t["total"])
     return {
         "questions": len(questions),
-        **{f"{name}_p50_ms": round(statistics.median(v), 1) for name, v in
-           (("retrieve", retrieve), ("answer", answer), ("total", total)) if v},
-        **{f"{name}_p95_ms": round(pct(v, 0.95), 1) for name, v in
-           (("retrieve", retrieve), ("answer", answer), ("total", total)) if v},
+        **{
+            f"{name}_p50_ms": round(statistics.median(v), 1)
+            for name, v in (("retrieve", retrieve), ("answer", answer), ("total", total))
+            if v
+        },
+        **{
+            f"{name}_p95_ms": round(pct(v, 0.95), 1)
+            for name, v in (("retrieve", retrieve), ("answer", answer), ("total", total))
+            if v
+        },
     }
 
 
@@ -148,14 +159,29 @@ def generation_latency(engine: Engine, questions: list[dict[str, Any]], n: int =
         first.append(1000 * (t_first if t_first is not None else t_total))
         total.append(1000 * t_total)
     cfg = engine.config
-    return {"backend": cfg.backend, "model": cfg.llm_model or "(default)", "questions": len(first),
-            "max_tokens": cfg.llm_max_tokens, "top_k": cfg.top_k,
-            **{f"{name}_{stat}_ms": round(fn(v), 1) for name, v in (("first_token", first), ("total", total)) if v
-               for stat, fn in (("p50", statistics.median), ("p95", lambda x: pct(x, 0.95)))}}
+    return {
+        "backend": cfg.backend,
+        "model": cfg.llm_model or "(default)",
+        "questions": len(first),
+        "max_tokens": cfg.llm_max_tokens,
+        "top_k": cfg.top_k,
+        **{
+            f"{name}_{stat}_ms": round(fn(v), 1)
+            for name, v in (("first_token", first), ("total", total))
+            if v
+            for stat, fn in (("p50", statistics.median), ("p95", lambda x: pct(x, 0.95)))
+        },
+    }
 
 
-def generating(store: Path, config: RagConfig, embedder: Embedder, questions: list[dict[str, Any]],
-               backend: str, log: Callable[[str], None]) -> dict[str, Any]:
+def generating(
+    store: Path,
+    config: RagConfig,
+    embedder: Embedder,
+    questions: list[dict[str, Any]],
+    backend: str,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
     cfg = config.model_copy(update={"backend": backend})
     with Engine(store=store, config=cfg, embedder=embedder) as eng:
         log(f"generation with {backend} on {min(10, len(questions))} questions ...")
@@ -206,13 +232,15 @@ class TimedEmbedder:
         return vecs
 
 
-def ingest_path(embedder: Embedder, corpus: Path, store: Path, config: RagConfig,
-                questions: list[dict[str, Any]], quality: bool) -> dict[str, Any]:
+def ingest_path(
+    embedder: Embedder, corpus: Path, store: Path, config: RagConfig, questions: list[dict[str, Any]], quality: bool
+) -> dict[str, Any]:
     timed = TimedEmbedder(embedder)
     with PeakRSS() as mem, Engine(store=store, config=config, embedder=timed) as eng:
         first = eng.ingest([corpus], progress=False)
     out: dict[str, Any] = {
-        "embedder": embedder.name, "ingest_s": round(first.seconds, 2),
+        "embedder": embedder.name,
+        "ingest_s": round(first.seconds, 2),
         "embed_s_inside_ingest": round(timed.seconds, 2),
         "chunks": first.chunks_embedded,
         "ingest_chunks_per_s": round(first.chunks_embedded / first.seconds, 2),
@@ -229,13 +257,19 @@ def ingest_path(embedder: Embedder, corpus: Path, store: Path, config: RagConfig
     return out
 
 
-def run_bench(limit: int | None = None, store: Path | None = None, quality: bool = True,
-              int8: bool = True, llm: str | None = None,
-              articles_path: Path = ARTICLES, questions_path: Path = QUESTIONS,
-              log: Callable[[str], None] = print) -> dict[str, Any]:
-    if not articles_path.exists() or not questions_path.exists():
-        raise FileNotFoundError(f"benchmark data not found under {articles_path.parent} "
-                                "(see DESIGN.md: ../shared/data)")
+def run_bench(
+    limit: int | None = None,
+    store: Path | None = None,
+    quality: bool = True,
+    int8: bool = True,
+    llm: str | None = None,
+    articles_path: Path = ARTICLES,
+    questions_path: Path = QUESTIONS,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    for path in (articles_path, questions_path):
+        if not path.exists():
+            raise FileNotFoundError(data_missing(path))
     questions = load_questions(questions_path)
     result: dict[str, Any] = {"limit": limit, "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     fast = get_embedder("auto")
@@ -245,17 +279,20 @@ def run_bench(limit: int | None = None, store: Path | None = None, quality: bool
             shutil.copytree(store, copy)
             with Engine(store=copy, embedder=fast) as eng:
                 log(f"querying a copy of {store} ({eng.stats().chunks} chunks) with {fast.name}")
-                result["store"] = {"path": str(store), "chunks": eng.stats().chunks,
-                                   "store_mb": round(store_bytes(store) / 2**20, 1),
-                                   "embedder": fast.name,
-                                   "answer_in_top5": round(answer_in_top5(
-                                       eng, [q for q in questions if q["answer_in_corpus"]]), 4),
-                                   "latency": query_latency(eng, questions)}
+                result["store"] = {
+                    "path": str(store),
+                    "chunks": eng.stats().chunks,
+                    "store_mb": round(store_bytes(store) / 2**20, 1),
+                    "embedder": fast.name,
+                    "answer_in_top5": round(answer_in_top5(eng, [q for q in questions if q["answer_in_corpus"]]), 4),
+                    "latency": query_latency(eng, questions),
+                }
             if llm:
                 result["generation"] = generating(copy, RagConfig(), fast, questions, llm, log)
         return result
 
-    records = [json.loads(line) for line in gzip.open(articles_path, "rt")]
+    with gzip.open(articles_path, "rt") as fh:
+        records = [json.loads(line) for line in fh]
     records, qs = pick_slice(records, questions, limit)
     result.update(articles=len(records), questions=len(qs))
     with tempfile.TemporaryDirectory() as tmp:
@@ -265,8 +302,7 @@ def run_bench(limit: int | None = None, store: Path | None = None, quality: bool
         cfg = RagConfig(store=Path(tmp) / "unused")
         arts = [a for a in load_paths([corpus]) if isinstance(a, Article)]
         with timer() as split_s:
-            texts = [c.text for a in arts for c in split_article(a, cfg.chunk_chars,
-                                                                cfg.chunk_overlap_sentences)]
+            texts = [c.text for a in arts for c in split_article(a, cfg.chunk_chars, cfg.chunk_overlap_sentences)]
         result["chunks"] = len(texts)
         result["split_s"] = round(split_s(), 2)
         log(f"{len(records)} articles, {len(texts)} chunks, {len(qs)} questions")
@@ -315,7 +351,8 @@ def run_bench(limit: int | None = None, store: Path | None = None, quality: bool
         for key in ("fast", "int8"):
             if key in result:
                 result["ratios"][f"{key}_top5_points_lost"] = round(
-                    100 * (result["torch"]["answer_in_top5"] - result[key]["answer_in_top5"]), 2)
+                    100 * (result["torch"]["answer_in_top5"] - result[key]["answer_in_top5"]), 2
+                )
     return result
 
 
@@ -325,13 +362,15 @@ def table(result: dict[str, Any]) -> str:
     if "store" in result:
         s = result["store"]
         lat = s["latency"]
-        rows += [("store", f"{s['path']} ({s['chunks']} chunks, {s['store_mb']} MB)"),
-                 ("embedder", s["embedder"]), ("answer in top 5", f"{s['answer_in_top5']:.3f}")]
+        rows += [
+            ("store", f"{s['path']} ({s['chunks']} chunks, {s['store_mb']} MB)"),
+            ("embedder", s["embedder"]),
+            ("answer in top 5", f"{s['answer_in_top5']:.3f}"),
+        ]
     else:
         f, r, raw = result["fast"], result["ratios"], result["raw_interleaved_chunks_per_s"]
         rows += [
-            ("corpus", f"{result['articles']} articles, {result['chunks']} chunks, "
-                       f"{result['questions']} questions"),
+            ("corpus", f"{result['articles']} articles, {result['chunks']} chunks, {result['questions']} questions"),
             *[(f"raw embedding, {name} (interleaved sample)", f"{v} chunks/s") for name, v in raw.items()],
             (f"fast path ({f['embedder']}) speed-up over torch", f"{r['fast_speedup_over_torch']}x"),
         ]
@@ -340,9 +379,11 @@ def table(result: dict[str, Any]) -> str:
         rows += [
             (f"raw embedding, {f['embedder']}, all chunks", f"{result['raw_fast_chunks_per_s']} chunks/s"),
             (f"ingest, {f['embedder']}", f"{f['ingest_chunks_per_s']} chunks/s ({f['ingest_s']} s)"),
-            ("ingest overhead over raw (floor before/after: "
-             f"{'/'.join(map(str, result['raw_fast_chunks_per_s_before_after']))})",
-             f"{100 * r['ingest_overhead_over_raw']:.1f}%"),
+            (
+                "ingest overhead over raw (floor before/after: "
+                f"{'/'.join(map(str, result['raw_fast_chunks_per_s_before_after']))})",
+                f"{100 * r['ingest_overhead_over_raw']:.1f}%",
+            ),
             ("ingest time not spent embedding", f"{100 * r['ingest_non_embedding_share']:.1f}%"),
             ("re-ingest unchanged", f"{f['reingest_s']} s ({r['reingest_speedup']}x faster)"),
             ("peak RSS while ingesting", f"{f['ingest_peak_rss_mb']} MB"),
@@ -353,24 +394,37 @@ def table(result: dict[str, Any]) -> str:
             rows.append(("ingest, torch fp32", f"{t['ingest_chunks_per_s']} chunks/s ({t['ingest_s']} s)"))
             for key in ("fast", "int8"):
                 if key in result:
-                    rows.append((f"answer in top 5, torch / {result[key]['embedder']}",
-                                 f"{t['answer_in_top5']:.3f} / {result[key]['answer_in_top5']:.3f} "
-                                 f"({r[f'{key}_top5_points_lost']:+.1f} points lost)"))
+                    rows.append(
+                        (
+                            f"answer in top 5, torch / {result[key]['embedder']}",
+                            f"{t['answer_in_top5']:.3f} / {result[key]['answer_in_top5']:.3f} "
+                            f"({r[f'{key}_top5_points_lost']:+.1f} points lost)",
+                        )
+                    )
         lat = f.get("latency")
     if lat:
-        rows += [("queries (first, cold, excluded)", str(lat["questions"])),
-                 ("retrieve p50 / p95", f"{lat['retrieve_p50_ms']} / {lat['retrieve_p95_ms']} ms"),
-                 ("answer p50 / p95", f"{lat['answer_p50_ms']} / {lat['answer_p95_ms']} ms"),
-                 ("total p50 / p95", f"{lat['total_p50_ms']} / {lat['total_p95_ms']} ms")]
+        rows += [
+            ("queries (first, cold, excluded)", str(lat["questions"])),
+            ("retrieve p50 / p95", f"{lat['retrieve_p50_ms']} / {lat['retrieve_p95_ms']} ms"),
+            ("answer p50 / p95", f"{lat['answer_p50_ms']} / {lat['answer_p95_ms']} ms"),
+            ("total p50 / p95", f"{lat['total_p50_ms']} / {lat['total_p95_ms']} ms"),
+        ]
     gen = result.get("generation")
     if gen:
-        rows += [(f"generation ({gen['backend']}, {gen['model']}, {gen['questions']} questions, "
-                  f"top {gen['top_k']}, <= {gen['max_tokens']} tokens)", ""),
-                 ("time to first streamed token p50 / p95", f"{gen['first_token_p50_ms']} / {gen['first_token_p95_ms']} ms"),
-                 ("checked answer total p50 / p95", f"{gen['total_p50_ms']} / {gen['total_p95_ms']} ms")]
+        rows += [
+            (
+                f"generation ({gen['backend']}, {gen['model']}, {gen['questions']} questions, "
+                f"top {gen['top_k']}, <= {gen['max_tokens']} tokens)",
+                "",
+            ),
+            ("time to first streamed token p50 / p95", f"{gen['first_token_p50_ms']} / {gen['first_token_p95_ms']} ms"),
+            ("checked answer total p50 / p95", f"{gen['total_p50_ms']} / {gen['total_p95_ms']} ms"),
+        ]
     width = max(len(k) for k, _ in rows)
-    return "\n".join([f"| {'measure'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
-                     + [f"| {k.ljust(width)} | {v} |" for k, v in rows])
+    return "\n".join(
+        [f"| {'measure'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
+        + [f"| {k.ljust(width)} | {v} |" for k, v in rows]
+    )
 
 
 def plot(result: dict[str, Any], path: Path) -> None:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rag.models import Article, Filters
+from rag import Article, Filters
 
 from .records import EvalQuestion
 
@@ -16,10 +16,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SEED_QUESTIONS = HERE / "seed_questions.jsonl"
 SEEDS = ROOT / "seeds"
+# The shared benchmark data: beside the repository, never copied into it. The one place its
+# path is spelled (eval, bench and the tests read it from here).
 DATA = ROOT.parent / "shared" / "data"
 NEWS_QUESTIONS = DATA / "news" / "questions.jsonl"
 NEWS_ARTICLES = DATA / "news" / "articles.jsonl.gz"
 RGB = DATA / "rgb" / "en_fact.jsonl"
+
+
+def data_missing(path: Path) -> str:
+    """Why a benchmark run or test can't go on: what is missing, where it belongs."""
+    return f"benchmark data not found at {path} (it lives in {DATA}, beside the repository: docs/ARCHITECTURE.md)"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -37,14 +44,22 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def seed_questions(article_ids: dict[str, str], path: Path = SEED_QUESTIONS) -> list[EvalQuestion]:
     """`article_ids` maps a seed file name to the id the store gave its article."""
-    return [EvalQuestion(id=r["id"], question=r["question"], answers=r["answers"],
-                         answerable=r["answerable"], gold_sentence=r.get("gold_sentence"),
-                         gold_articles=[article_ids[r["gold_file"]]] if r.get("gold_file") in article_ids else [])
-            for r in read_jsonl(path)]
+    return [
+        EvalQuestion(
+            id=r["id"],
+            question=r["question"],
+            answers=r["answers"],
+            answerable=r["answerable"],
+            gold_sentence=r.get("gold_sentence"),
+            gold_articles=[article_ids[r["gold_file"]]] if r.get("gold_file") in article_ids else [],
+        )
+        for r in read_jsonl(path)
+    ]
 
 
-def news_questions(path: Path = NEWS_QUESTIONS, limit: int | None = None,
-                   only_in_corpus: bool = True) -> list[EvalQuestion]:
+def news_questions(
+    path: Path = NEWS_QUESTIONS, limit: int | None = None, only_in_corpus: bool = True
+) -> list[EvalQuestion]:
     """Questions in the RealTime QA schema; `as_of` bounds what the engine may read."""
     out = []
     for i, r in enumerate(read_jsonl(path), 1):
@@ -54,11 +69,15 @@ def news_questions(path: Path = NEWS_QUESTIONS, limit: int | None = None,
         if only_in_corpus and not r.get("answer_in_corpus", True):
             continue
         answers = r["answer"] if isinstance(r["answer"], list) else [r["answer"]]
-        out.append(EvalQuestion(
-            id=str(r["id"]), question=r["question"], answers=[str(a) for a in answers],
-            gold_articles=list(r.get("supporting_articles") or []),
-            as_of=dt.date.fromisoformat(r["as_of"]) if r.get("as_of") else None,
-        ))
+        out.append(
+            EvalQuestion(
+                id=str(r["id"]),
+                question=r["question"],
+                answers=[str(a) for a in answers],
+                gold_articles=list(r.get("supporting_articles") or []),
+                as_of=dt.date.fromisoformat(r["as_of"]) if r.get("as_of") else None,
+            )
+        )
     return out[:limit] if limit else out
 
 
@@ -87,9 +106,12 @@ def rgb_items(path: Path = RGB, limit: int | None = None) -> list[dict[str, Any]
 
 
 def rgb_articles(item: dict[str, Any]) -> list[Article]:
-    return [Article(id=f"rgb{item['id']}-{kind}-{i}", title=item["query"], source=kind, text=text)
-            for kind in ("positive", "negative", "positive_wrong")
-            for i, text in enumerate(item.get(kind) or []) if text.strip()]
+    return [
+        Article(id=f"rgb{item['id']}-{kind}-{i}", title=item["query"], source=kind, text=text)
+        for kind in ("positive", "negative", "positive_wrong")
+        for i, text in enumerate(item.get(kind) or [])
+        if text.strip()
+    ]
 
 
 def rgb_questions(item: dict[str, Any]) -> list[EvalQuestion]:
@@ -98,8 +120,16 @@ def rgb_questions(item: dict[str, Any]) -> list[EvalQuestion]:
     wrongs = [f"rgb{item['id']}-positive_wrong-{i}" for i in range(len(item.get("positive_wrong") or []))]
     answers = {"noise": gold, "negative": [], "counterfactual": fake, "conflict": gold + fake}
     golds = {"noise": positives, "negative": [], "counterfactual": wrongs, "conflict": positives + wrongs}
-    return [EvalQuestion(id=f"rgb{item['id']}-{cond}", question=item["query"], answers=answers[cond],
-                         answerable=cond != "negative", gold_articles=golds[cond],
-                         filters=Filters(sources=kinds), category=cond,
-                         expect_conflict=cond == "conflict")
-            for cond, kinds in RGB_CONDITIONS.items()]
+    return [
+        EvalQuestion(
+            id=f"rgb{item['id']}-{cond}",
+            question=item["query"],
+            answers=answers[cond],
+            answerable=cond != "negative",
+            gold_articles=golds[cond],
+            filters=Filters(sources=kinds),
+            category=cond,
+            expect_conflict=cond == "conflict",
+        )
+        for cond, kinds in RGB_CONDITIONS.items()
+    ]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .judge import Passage, SupportJudge
+from rag import Evidence, SupportJudge
 
 CLAIMS = Path(__file__).resolve().parent / "judge_claims.jsonl"
 
@@ -27,8 +27,12 @@ class JudgeScore(BaseModel):
     errors: list[str]
 
     def summary(self) -> dict[str, float]:
-        return {"judge_precision": self.precision, "judge_recall": self.recall,
-                "judge_accuracy": self.accuracy, "judge_claims": float(self.n)}
+        return {
+            "judge_precision": self.precision,
+            "judge_recall": self.recall,
+            "judge_accuracy": self.accuracy,
+            "judge_claims": float(self.n),
+        }
 
 
 def measure(judge: SupportJudge | None = None, path: Path = CLAIMS) -> JudgeScore:
@@ -38,7 +42,7 @@ def measure(judge: SupportJudge | None = None, path: Path = CLAIMS) -> JudgeScor
     kinds: dict[str, list[bool]] = {}
     errors = []
     for r in rows:
-        said = judge.judge(r["claim"], [Passage(r["source"])]).supported
+        said = judge.judge(r["claim"], [Evidence(r["source"])]).supported
         gold = bool(r["supported"])
         tp += said and gold
         fp += said and not gold
@@ -47,15 +51,21 @@ def measure(judge: SupportJudge | None = None, path: Path = CLAIMS) -> JudgeScor
         if said != gold:
             errors.append(f"{r['id']} ({r['kind']}, gold {'supported' if gold else 'unsupported'}): {r['claim']}")
     return JudgeScore(
-        n=len(rows), precision=tp / (tp + fp) if tp + fp else 0.0, recall=tp / (tp + fn) if tp + fn else 0.0,
+        n=len(rows),
+        precision=tp / (tp + fp) if tp + fp else 0.0,
+        recall=tp / (tp + fn) if tp + fn else 0.0,
         accuracy=sum(sum(v) for v in kinds.values()) / len(rows),
-        by_kind={k: sum(v) / len(v) for k, v in kinds.items()}, errors=errors)
+        by_kind={k: sum(v) / len(v) for k, v in kinds.items()},
+        errors=errors,
+    )
 
 
 def main() -> None:
     s = measure()
-    print(f"support judge on {s.n} labelled claims: precision {s.precision:.3f}, recall {s.recall:.3f}, "
-          f"accuracy {s.accuracy:.3f}")
+    print(
+        f"support judge on {s.n} labelled claims: precision {s.precision:.3f}, recall {s.recall:.3f}, "
+        f"accuracy {s.accuracy:.3f}"
+    )
     for k, v in s.by_kind.items():
         print(f"  {k:12s} judged right: {v:.2f}")
     for e in s.errors:

@@ -3,14 +3,16 @@ the refusal threshold, the runner-up sentence and the short answer's confidence 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.reader import FEATURES, coverage
 
-
 if TYPE_CHECKING:
+    from rag.logistic import LogisticModel
+
     from .train_reader import Table
 
 MAX_FALSE_REFUSAL = 0.07  # on answerable questions; the issue's bound
@@ -47,20 +49,25 @@ class Ranked:
         return bool(self.t.y[kept].any())
 
 
-def choose_refusal(t: Table, best_p: np.ndarray, best_cover: np.ndarray, answerable: dict[str, list[int]],
-                   ids: dict[str, list[int]]) -> tuple[float, float]:
+def choose_refusal(
+    t: Table, best_p: np.ndarray, best_cover: np.ndarray, answerable: dict[str, list[int]], ids: dict[str, list[int]]
+) -> tuple[float, float]:
     """(probability threshold, coverage threshold): see `report`. Ties: the lowest of both."""
     rgb_answerable = answerable["rgb-noise"] + answerable.get("rgb-counterfactual", [])
     best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
     for tp in np.round(np.arange(0.0, 0.5, 0.01), 3):
         for tc in np.round(np.arange(0.0, 0.7, 0.01), 3):
             refuse = (best_p < tp) | (best_cover < tc)
-            if max(_mean([refuse[i] for i in answerable[s]]) for s in ("news", "rgb-noise", "seeds")) \
-                    > MAX_FALSE_REFUSAL:
+            if (
+                max(_mean([refuse[i] for i in answerable[s]]) for s in ("news", "rgb-noise", "seeds"))
+                > MAX_FALSE_REFUSAL
+            ):
                 continue
             bas = []
-            for pos, neg in ((rgb_answerable, ids["rgb-negative"]),
-                             (answerable["seeds"], [i for i in ids["seeds"] if not t.q_answerable[i]])):
+            for pos, neg in (
+                (rgb_answerable, ids["rgb-negative"]),
+                (answerable["seeds"], [i for i in ids["seeds"] if not t.q_answerable[i]]),
+            ):
                 bas.append((_mean([refuse[i] for i in neg]) + 1 - _mean([refuse[i] for i in pos])) / 2)
             if float(np.mean(bas)) > best[0] + 1e-9:
                 best = (float(np.mean(bas)), float(tp), float(tc))
@@ -86,40 +93,67 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
     refuse = (best_p < threshold) | (best_cover < min_cover)
     rk.refused = refuse
     ratios = sorted({0.0, 0.25, 0.5, 0.75, 1.01, RATIO})
-    acc = {(s, r): _mean([rk.answered_right(i, r) for i in answerable[s]])
-           for s in sets for r in ratios}
+    acc = {(s, r): _mean([rk.answered_right(i, r) for i in answerable[s]]) for s in sets for r in ratios}
 
-    out = ["# The sentence reader (held-out figures)", "",
-           "Made by `python -m eval.train_reader fit` from `eval/reader_data.npz` (collected by "
-           "`python -m eval.train_reader collect --news-store DIR`, DIR a store of the whole news corpus). "
-           "Every figure is of questions whose group (news week, RGB slice) the model did not see; "
-           "the seed set is never trained on.", "",
-           "## Where right answers are lost (answerable questions)", "",
-           "| step | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
-    steps = [("questions", lambda i: 1.0),
-             ("gold answer in the retrieved passages", lambda i: float(t.q_retrieved[i])),
-             ("in some candidate sentence", lambda i: float(rk.holds(i, 10**6)))]
-    steps += [(f"in the top-{n} sentence{'s' if n > 1 else ''}", lambda i, n=n: float(rk.holds(i, n)))
-              for n in (1, 2, 3, 5)]
+    out = [
+        "# The sentence reader (held-out figures)",
+        "",
+        "Made by `python -m eval.train_reader fit` from `eval/reader_data.npz` (collected by "
+        "`python -m eval.train_reader collect --news-store DIR`, DIR a store of the whole news corpus). "
+        "Every figure is of questions whose group (news week, RGB slice) the model did not see; "
+        "the seed set is never trained on.",
+        "",
+        "## Where right answers are lost (answerable questions)",
+        "",
+        "| step | " + " | ".join(sets) + " |",
+        "|---|" + "---|" * len(sets),
+    ]
+    steps: list[tuple[str, Callable[[int], float]]] = [
+        ("questions", lambda i: 1.0),
+        ("gold answer in the retrieved passages", lambda i: float(t.q_retrieved[i])),
+        ("in some candidate sentence", lambda i: float(rk.holds(i, 10**6))),
+    ]
+
+    def in_top(n: int) -> Callable[[int], float]:
+        return lambda i: float(rk.holds(i, n))
+
+    steps += [(f"in the top-{n} sentence{'s' if n > 1 else ''}", in_top(n)) for n in (1, 2, 3, 5)]
     for name, fn in steps:
         vals = [len(answerable[s]) if name == "questions" else _mean([fn(i) for i in answerable[s]]) for s in sets]
         out.append(f"| {name} | " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in vals) + " |")
-    out.append(f"| answer accuracy (refusal and runner-up rules below, ratio {RATIO}) | "
-               + " | ".join(f"{acc[(s, RATIO)]:.3f}" for s in sets) + " |")
+    out.append(
+        f"| answer accuracy (refusal and runner-up rules below, ratio {RATIO}) | "
+        + " | ".join(f"{acc[(s, RATIO)]:.3f}" for s in sets)
+        + " |"
+    )
 
-    out += ["", "## Refusal", "",
-            f"Refuse when the best sentence's probability is under **{threshold:.3f}** or no sentence covers "
-            f"the question as much as **{min_cover:.3f}** (`rag.reader.coverage`): the pair with the best mean "
-            f"balanced accuracy over RGB (noise + counterfactual vs. negative-only) and the seed set among pairs "
-            f"with false refusal <= {MAX_FALSE_REFUSAL} on news, RGB noise and seeds.", "",
-            "| set | refusal on unanswerable | false refusal on answerable |", "|---|---|---|"]
+    out += [
+        "",
+        "## Refusal",
+        "",
+        f"Refuse when the best sentence's probability is under **{threshold:.3f}** or no sentence covers "
+        f"the question as much as **{min_cover:.3f}** (`rag.reader.coverage`): the pair with the best mean "
+        f"balanced accuracy over RGB (noise + counterfactual vs. negative-only) and the seed set among pairs "
+        f"with false refusal <= {MAX_FALSE_REFUSAL} on news, RGB noise and seeds.",
+        "",
+        "| set | refusal on unanswerable | false refusal on answerable |",
+        "|---|---|---|",
+    ]
     for s in sets:
         unans = [i for i in ids[s] if not t.q_answerable[i]]
-        out.append(f"| {s} | {_mean([refuse[i] for i in unans]):.3f} | {_mean([refuse[i] for i in answerable[s]]):.3f} |")
+        out.append(
+            f"| {s} | {_mean([refuse[i] for i in unans]):.3f} | {_mean([refuse[i] for i in answerable[s]]):.3f} |"
+        )
 
-    out += ["", "## Runner-up sentence", "",
-            "Accuracy when a second sentence is added if its probability is at least `ratio` of the best's "
-            "(1.01: never).", "", "| ratio | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
+    out += [
+        "",
+        "## Runner-up sentence",
+        "",
+        "Accuracy when a second sentence is added if its probability is at least `ratio` of the best's (1.01: never).",
+        "",
+        "| ratio | " + " | ".join(sets) + " |",
+        "|---|" + "---|" * len(sets),
+    ]
     for r in ratios:
         out.append(f"| {r} | " + " | ".join(f"{acc[(s, r)]:.3f}" for s in sets) + " |")
 
@@ -127,10 +161,17 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
 
     qs, conf, right = held_out_short(t, probs)
     answered = {s: [i for i in answerable[s] if len(rk.rows[i]) and not refuse[i]] for s in sets}
-    out += ["", "## Short answer", "",
-            "The best sentence's short phrase, shown only when the confidence model (held out) gives it at "
-            "least the gate: coverage (share of answered questions that show one) and precision (exact "
-            "match with a gold answer, normalised).", "", "| gate | set | coverage | precision |", "|---|---|---|---|"]
+    out += [
+        "",
+        "## Short answer",
+        "",
+        "The best sentence's short phrase, shown only when the confidence model (held out) gives it at "
+        "least the gate: coverage (share of answered questions that show one) and precision (exact "
+        "match with a gold answer, normalised).",
+        "",
+        "| gate | set | coverage | precision |",
+        "|---|---|---|---|",
+    ]
     by_q = dict(zip(qs.tolist(), zip(conf.tolist(), right.tolist(), strict=True), strict=True))
     chosen_gate = 1.0
     for g in [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]:
@@ -141,11 +182,14 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
             out.append(f"| {g} | {s} | {len(shown) / max(1, len(answered[s])):.3f} | {_mean(shown):.3f} |")
         if pooled and _mean(pooled) >= SHORT_MIN_PRECISION and g < chosen_gate:
             chosen_gate = g
-    out.append(f"\nChosen gate (`short_answer_min_conf`): **{chosen_gate}**, the lowest whose pooled precision "
-               f"is at least {SHORT_MIN_PRECISION}.")
+    out.append(
+        f"\nChosen gate (`short_answer_min_conf`): **{chosen_gate}**, the lowest whose pooled precision "
+        f"is at least {SHORT_MIN_PRECISION}."
+    )
 
     out += ["", "## The model", "", "| feature | weight (standardised) |", "|---|---|"]
-    out += [f"| {f} | {w:+.3f} |" for f, w in sorted(zip(FEATURES, model.coef, strict=True),
-                                                      key=lambda fw: -abs(fw[1]))]
+    out += [
+        f"| {f} | {w:+.3f} |" for f, w in sorted(zip(FEATURES, model.coef, strict=True), key=lambda fw: -abs(fw[1]))
+    ]
     out.append(f"| (intercept) | {model.intercept:+.3f} |")
     return "\n".join(out) + "\n"

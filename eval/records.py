@@ -7,7 +7,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.models import Answer, Filters
+from rag import Answer, Filters
 
 
 class EvalQuestion(BaseModel):

@@ -31,7 +31,7 @@ class SuiteReport(BaseModel):
     questions: list[dict[str, Any]] = Field(default_factory=list)
 
     def flat(self, group: str = ALL) -> dict[str, float]:
-        """"evaluator.metric" -> value, for the gate and for tables."""
+        """ "evaluator.metric" -> value, for the gate and for tables."""
         return {f"{r.name}.{k}": v for r in self.groups[group] for k, v in r.metrics.items()}
 
 
@@ -45,23 +45,48 @@ def evaluate(records: Sequence[Record], evaluators: Sequence[Evaluator]) -> dict
 
 
 def question_rows(records: Sequence[Record]) -> list[dict[str, Any]]:
-    return [{
-        "id": r.question.id, "category": r.question.category, "question": r.question.question,
-        "gold": r.question.answers[:3], "answerable": r.question.answerable,
-        "answer": r.answer.answer, "short_answer": r.answer.short_answer, "refused": r.answer.refused,
-        "support": round(r.answer.support, 4), "conflict": r.answer.conflict,
-        "correct": (not r.answer.refused and contains_answer(r.answer.answer, r.question.answers))
-        if r.question.answerable else r.answer.refused,
-        "citations": [c.article_id for c in r.answer.citations], "latency_ms": round(r.latency_ms, 1),
-        "backend": r.answer.backend, "generated": r.answer.generated, "removed": r.answer.removed,
-    } for r in records]
+    return [
+        {
+            "id": r.question.id,
+            "category": r.question.category,
+            "question": r.question.question,
+            "gold": r.question.answers[:3],
+            "answerable": r.question.answerable,
+            "answer": r.answer.answer,
+            "short_answer": r.answer.short_answer,
+            "refused": r.answer.refused,
+            "support": round(r.answer.support, 4),
+            "conflict": r.answer.conflict,
+            "correct": (not r.answer.refused and contains_answer(r.answer.answer, r.question.answers))
+            if r.question.answerable
+            else r.answer.refused,
+            "citations": [c.article_id for c in r.answer.citations],
+            "latency_ms": round(r.latency_ms, 1),
+            "backend": r.answer.backend,
+            "generated": r.answer.generated,
+            "removed": r.answer.removed,
+        }
+        for r in records
+    ]
 
 
-def build(suite: str, records: Sequence[Record], evaluators: Sequence[Evaluator], *,
-          command: str = "", settings: dict[str, Any] | None = None) -> SuiteReport:
-    return SuiteReport(suite=suite, created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                       command=command, settings=settings or {}, n_questions=len(records),
-                       groups=evaluate(records, evaluators), questions=question_rows(records))
+def build(
+    suite: str,
+    records: Sequence[Record],
+    evaluators: Sequence[Evaluator],
+    *,
+    command: str = "",
+    settings: dict[str, Any] | None = None,
+) -> SuiteReport:
+    return SuiteReport(
+        suite=suite,
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        command=command,
+        settings=settings or {},
+        n_questions=len(records),
+        groups=evaluate(records, evaluators),
+        questions=question_rows(records),
+    )
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -80,8 +105,7 @@ def table_rows(report: SuiteReport) -> tuple[list[str], list[list[str]]]:
 
 def markdown(report: SuiteReport) -> str:
     head, rows = table_rows(report)
-    lines = [f"# Eval report: {report.suite}", "", f"- created: {report.created}",
-             f"- questions: {report.n_questions}"]
+    lines = [f"# Eval report: {report.suite}", "", f"- created: {report.created}", f"- questions: {report.n_questions}"]
     if report.command:
         lines.append(f"- command: `{report.command}`")
     lines += [f"- {k}: {v}" for k, v in report.settings.items()]
@@ -90,11 +114,23 @@ def markdown(report: SuiteReport) -> str:
     lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     if report.judge:
-        lines += ["", "## Support judge on the labelled claims", "",
-                  *[f"- {k}: {v:.3f}" for k, v in report.judge.items()]]
-    lines += ["", "## Plots", "", "![accuracy by k](accuracy_by_k.png)",
-              "![refusal vs threshold](refusal_vs_threshold.png)", "![latency](latency.png)", "",
-              "## Failures (first 40)", ""]
+        lines += [
+            "",
+            "## Support judge on the labelled claims",
+            "",
+            *[f"- {k}: {v:.3f}" for k, v in report.judge.items()],
+        ]
+    lines += [
+        "",
+        "## Plots",
+        "",
+        "![accuracy by k](accuracy_by_k.png)",
+        "![refusal vs threshold](refusal_vs_threshold.png)",
+        "![latency](latency.png)",
+        "",
+        "## Failures (first 40)",
+        "",
+    ]
     for g in report.groups[ALL]:
         for f in g.failures[:40]:
             lines.append(f"- {g.name}: " + ", ".join(f"{k}={v}" for k, v in f.items()))
@@ -122,7 +158,13 @@ def plots(report: SuiteReport, folder: Path, threshold: float | None = None) -> 
         if ks:
             ax.plot(ks, [flat[f"retrieval.answer@{k}"] for k in ks], marker="o", label=f"{g}: answer in top k")
         if f"retrieval.article@{ks[0] if ks else 1}" in flat:
-            ax.plot(ks, [flat[f"retrieval.article@{k}"] for k in ks], marker="s", ls="--", label=f"{g}: gold article in top k")
+            ax.plot(
+                ks,
+                [flat[f"retrieval.article@{k}"] for k in ks],
+                marker="s",
+                ls="--",
+                label=f"{g}: gold article in top k",
+            )
     ax.set(xlabel="k (chunks)", ylabel="share of questions", ylim=(0, 1.05), title=f"{report.suite}: retrieval by k")
     ax.legend(fontsize=7)
     out.append(folder / "accuracy_by_k.png")
@@ -141,8 +183,12 @@ def plots(report: SuiteReport, folder: Path, threshold: float | None = None) -> 
         ax.plot(ts, sweep(support, answerable, ts), label="false-refusal rate (answerable)")
     if threshold is not None:
         ax.axvline(threshold, color="grey", ls=":", label=f"refusal_threshold = {threshold:.3f}")
-    ax.set(xlabel="refusal threshold on answer.support", ylabel="rate", ylim=(0, 1.05),
-           title=f"{report.suite}: refusal vs threshold")
+    ax.set(
+        xlabel="refusal threshold on answer.support",
+        ylabel="rate",
+        ylim=(0, 1.05),
+        title=f"{report.suite}: refusal vs threshold",
+    )
     ax.legend(fontsize=7)
     out.append(folder / "refusal_vs_threshold.png")
     fig.tight_layout()

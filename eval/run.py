@@ -6,10 +6,11 @@ import datetime as dt
 import shlex
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.config import RagConfig
+from rag import RagConfig
 
 from . import gate, judge_check, report, suites
 from .metrics import default_evaluators
@@ -21,33 +22,47 @@ class SuiteRun:
     folder: Path
     files: list[Path]
 
-    @property
-    def passed(self) -> bool:
-        return not self.report.gate
-
 
 def default_folder(suite: str) -> Path:
     return Path("reports") / f"{suite}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
 
 
-def run_suite(suite: str, *, folder: Path | None = None, config: RagConfig | None = None,
-              store: Path | None = None, questions: Path | None = None, limit: int | None = None,
-              progress: bool = True, say=print) -> SuiteRun:  # type: ignore[no-untyped-def]
+def run_suite(
+    suite: str,
+    *,
+    folder: Path | None = None,
+    config: RagConfig | None = None,
+    store: Path | None = None,
+    questions: Path | None = None,
+    limit: int | None = None,
+    progress: bool = True,
+    say: Callable[[str], None] = print,
+) -> SuiteRun:
     if suite not in suites.SUITES:
         raise ValueError(f"unknown suite {suite!r}: choose from {', '.join(suites.SUITES)}")
     cfg = config or RagConfig()
     folder = folder or default_folder(suite)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".work-") as work:
-        records = suites.SUITES[suite](Path(work), config=cfg, store=store, questions=questions,
-                                       limit=limit, progress=progress, say=say)
-    settings = {"backend": cfg.backend, **({"llm_model": cfg.llm_model or "(default)"} if cfg.backend != "extractive" else {}),
-                "refusal_threshold": cfg.refusal_threshold, "top_k": cfg.top_k,
-                "store": str(store) if store else "(built for this run)", "limit": limit,
-                "questions": str(questions) if questions else "(default)"}
-    rep = report.build(suite, records, default_evaluators(),
-                       command=shlex.join(["rag", "eval", *sys.argv[2:]]) if sys.argv[1:2] == ["eval"] else "",
-                       settings=settings)
+        records = suites.SUITES[suite](
+            Path(work), config=cfg, store=store, questions=questions, limit=limit, progress=progress, say=say
+        )
+    settings = {
+        "backend": cfg.backend,
+        **({"llm_model": cfg.llm_model or "(default)"} if cfg.backend != "extractive" else {}),
+        "refusal_threshold": cfg.refusal_threshold,
+        "top_k": cfg.top_k,
+        "store": str(store) if store else "(built for this run)",
+        "limit": limit,
+        "questions": str(questions) if questions else "(default)",
+    }
+    rep = report.build(
+        suite,
+        records,
+        default_evaluators(),
+        command=shlex.join(["rag", "eval", *sys.argv[2:]]) if sys.argv[1:2] == ["eval"] else "",
+        settings=settings,
+    )
     rep.judge = judge_check.measure().summary()
     bounds = gate.load(suite, backend=cfg.backend)
     if bounds is not None:

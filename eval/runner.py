@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
-from rag.answerers import ExtractiveAnswerer
-from rag.engine import Engine
+from rag import Engine, ExtractiveAnswerer
 
 from .records import EvalQuestion, Record, RetrievedChunk
 
@@ -21,9 +20,15 @@ def run_one(engine: Engine, q: EvalQuestion, k: int = 10) -> Record:
     t0 = time.perf_counter()
     ans = engine.ask(q.question, as_of=q.as_of, filters=q.filters)
     latency = (time.perf_counter() - t0) * 1000
-    cited = engine.store.db.get_many(c.article_id for c in ans.citations)
-    return Record(question=q, answer=ans, retrieved=top_chunks(engine, q, k), latency_ms=latency,
-                  ranked=ranked_sentences(engine, q), sources={a: art.text for a, art in cited.items()})
+    cited = engine.articles(c.article_id for c in ans.citations)
+    return Record(
+        question=q,
+        answer=ans,
+        retrieved=top_chunks(engine, q, k),
+        latency_ms=latency,
+        ranked=ranked_sentences(engine, q),
+        sources={a: art.text for a, art in cited.items()},
+    )
 
 
 def ranked_sentences(engine: Engine, q: EvalQuestion) -> list[str]:
@@ -34,8 +39,9 @@ def ranked_sentences(engine: Engine, q: EvalQuestion) -> list[str]:
     return [c.text for c in answerer.rank(engine.retrieve(q.question, as_of=q.as_of, filters=q.filters))]
 
 
-def run_questions(engine: Engine, questions: Sequence[EvalQuestion], *, progress: bool = True,
-                  label: str = "eval") -> list[Record]:
+def run_questions(
+    engine: Engine, questions: Sequence[EvalQuestion], *, progress: bool = True, label: str = "eval"
+) -> list[Record]:
     items: Iterable[EvalQuestion] = questions
     if progress:
         from tqdm import tqdm

@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.models import Citation
-from rag.splitter import sentence_spans
+from rag import Citation, Evidence, SupportJudge, Verdict, sentence_spans
 
-from .judge import Passage, SupportJudge, Verdict
 from .records import Record
 
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
@@ -43,13 +41,18 @@ def statements(answer_text: str, conflict: str | None = None, notice: str | None
     return out
 
 
-def passages(record: Record, cites: tuple[int, ...]) -> list[Passage]:
+def passages(record: Record, cites: tuple[int, ...]) -> list[Evidence]:
     by_n: dict[int, Citation] = {c.n: c for c in record.answer.citations}
-    return [Passage.from_citation(c.quote, c.start, c.end, record.sources.get(c.article_id))
-            for c in (by_n.get(n) for n in cites) if c is not None]
+    return [
+        Evidence.from_citation(c.quote, c.start, c.end, record.sources.get(c.article_id))
+        for c in (by_n.get(n) for n in cites)
+        if c is not None
+    ]
 
 
 def judged(record: Record, judge: SupportJudge) -> list[tuple[Statement, Verdict]]:
     """Every statement of a (non-refused) answer with the judge's verdict on its citations."""
-    return [(st, judge.judge(st.text, passages(record, st.cites)))
-            for st in statements(record.answer.answer, record.answer.conflict, record.answer.notice)]
+    return [
+        (st, judge.judge(st.text, passages(record, st.cites)))
+        for st in statements(record.answer.answer, record.answer.conflict, record.answer.notice)
+    ]

@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-from rag.answerers import get_answerer
-from rag.config import RagConfig
-from rag.embedder import Embedder, get_embedder
-from rag.engine import Engine
-from rag.loaders import load_paths
-from rag.models import Article
+from rag import Article, Embedder, Engine, RagConfig, get_answerer, get_embedder, load_paths
 
 from . import datasets
 from .records import Record
@@ -25,9 +21,16 @@ def _embedder(cfg: RagConfig) -> Embedder:
     return get_embedder(cfg.embed_backend, cfg.device, cfg.embed_batch_size)
 
 
-def seeds(workdir: Path, *, config: RagConfig | None = None, store: Path | None = None,
-          questions: Path | None = None, limit: int | None = None, progress: bool = True,
-          say: Say = print) -> list[Record]:
+def seeds(
+    workdir: Path,
+    *,
+    config: RagConfig | None = None,
+    store: Path | None = None,
+    questions: Path | None = None,
+    limit: int | None = None,
+    progress: bool = True,
+    say: Say = print,
+) -> list[Record]:
     cfg = config or RagConfig()
     loaded = [a for a in load_paths([datasets.SEEDS]) if isinstance(a, Article)]
     ids = {Path(a.path).name: a.id for a in loaded}
@@ -41,9 +44,16 @@ def news_articles(ids: set[str], path: Path = datasets.NEWS_ARTICLES) -> list[Ar
     return [a for a in load_paths([path]) if isinstance(a, Article) and a.id in ids]
 
 
-def news(workdir: Path, *, config: RagConfig | None = None, store: Path | None = None,
-         questions: Path | None = None, limit: int | None = None, progress: bool = True,
-         say: Say = print) -> list[Record]:
+def news(
+    workdir: Path,
+    *,
+    config: RagConfig | None = None,
+    store: Path | None = None,
+    questions: Path | None = None,
+    limit: int | None = None,
+    progress: bool = True,
+    say: Say = print,
+) -> list[Record]:
     """With `store`, reuse that store (e.g. the whole corpus); without, build a small one in
     `workdir` from the articles the selected questions cite."""
     cfg = config or RagConfig()
@@ -61,9 +71,17 @@ def news(workdir: Path, *, config: RagConfig | None = None, store: Path | None =
         return run_questions(eng, qs, progress=progress, label="news")
 
 
-def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = None,
-        questions: Path | None = None, limit: int | None = None, progress: bool = True,
-        say: Say = print, conditions: tuple[str, ...] = tuple(datasets.RGB_CONDITIONS)) -> list[Record]:
+def rgb(
+    workdir: Path,
+    *,
+    config: RagConfig | None = None,
+    store: Path | None = None,
+    questions: Path | None = None,
+    limit: int | None = None,
+    progress: bool = True,
+    say: Say = print,
+    conditions: tuple[str, ...] = tuple(datasets.RGB_CONDITIONS),
+) -> list[Record]:
     """One small store per RGB query (its passages, `source` = passage kind); each condition
     restricts retrieval to some passage kinds with a source filter."""
     cfg = config or RagConfig()
@@ -71,7 +89,7 @@ def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = 
     answerer = get_answerer(cfg, shared)  # one model for every per-query store, loaded once
     items = datasets.rgb_items(questions or datasets.RGB, limit=limit)
     records: list[Record] = []
-    bar = items
+    bar: Iterable[dict[str, Any]] = items
     if progress:
         from tqdm import tqdm
 
@@ -79,8 +97,7 @@ def rgb(workdir: Path, *, config: RagConfig | None = None, store: Path | None = 
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for item in bar:
-            with Engine(store=Path(tmp) / f"q{item['id']}", config=cfg, embedder=shared,
-                        answerer=answerer) as eng:
+            with Engine(store=Path(tmp) / f"q{item['id']}", config=cfg, embedder=shared, answerer=answerer) as eng:
                 eng.ingest_articles(datasets.rgb_articles(item), progress=False)
                 qs = [q for q in datasets.rgb_questions(item) if q.category in conditions]
                 records += run_questions(eng, qs, progress=False)

@@ -30,8 +30,8 @@ from rag.config import RagConfig
 from rag.embedder import Embedder, get_embedder
 from rag.engine import Engine
 from rag.loaders import load_paths
-from rag.models import Article
 from rag.logistic import LogisticModel
+from rag.models import Article
 from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, pool, similarities
 from rag.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH, extract, new_spans
 
@@ -63,7 +63,7 @@ class Table:
     q_retrieved: np.ndarray  # the gold answer is in the retrieved passages
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(path, **{k: v for k, v in self.__dict__.items()})
+        np.savez_compressed(path, **dict(self.__dict__.items()))
 
     @classmethod
     def load(cls, path: Path) -> Table:
@@ -71,8 +71,14 @@ class Table:
             return cls(**{k: z[k] for k in z.files})
 
 
-def collect_questions(eng: Engine, qs: Iterable[EvalQuestion], set_name: str, group_of: dict[str, str],
-                      acc: dict[str, list], texts: list[dict] | None = None) -> None:  # type: ignore[type-arg]
+def collect_questions(
+    eng: Engine,
+    qs: Iterable[EvalQuestion],
+    set_name: str,
+    group_of: dict[str, str],
+    acc: dict[str, list],
+    texts: list[dict] | None = None,
+) -> None:
     for q in qs:
         r = eng.retrieve(q.question, as_of=q.as_of, filters=q.filters)
         sentences = pool(r.passages)
@@ -85,8 +91,9 @@ def collect_questions(eng: Engine, qs: Iterable[EvalQuestion], set_name: str, gr
         if not sentences:
             continue
         dense, focus_dense = similarities(SentenceVectors(eng.embedder.embed), r.query, r.query_vector, sentences)
-        acc["x"].append(features(r.query, sentences, dense, r.idf, q.as_of.toordinal() if q.as_of else None,
-                                 focus_dense))
+        acc["x"].append(
+            features(r.query, sentences, dense, r.idf, q.as_of.toordinal() if q.as_of else None, focus_dense)
+        )
         acc["y"] += [bool(q.answers) and contains_answer(s.text, q.answers) for s in sentences]
         acc["q"] += [qi] * len(sentences)
         shorts = [extract(q.question, s.text) for s in sentences]
@@ -98,11 +105,10 @@ def collect_questions(eng: Engine, qs: Iterable[EvalQuestion], set_name: str, gr
             texts.append({"q": qi, "question": r.query, "sentences": [s.text for s in sentences]})
 
 
-def collect(news_store: Path, out: Path, rgb_limit: int | None = None,
-            texts: list[dict] | None = None) -> Table:  # type: ignore[type-arg]
+def collect(news_store: Path, out: Path, rgb_limit: int | None = None, texts: list[dict] | None = None) -> Table:
     cfg = RagConfig()
     embedder: Embedder = get_embedder(cfg.embed_backend, cfg.device, cfg.embed_batch_size)
-    acc: dict[str, list] = {k: [] for k in Table.__dataclass_fields__}  # type: ignore[type-arg]
+    acc: dict[str, list] = {k: [] for k in Table.__dataclass_fields__}
     news = datasets.news_questions()
     with Engine(store=news_store, config=cfg, embedder=embedder) as eng:
         collect_questions(eng, news, "news", {q.id: f"news-{q.as_of}" for q in news}, acc, texts)
@@ -112,19 +118,22 @@ def collect(news_store: Path, out: Path, rgb_limit: int | None = None,
                 eng.ingest_articles(datasets.rgb_articles(item), progress=False)
                 for q in datasets.rgb_questions(item):
                     if q.category in RGB_TRAIN_CONDITIONS:
-                        collect_questions(eng, [q], f"rgb-{q.category}",
-                                          {q.id: f"rgb-{int(item['id']) % FOLDS}"}, acc, texts)
+                        collect_questions(
+                            eng, [q], f"rgb-{q.category}", {q.id: f"rgb-{int(item['id']) % FOLDS}"}, acc, texts
+                        )
         loaded = [a for a in load_paths([datasets.SEEDS]) if isinstance(a, Article)]
         seeds = datasets.seed_questions({Path(a.path).name: a.id for a in loaded})
         with Engine(store=Path(tmp) / "seeds", config=cfg, embedder=embedder) as eng:
             eng.ingest_articles(loaded, progress=False)
             collect_questions(eng, seeds, "seeds", {q.id: "seeds" for q in seeds}, acc, texts)
-    table = Table(x=np.concatenate(acc["x"]).astype(np.float32), q=np.array(acc["q"], dtype=np.int32),
-                  **{k: np.array(acc[k], dtype=bool) for k in ("y", "short_has", "short_ok", "q_answerable",
-                                                               "q_retrieved")},
-                  short_key=np.array(acc["short_key"], dtype=np.int64),
-                  short_spans=np.array(acc["short_spans"], dtype=np.int32),
-                  **{k: np.array(acc[k], dtype=str) for k in ("q_id", "q_set", "q_group")})
+    table = Table(
+        x=np.concatenate(acc["x"]).astype(np.float32),
+        q=np.array(acc["q"], dtype=np.int32),
+        **{k: np.array(acc[k], dtype=bool) for k in ("y", "short_has", "short_ok", "q_answerable", "q_retrieved")},
+        short_key=np.array(acc["short_key"], dtype=np.int64),
+        short_spans=np.array(acc["short_spans"], dtype=np.int32),
+        **{k: np.array(acc[k], dtype=str) for k in ("q_id", "q_set", "q_group")},
+    )
     table.save(out)
     return table
 
@@ -143,8 +152,17 @@ def short_rows(t: Table, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
         top, p = r[:5], probs[r[:5]]
         x0 = t.x[r[0]]
         agree = int(sum(t.short_key[i] == t.short_key[r[0]] for i in top[1:]))
-        rows.append([p[0], p[0] - (p[1] if len(p) > 1 else 0.0), x0[col["kind_name"]], x0[col["kind_number"]],
-                     x0[col["kind_date"]], np.log1p(t.short_spans[r[0]]), agree])
+        rows.append(
+            [
+                p[0],
+                p[0] - (p[1] if len(p) > 1 else 0.0),
+                x0[col["kind_name"]],
+                x0[col["kind_number"]],
+                x0[col["kind_date"]],
+                np.log1p(t.short_spans[r[0]]),
+                agree,
+            ]
+        )
         qs.append(qi)
         labels.append(bool(t.short_ok[r[0]]))
     return np.array(qs, dtype=int), np.array(rows, dtype=np.float64), np.array(labels, dtype=bool)
@@ -156,16 +174,22 @@ def fit_model(x: np.ndarray, y: np.ndarray, names: tuple[str, ...] = FEATURES) -
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     lr = LogisticRegression(C=C, max_iter=2000).fit((x - mean) / scale, y)
-    return LogisticModel(names, mean.astype(np.float64), scale.astype(np.float64),
-                         lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
+    return LogisticModel(
+        names,
+        mean.astype(np.float64),
+        scale.astype(np.float64),
+        lr.coef_[0].astype(np.float64),
+        float(lr.intercept_[0]),
+    )
 
 
 def fold_of(groups: np.ndarray) -> np.ndarray:
     """Groups dealt round-robin into FOLDS folds (news weeks in date order); seeds: -1."""
     names = sorted(set(groups) - {"seeds"})
     news = [g for g in names if g.startswith("news-")]
-    index = {g: i % FOLDS for i, g in enumerate(news)} | {g: int(g.split("-")[1]) for g in names
-                                                           if g.startswith("rgb-")}
+    index = {g: i % FOLDS for i, g in enumerate(news)} | {
+        g: int(g.split("-")[1]) for g in names if g.startswith("rgb-")
+    }
     return np.array([index.get(g, -1) for g in groups])
 
 
@@ -199,8 +223,12 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--news-store", type=Path, required=True)
     c.add_argument("--rgb-limit", type=int, default=None)
     c.add_argument("--data", type=Path, default=DATA_PATH)
-    c.add_argument("--texts", type=Path, default=None,
-                   help="also write the questions and sentence texts here (JSON; keep it out of the repository)")
+    c.add_argument(
+        "--texts",
+        type=Path,
+        default=None,
+        help="also write the questions and sentence texts here (JSON; keep it out of the repository)",
+    )
     f = sub.add_parser("fit", help="fit, cross-validate and write the model and its report")
     f.add_argument("--data", type=Path, default=DATA_PATH)
     f.add_argument("--model", type=Path, default=MODEL_PATH)
@@ -208,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--report", type=Path, default=Path("eval/results/reader.md"))
     args = ap.parse_args(argv)
     if args.step == "collect":
-        texts: list[dict] | None = [] if args.texts else None  # type: ignore[type-arg]
+        texts: list[dict] | None = [] if args.texts else None
         t = collect(args.news_store, args.data, args.rgb_limit, texts)
         if args.texts:
             import json

@@ -14,9 +14,7 @@ import itertools
 from collections import defaultdict
 from pathlib import Path
 
-from rag.config import RagConfig
-from rag.engine import Engine
-from rag.models import Hit
+from rag import Engine, Hit, RagConfig
 
 from . import datasets
 from .normalize import contains_answer
@@ -34,8 +32,9 @@ TOP_K = 5
 
 def grid_configs(base: RagConfig) -> list[RagConfig]:
     names = list(GRID)
-    return [base.model_copy(update=dict(zip(names, values, strict=True)))
-            for values in itertools.product(*GRID.values())]
+    return [
+        base.model_copy(update=dict(zip(names, values, strict=True))) for values in itertools.product(*GRID.values())
+    ]
 
 
 def describe(cfg: RagConfig) -> str:
@@ -56,8 +55,7 @@ def main(argv: list[str] | None = None) -> None:
             vec = eng.embedder.embed([q.question])[0]
             cands.append(eng.retriever.candidates(q.question, vec, int(pool), q.filters, q.as_of))
         ids = {h.chunk_id for d, k in cands for h in d + k}
-        text = {cid: p.text for cid, p in zip(sorted(ids), eng.passages([(c, 0.0) for c in sorted(ids)]),
-                                                   strict=True)}
+        text = {cid: p.text for cid, p in zip(sorted(ids), eng.passages([(c, 0.0) for c in sorted(ids)]), strict=True)}
         weeks = sorted({str(q.as_of) for q in qs})
         configs = [base, *grid_configs(base)]
         # hits[config index][week] = questions of that week with the answer in the top 5

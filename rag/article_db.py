@@ -13,13 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .models import Article, Chunk, Stats, _date_int
-
-
-def date_int(d: dt.date | None) -> int:
-    """Dates as YYYYMMDD integers for range filters; 0 means undated."""
-    return _date_int(d) if d else 0
-
+from .models import Article, Chunk, Stats, date_int
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -33,8 +27,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_OURS = {"articles": {"id", "title", "date", "source", "url", "path", "text", "hash"},
-         "chunks": {"id", "article_id", "start", "end", "date", "source"}}
+_OURS = {
+    "articles": {"id", "title", "date", "source", "url", "path", "text", "hash"},
+    "chunks": {"id", "article_id", "start", "end", "date", "source"},
+}
 
 
 class ForeignDatabaseError(ValueError):
@@ -46,12 +42,12 @@ def _check_ours(path: Path) -> bool:
     Read-only, so a file that belongs to someone else is never altered (no table, no WAL)."""
     if not path.exists() or path.stat().st_size == 0:
         return False
+
     def read(flags: str) -> tuple[set[str], dict[str, set[str]]]:
         ro = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
         try:
             tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            return tables, {t: {r[1] for r in ro.execute(f'PRAGMA table_info("{t}")')}
-                            for t in _OURS if t in tables}
+            return tables, {t: {r[1] for r in ro.execute(f'PRAGMA table_info("{t}")')} for t in _OURS if t in tables}
         finally:
             ro.close()
 
@@ -61,11 +57,12 @@ def _check_ours(path: Path) -> bool:
         except sqlite3.OperationalError:  # WAL in a read-only folder: no shared-memory file
             tables, cols = read("mode=ro&immutable=1")
     except sqlite3.DatabaseError as exc:
-        raise ForeignDatabaseError(f"{path} is not a newsrag article database ({exc}); "
-                                   "it was left untouched") from None
+        raise ForeignDatabaseError(f"{path} is not a newsrag article database ({exc}); it was left untouched") from None
     if any(not need <= cols.get(t, set()) for t, need in _OURS.items()):
-        raise ForeignDatabaseError(f"{path} is an SQLite file of another program (tables: "
-                                   f"{', '.join(sorted(tables)) or 'none'}); it was left untouched")
+        raise ForeignDatabaseError(
+            f"{path} is an SQLite file of another program (tables: "
+            f"{', '.join(sorted(tables)) or 'none'}); it was left untouched"
+        )
     return True
 
 
@@ -99,8 +96,9 @@ class ArticleDB:
         if conn is None:
             if self.read_only:
                 # A read-only folder can't hold WAL's shared-memory file: read it as immutable.
-                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+                )
             else:
                 conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
                 conn.execute("PRAGMA foreign_keys = ON")
@@ -131,8 +129,10 @@ class ArticleDB:
         return int(self.meta("generation") or 0)
 
     def _bump(self) -> None:  # inside the caller's transaction
-        self.conn.execute("INSERT INTO store_meta VALUES ('generation', '1') ON CONFLICT(key) "
-                          "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        self.conn.execute(
+            "INSERT INTO store_meta VALUES ('generation', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
 
     def hashes(self) -> dict[str, str]:
         """id -> digest of every article; a half-written one gets "" so that the next ingest
@@ -157,8 +157,16 @@ class ArticleDB:
                 self.conn.execute(
                     "INSERT INTO articles (id, title, date, source, url, path, text, hash, complete) "
                     "VALUES (?,?,?,?,?,?,?,?,0)",
-                    (article.id, article.title, article.date.isoformat() if article.date else None,
-                     article.source, article.url, article.path, article.text, digest),
+                    (
+                        article.id,
+                        article.title,
+                        article.date.isoformat() if article.date else None,
+                        article.source,
+                        article.url,
+                        article.path,
+                        article.text,
+                        digest,
+                    ),
                 )
                 d = date_int(article.date)
                 self.conn.executemany(
@@ -177,7 +185,8 @@ class ArticleDB:
         """(chunk id, article id, start, end, len(article text)) of every chunk, for `check`."""
         yield from self.conn.execute(
             'SELECT c.id, c.article_id, c.start, c."end", length(a.text) FROM chunks c '
-            "JOIN articles a ON a.id = c.article_id ORDER BY c.rowid")
+            "JOIN articles a ON a.id = c.article_id ORDER BY c.rowid"
+        )
 
     def get(self, article_id: str) -> Article | None:
         row = self.conn.execute(
@@ -203,7 +212,7 @@ class ArticleDB:
         """chunk id -> (article id, start, end)."""
         rows = self.conn.execute(
             'SELECT c.id, c.article_id, c.start, c."end" FROM chunks c JOIN articles a ON a.id = c.article_id '
-            f'WHERE a.complete AND c.id IN ({",".join("?" * len(ids))})',
+            f"WHERE a.complete AND c.id IN ({','.join('?' * len(ids))})",
             ids,
         )
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
@@ -240,6 +249,11 @@ class ArticleDB:
 
 def _article(row: tuple[str, str, str | None, str, str, str, str]) -> Article:
     return Article(
-        id=row[0], title=row[1] or "", date=dt.date.fromisoformat(row[2]) if row[2] else None,
-        source=row[3] or "", url=row[4] or "", path=row[5] or "", text=row[6],
+        id=row[0],
+        title=row[1] or "",
+        date=dt.date.fromisoformat(row[2]) if row[2] else None,
+        source=row[3] or "",
+        url=row[4] or "",
+        path=row[5] or "",
+        text=row[6],
     )

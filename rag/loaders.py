@@ -6,7 +6,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,9 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 def check_size(n_bytes: int, max_mb: float, what: str = "the file") -> None:
     if n_bytes > max_mb * 1e6:
-        raise LoadError(f"{what} is {n_bytes / 1e6:.1f} MB, over the limit of {max_mb:g} MB for one "
-                        "article (RAG_MAX_FILE_MB)")
+        raise LoadError(
+            f"{what} is {n_bytes / 1e6:.1f} MB, over the limit of {max_mb:g} MB for one article (RAG_MAX_FILE_MB)"
+        )
 
 
 def read_bytes(path: Path, max_mb: float) -> bytes:
@@ -46,8 +47,10 @@ def decode_utf8(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LoadError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start}): "
-                        "save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`) and add it again") from None
+        raise LoadError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start}): "
+            "save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`) and add it again"
+        ) from None
 
 
 def valid_unicode(value: str, where: str, field: str) -> str:
@@ -56,8 +59,7 @@ def valid_unicode(value: str, where: str, field: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         bad = value[exc.start].encode("unicode_escape").decode("ascii")
-        raise LoadError(f"{where}: the {field} holds a lone surrogate ({bad}), which is not valid "
-                        "Unicode") from None
+        raise LoadError(f"{where}: the {field} holds a lone surrogate ({bad}), which is not valid Unicode") from None
     return value
 
 
@@ -109,15 +111,16 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
-                if f.is_file() and not any(part.startswith(".") for part in rel):
-                    if suffix_of(f) in SUFFIXES:
-                        yield f
+                if f.is_file() and not any(part.startswith(".") for part in rel) and suffix_of(f) in SUFFIXES:
+                    yield f
         elif p.is_file():
             if suffix_of(p) in SUFFIXES:
                 yield p
             else:
-                yield Failure(path=str(p), reason=f"unsupported file type {p.suffix or '(none)'}; "
-                              f"supported: {', '.join(SUFFIXES)}")
+                yield Failure(
+                    path=str(p),
+                    reason=f"unsupported file type {p.suffix or '(none)'}; supported: {', '.join(SUFFIXES)}",
+                )
         elif p.is_symlink():
             yield Failure(path=str(p), reason="a broken or looping symbolic link")
         else:
@@ -167,7 +170,7 @@ def load_pdf(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
     try:
         reader = PdfReader(str(path))
         text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
-        meta = reader.metadata or {}
+        meta: Mapping[str, Any] = reader.metadata or {}
     except (PdfReadError, ValueError, OSError) as exc:
         raise LoadError(f"unreadable PDF: {exc}") from exc
     if not text.strip():
@@ -216,7 +219,7 @@ def load_records(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Iterator[Article
                     yield Failure(path=str(path), reason=str(exc))
             return
         opener = gzip.open if suffix == ".jsonl.gz" else open
-        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
                     continue

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,17 +28,26 @@ class LogisticModel:
         z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
-    def to_json(self) -> dict[str, object]:
-        return {"version": VERSION, "features": list(self.features),
-                "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
-                "coef": self.coef.round(6).tolist(), "intercept": round(float(self.intercept), 6)}
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "features": list(self.features),
+            "mean": self.mean.round(6).tolist(),
+            "scale": self.scale.round(6).tolist(),
+            "coef": self.coef.round(6).tolist(),
+            "intercept": round(float(self.intercept), 6),
+        }
 
     @classmethod
-    def from_json(cls, data: dict[str, object], features: tuple[str, ...]) -> LogisticModel:
-        if data.get("version") != VERSION or tuple(data["features"]) != features:  # type: ignore[arg-type]
+    def from_json(cls, data: dict[str, Any], features: tuple[str, ...]) -> LogisticModel:
+        """The model `to_json` wrote; a ValueError when it was fitted for other features."""
+        if data.get("version") != VERSION or tuple(data["features"]) != features:
             raise ValueError("the model was fitted for other features: run `python -m eval.train_reader fit`")
-        arr = lambda k: np.asarray(data[k], dtype=np.float64)  # noqa: E731
-        return cls(features, arr("mean"), arr("scale"), arr("coef"), float(data["intercept"]))  # type: ignore[arg-type]
+
+        def arr(key: str) -> np.ndarray:
+            return np.asarray(data[key], dtype=np.float64)
+
+        return cls(features, arr("mean"), arr("scale"), arr("coef"), float(data["intercept"]))
 
 
 @lru_cache(maxsize=8)

@@ -53,6 +53,21 @@ class Citation(BaseModel):
     score: float
 
 
+# The one refusal text. It carries no facts: the condenser recognises a refused turn by this
+# start and borrows nothing from it.
+REFUSAL_START = "The articles don't say"
+
+
+def refusal_text(question: str) -> str:
+    """What a refused `Answer` says."""
+    return f"{REFUSAL_START}. Nothing in them answers \u201c{shorten(question.strip())}\u201d well enough to quote."
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """A long question is echoed by its start only."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
 class Answer(BaseModel):
     """What `Engine.ask` returns to the page, the API, the CLI and the eval suite."""
 
@@ -77,7 +92,7 @@ class Answer(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, object]:
-        """The `rag ask --json` contract of DESIGN.md."""
+        """The `rag ask --json` object (README, "Command line")."""
         return {
             "question": self.question,
             "answer": self.answer,
@@ -144,8 +159,8 @@ class Filters(BaseModel):
 
     def date_bounds(self) -> tuple[int | None, int | None]:
         """Bounds as YYYYMMDD integers (undated articles are 0, so a lower bound drops them)."""
-        lo = _date_int(self.date_from) if self.date_from else None
-        hi = _date_int(self.date_to) if self.date_to else None
+        lo = date_int(self.date_from) if self.date_from else None
+        hi = date_int(self.date_to) if self.date_to else None
         return lo, hi
 
     def capped(self, as_of: dt.date | None) -> Filters:
@@ -155,8 +170,28 @@ class Filters(BaseModel):
         return self.model_copy(update={"date_to": as_of})
 
 
-def _date_int(d: dt.date) -> int:
-    return d.year * 10000 + d.month * 100 + d.day
+def date_int(d: dt.date | None) -> int:
+    """A date as the YYYYMMDD integer the store filters on (Chroma metadata, SQLite, the keyword
+    index); 0 means undated."""
+    return d.year * 10000 + d.month * 100 + d.day if d else 0
+
+
+def parse_day(value: str | float | dt.date | None) -> dt.date | None:
+    """A day as the command line, the page and `Engine.ask(as_of=...)` take it: YYYY-MM-DD (a
+    longer ISO timestamp counts by its date), a date, or a Unix timestamp (what a date picker
+    may send); None or blank is no date. A ValueError says what it wants."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise ValueError(f"wants a date as YYYY-MM-DD, not {value!r}") from None
 
 
 class Hit(BaseModel):

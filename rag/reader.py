@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -35,19 +36,48 @@ _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 FEATURES: tuple[str, ...] = (
-    "dense", "dense_gap", "dense_rank", "lexical", "lexical_gap", "lexical_rank", "proximity",
-    "bigrams", "kind_name", "kind_number", "kind_date", "typed_new", "new_names", "new_numbers",
-    "passage_rank", "passage_score", "position", "lead", "title_cov",
-    "recency", "undated", "length", "quoted", "anchors", "anchors_passage", "year_clash",
-    "focus_lexical", "focus_dense", "has_context", "neighbor_lexical", "neighbor_dense",
+    "dense",
+    "dense_gap",
+    "dense_rank",
+    "lexical",
+    "lexical_gap",
+    "lexical_rank",
+    "proximity",
+    "bigrams",
+    "kind_name",
+    "kind_number",
+    "kind_date",
+    "typed_new",
+    "new_names",
+    "new_numbers",
+    "passage_rank",
+    "passage_score",
+    "position",
+    "lead",
+    "title_cov",
+    "recency",
+    "undated",
+    "length",
+    "quoted",
+    "anchors",
+    "anchors_passage",
+    "year_clash",
+    "focus_lexical",
+    "focus_dense",
+    "has_context",
+    "neighbor_lexical",
+    "neighbor_dense",
 )
 
 
 def question_anchors(question: str) -> set[str]:
     """The question's names and numbers (lower-cased): capitalised words after its first, digits."""
     words = _TOKEN.findall(question)
-    return {w.lower().removesuffix("'s").removesuffix("’s") for i, w in enumerate(words)
-            if _DIGIT.search(w) or (i > 0 and w[0].isupper() and w.lower() not in stopwords())}
+    return {
+        w.lower().removesuffix("'s").removesuffix("’s")
+        for i, w in enumerate(words)
+        if _DIGIT.search(w) or (i > 0 and w[0].isupper() and w.lower() not in stopwords())
+    }
 
 
 def _share(anchors: set[str], text: str) -> float:
@@ -88,8 +118,11 @@ def pool(passages: Sequence[Passage], *, min_words: int = 4, drop_questions: boo
     for p in passages:
         for s, e in sentence_spans(p.text, offset=p.start):
             text = p.article.text[s:e]
-            if (p.article.id, s) in seen or len(_TOKEN.findall(text)) < min_words \
-                    or (drop_questions and _is_question(text)):
+            if (
+                (p.article.id, s) in seen
+                or len(_TOKEN.findall(text)) < min_words
+                or (drop_questions and _is_question(text))
+            ):
                 continue
             seen.add((p.article.id, s))
             out.append(Sentence(p, s, e))
@@ -115,10 +148,10 @@ def _proximity(q_set: set[str], s_seq: list[str]) -> float:
 
 
 def _bigrams(q_seq: list[str], s_seq: list[str]) -> float:
-    qb = set(zip(q_seq, q_seq[1:], strict=False))
+    qb = set(pairwise(q_seq))
     if not qb:
         return 0.0
-    return len(qb & set(zip(s_seq, s_seq[1:], strict=False))) / len(qb)
+    return len(qb & set(pairwise(s_seq))) / len(qb)
 
 
 def _neighbors(sentences: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +163,7 @@ def _neighbors(sentences: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray]:
         by_article.setdefault(s.passage.article.id, []).append(i)
     for idx in by_article.values():
         idx.sort(key=lambda i: sentences[i].start)
-        for a, b in zip(idx, idx[1:], strict=False):
+        for a, b in pairwise(idx):
             if sentences[b].start - sentences[a].end <= 2:  # adjacent in the text
                 right[a], left[b] = b, a
     return left, right
@@ -143,9 +176,14 @@ def _inverse_rank(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + ranks)
 
 
-def features(question: str, sentences: Sequence[Sentence], dense: np.ndarray,
-             idf: Callable[[str], float], as_of_ordinal: int | None = None,
-             focus_dense: np.ndarray | None = None) -> np.ndarray:
+def features(
+    question: str,
+    sentences: Sequence[Sentence],
+    dense: np.ndarray,
+    idf: Callable[[str], float],
+    as_of_ordinal: int | None = None,
+    focus_dense: np.ndarray | None = None,
+) -> np.ndarray:
     """One row of `FEATURES` per sentence (float32). `dense`: each sentence's similarity to the
     question; `focus_dense`: to `question_focus(question)` where that differs (else `dense`)."""
     n = len(sentences)
@@ -173,20 +211,42 @@ def features(question: str, sentences: Sequence[Sentence], dense: np.ndarray,
         new_numbers = sum(1 for w in tokens if _DIGIT.search(w) and w.lower() not in q_lower)
         art = s.passage.article
         days = (as_of_ordinal - art.date.toordinal()) if as_of_ordinal is not None and art.date else None
-        rows.append((
-            0.0, 0.0, 0.0, lexical[i], 0.0, 0.0, _proximity(q_set, seq), _bigrams(q_seq, seq),
-            kind == "name", kind == "number", kind == "date", answers[i] is not None,
-            math.log1p(new_names), math.log1p(new_numbers),
-            1.0 / (1.0 + s.passage.rank), s.passage.score / max_score,
-            math.log1p(s.start / 200), s.start < 400,
-            _coverage(q_weights, set(terms(art.title))),
-            math.exp(-max(days, 0) / 14) if days is not None else 0.0, art.date is None,
-            math.log1p(len(tokens)), "\u201c" in text or '"' in text,
-            _share(anchors, text), _share(anchors, s.passage.text),
-            # the question names a year the sentence lacks while it names another
-            bool(years) and not years & set(_YEAR.findall(text)) and bool(_YEAR.search(text)),
-            0.0, 0.0, 0.0, 0.0, 0.0,
-        ))
+        rows.append(
+            (
+                0.0,
+                0.0,
+                0.0,
+                lexical[i],
+                0.0,
+                0.0,
+                _proximity(q_set, seq),
+                _bigrams(q_seq, seq),
+                kind == "name",
+                kind == "number",
+                kind == "date",
+                answers[i] is not None,
+                math.log1p(new_names),
+                math.log1p(new_numbers),
+                1.0 / (1.0 + s.passage.rank),
+                s.passage.score / max_score,
+                math.log1p(s.start / 200),
+                s.start < 400,
+                _coverage(q_weights, set(terms(art.title))),
+                math.exp(-max(days, 0) / 14) if days is not None else 0.0,
+                art.date is None,
+                math.log1p(len(tokens)),
+                "\u201c" in text or '"' in text,
+                _share(anchors, text),
+                _share(anchors, s.passage.text),
+                # the question names a year the sentence lacks while it names another
+                bool(years) and not years & set(_YEAR.findall(text)) and bool(_YEAR.search(text)),
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+            )
+        )
     x = np.asarray(rows, dtype=np.float64)
     col = {name: i for i, name in enumerate(FEATURES)}
     x[:, col["dense"]] = dense
@@ -227,7 +287,7 @@ class SentenceVectors:
         self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, texts: list[str], fresh: list[str] = ()) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[assignment]
+    def __call__(self, texts: list[str], fresh: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
         """(vectors of `texts`, remembered; vectors of `fresh`, never remembered), one model call."""
         with self._lock:
             known = {t: self._lru[t] for t in texts if t in self._lru}
@@ -245,8 +305,9 @@ class SentenceVectors:
         return np.stack([got[t] for t in texts]) if texts else np.zeros((0, 0), np.float32), vecs[: len(fresh)]
 
 
-def similarities(vectors: SentenceVectors, question: str, query_vector: np.ndarray,
-                 sentences: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray | None]:
+def similarities(
+    vectors: SentenceVectors, question: str, query_vector: np.ndarray, sentences: Sequence[Sentence]
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Each sentence's cosine similarity to the question and, where it sets the scene first, to
     its focus (one embedding call for both)."""
     focus = question_focus(question)

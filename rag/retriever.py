@@ -51,15 +51,22 @@ class Retriever:
         dense, keyword = self.candidates(query, query_vector, self.cfg.candidates, filters, as_of)
         return self.fuse(dense, keyword, k=k, as_of=as_of)
 
-    def candidates(self, query: str, query_vector: np.ndarray, n: int, filters: Filters | None = None,
-                   as_of: dt.date | None = None) -> tuple[list[Hit], list[Hit]]:
+    def candidates(
+        self, query: str, query_vector: np.ndarray, n: int, filters: Filters | None = None, as_of: dt.date | None = None
+    ) -> tuple[list[Hit], list[Hit]]:
         """The dense and the keyword ranking, `n` each; nothing dated after `as_of`."""
         filters = (filters or Filters()).capped(as_of)
-        return (self.store.vectors.search(query_vector, n, filters),
-                self.store.keywords.search(query, n, filters))
+        return (self.store.vectors.search(query_vector, n, filters), self.store.keywords.search(query, n, filters))
 
-    def fuse(self, dense: list[Hit], keyword: list[Hit], *, k: int, as_of: dt.date | None = None,
-             config: RagConfig | None = None) -> list[Hit]:
+    def fuse(
+        self,
+        dense: list[Hit],
+        keyword: list[Hit],
+        *,
+        k: int,
+        as_of: dt.date | None = None,
+        config: RagConfig | None = None,
+    ) -> list[Hit]:
         """The top k of both rankings fused, with the recency preference (`config` overrides
         the engine's fusion settings: eval.tune_retrieval tries many on the same candidates)."""
         cfg = config or self.cfg

@@ -17,8 +17,10 @@ import numpy as np
 from .keyword_index import stopwords, terms
 from .logistic import load_logistic
 
-_MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-           r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 _DATE = re.compile(
     rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?|"
     rf"{_MONTHS}\s+\d{{4}}|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
@@ -31,9 +33,7 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 # Runs of capitalised words, allowing inner connectors ("Bank of England", "al-Golani").
-_NAME = re.compile(
-    r"\b[A-Z][\w'’.-]*(?:\s+(?:of|de|al|bin|van|von|the|and)?\s*(?:al-|el-)?[A-Z][\w'’.-]*)*"
-)
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|de|al|bin|van|von|the|and)?\s*(?:al-|el-)?[A-Z][\w'’.-]*)*")
 _TOKEN = re.compile(r"[\w'’-]+")
 _CALENDAR = re.compile(rf"{_MONTHS}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
 _DEMONYM = re.compile(r"(?:an|ese|ish|i)$")
@@ -110,8 +110,7 @@ def extract(question: str, sentence: str) -> str | None:
 
 
 SHORT_MODEL_PATH = Path(__file__).with_name("short_answer_model.json")
-SHORT_FEATURES: tuple[str, ...] = ("p_best", "p_margin", "kind_name", "kind_number", "kind_date", "spans",
-                                   "agree")
+SHORT_FEATURES: tuple[str, ...] = ("p_best", "p_margin", "kind_name", "kind_number", "kind_date", "spans", "agree")
 
 
 def confidence_features(question: str, ranked: Sequence[tuple[str, float]]) -> np.ndarray | None:
@@ -126,8 +125,18 @@ def confidence_features(question: str, ranked: Sequence[tuple[str, float]]) -> n
     p = [score for _, score in ranked]
     # Other strong sentences giving the same phrase: the sources agree on it.
     agree = sum(1 for text, _ in ranked[1:] if (extract(question, text) or "").lower() == phrase.lower())
-    return np.array([p[0], p[0] - (p[1] if len(p) > 1 else 0.0), kind == "name", kind == "number",
-                     kind == "date", math.log1p(len(new_spans(question, ranked[0][0]))), agree], dtype=np.float64)
+    return np.array(
+        [
+            p[0],
+            p[0] - (p[1] if len(p) > 1 else 0.0),
+            kind == "name",
+            kind == "number",
+            kind == "date",
+            math.log1p(len(new_spans(question, ranked[0][0]))),
+            agree,
+        ],
+        dtype=np.float64,
+    )
 
 
 def confident_extract(question: str, ranked: Sequence[tuple[str, float]], min_conf: float) -> str | None:

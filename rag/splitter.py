@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import importlib
+import importlib.util
 import re
+import sys
+import threading
+import types
+from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
 
 from .models import Article, Chunk
 
@@ -14,17 +21,81 @@ Span = tuple[int, int]
 _LINE = re.compile(r"[^\n]+")
 
 
-@lru_cache(maxsize=1)
-def _punkt():  # type: ignore[no-untyped-def]
-    # llama-index-core ships NLTK's Punkt tables, so sentence splitting needs no download.
-    import llama_index.core
+class _SpanTokenizer(Protocol):
+    def span_tokenize(self, text: str) -> Iterator[tuple[int, int]]: ...
+
+
+def _punkt_tables() -> Path:
+    """NLTK's English Punkt tables, which llama-index-core ships: no download, ever."""
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("llama-index-core (which ships the Punkt tables) is not installed")
+    return Path(spec.origin).parent / "_static" / "nltk_cache" / "tokenizers" / "punkt_tab" / "english"
+
+
+class _Tables:
+    """The tables folder as Punkt's loader reads it (`folder.join(name).open(encoding=...)`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def join(self, name: str) -> Path:
+        return self.folder / name
+
+
+def _punkt_alone() -> _SpanTokenizer:
+    """NLTK's Punkt sentence tokenizer, loaded without running `nltk/__init__.py`, which imports
+    all of NLTK (scipy.stats, scikit-learn, pandas: ~1.2 s of every `rag ask`) where Punkt needs
+    a few small modules. The `nltk` package modules are stand-ins while `nltk.tokenize.punkt`
+    loads, and every `nltk*` module is taken out of `sys.modules` afterwards, so a later
+    `import nltk` elsewhere in the process gets the whole, real package. Same code, same tables,
+    same spans (tests/test_splitter.py compares them with `nltk.tokenize.PunktTokenizer`)."""
+    saved = {name: sys.modules.get(name) for name in ("nltk", "nltk.tokenize")}
+    before = set(sys.modules)
+    try:
+        for name in saved:
+            spec = importlib.util.find_spec(name)
+            if spec is None or spec.submodule_search_locations is None:
+                raise ModuleNotFoundError(name)
+            stand_in = types.ModuleType(name)
+            stand_in.__path__ = list(spec.submodule_search_locations)
+            sys.modules[name] = stand_in
+        punkt = importlib.import_module("nltk.tokenize.punkt")
+        tokenizer: _SpanTokenizer = punkt.PunktSentenceTokenizer(punkt.load_punkt_params(_Tables(_punkt_tables())))
+        return tokenizer
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "nltk" or name.startswith("nltk."):
+                del sys.modules[name]
+        for name, module in saved.items():  # NLTK was imported already: it stays as it was
+            if module is not None:
+                sys.modules[name] = module
+
+
+def _punkt_via_nltk() -> _SpanTokenizer:
+    """The same tokenizer through NLTK's public API (imports all of NLTK)."""
     import nltk
     from nltk.tokenize import PunktTokenizer
 
-    cache = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "nltk_cache")
+    cache = str(_punkt_tables().parents[2])
     if cache not in nltk.data.path:
         nltk.data.path.insert(0, cache)
-    return PunktTokenizer("english")
+    tokenizer: _SpanTokenizer = PunktTokenizer("english")
+    return tokenizer
+
+
+_LOADING = threading.Lock()  # the stand-ins must not be seen by a second thread loading too
+
+
+@lru_cache(maxsize=1)
+def _punkt() -> _SpanTokenizer:
+    with _LOADING:
+        if "nltk" in sys.modules:  # already imported in full: nothing to save
+            return _punkt_via_nltk()
+        try:
+            return _punkt_alone()
+        except (ImportError, AttributeError, OSError, TypeError):  # another NLTK's insides: the slow, sure way
+            return _punkt_via_nltk()
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[Span]:

@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .article_db import ArticleDB, ForeignDatabaseError, date_int
+from .article_db import ArticleDB, ForeignDatabaseError
 from .config import RagConfig
 from .keyword_index import KeywordIndex
-from .models import Article, Chunk, Stats
+from .models import Article, Chunk, Stats, date_int
 from .store_guard import StoreError, open_folder
-from .store_lock import WriteLock
+from .store_lock import StoreBusyError, WriteLock
 from .vector_store import VectorStore
 
 EMBED_MODEL = "all-MiniLM-L6-v2"  # the bundled model (rag.embedder); recorded in every store
@@ -121,8 +121,7 @@ class Store:
         self._seen_gen = self.db.generation()
 
     # --- writes (callers hold `writing()`) ---------------------------------------------------
-    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]],
-                 vectors: np.ndarray) -> None:
+    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]], vectors: np.ndarray) -> None:
         """Store several articles (vectors in chunk order, already embedded), in the order the
         module docstring gives: rows marked incomplete, vectors, then complete."""
         ids: list[str] = []
@@ -194,8 +193,8 @@ class Store:
     def keywords(self) -> KeywordIndex:
         """The keyword index of the current generation. While another writer is mid-run the
         last saved index serves (its rebuild comes at the end of the run, and building one per
-        question would stall every reader); when a writer died, the index is built in memory
-        from the articles (the next writer or `rag check --repair` saves it)."""
+        question would stall every reader); when a writer died, the index is rebuilt from the
+        articles, and saved unless the store is read-only or a writer has just begun."""
         gen = self.db.generation()
         if self._keywords is not None and self._keywords_gen == gen:
             return self._keywords
@@ -204,6 +203,14 @@ class Store:
             return self._keywords
         index, built = self.load_keywords()
         if index is None or (built != gen and not self.lock.busy()):
+            if not self.read_only and not self.lock.held_here:
+                try:  # nobody is writing: save it, so the next start needn't build it again
+                    with self.lock.hold(wait_s=0):
+                        self.rebuild_keywords()
+                    assert self._keywords is not None
+                    return self._keywords
+                except StoreBusyError:  # a writer came first: its own rebuild will follow
+                    pass
             index, built = KeywordIndex.build(self.db.chunk_texts()), gen
         self._keywords, self._keywords_gen, self._keywords_disk = index, built, disk
         return self._keywords

@@ -35,8 +35,12 @@ class CheckReport:
 
     def summary(self) -> str:
         c = self.counts
-        lines = [(f"articles {c.get('articles', 0)}, chunks {c.get('chunks', 0)}, vectors "
-                  f"{c.get('vectors', 0)}, keyword index {c.get('keywords', 0)}")]
+        lines = [
+            (
+                f"articles {c.get('articles', 0)}, chunks {c.get('chunks', 0)}, vectors "
+                f"{c.get('vectors', 0)}, keyword index {c.get('keywords', 0)}"
+            )
+        ]
         lines += [f"repaired: {r}" for r in self.repaired]
         lines += [f"problem: {p}" for p in self.problems]
         lines.append("ok" if self.ok else "the store has problems: `rag check --repair` mends them")
@@ -86,8 +90,9 @@ def _inspect(store: Store, deep: bool, dim: int | None) -> _Findings:
             if fresh != by_article[aid]:
                 resplit.add(aid)
         if resplit:
-            rep.problems.append(f"{len(resplit)} article(s) whose stored chunks differ from their text "
-                                f"split now: {_few(resplit)}")
+            rep.problems.append(
+                f"{len(resplit)} article(s) whose stored chunks differ from their text split now: {_few(resplit)}"
+            )
 
     vecs = store.vectors.all_ids()
     rep.counts["vectors"] = len(vecs)
@@ -95,8 +100,10 @@ def _inspect(store: Store, deep: bool, dim: int | None) -> _Findings:
     orphans = sorted(set(vecs) - all_chunk_ids)
     wrong = {aid for cid, aid in chunks.items() if cid in vecs and vecs[cid] != aid}
     if missing:
-        rep.problems.append(f"{len(missing)} chunk(s) have no vector, in "
-                            f"{len({chunks[c] for c in missing})} article(s): {_few({chunks[c] for c in missing})}")
+        rep.problems.append(
+            f"{len(missing)} chunk(s) have no vector, in "
+            f"{len({chunks[c] for c in missing})} article(s): {_few({chunks[c] for c in missing})}"
+        )
     if orphans:
         rep.problems.append(f"{len(orphans)} vector(s) belong to no stored chunk: {_few(orphans)}")
     if wrong:
@@ -113,8 +120,10 @@ def _inspect(store: Store, deep: bool, dim: int | None) -> _Findings:
     elif len(ids) != len(set(ids)):
         rep.problems.append(f"the keyword index holds {len(ids) - len(set(ids))} duplicate chunk(s)")
     elif set(ids) != set(chunks):
-        rep.problems.append(f"the keyword index disagrees with the articles: {len(set(chunks) - set(ids))} "
-                            f"chunk(s) missing, {len(set(ids) - set(chunks))} unknown")
+        rep.problems.append(
+            f"the keyword index disagrees with the articles: {len(set(chunks) - set(ids))} "
+            f"chunk(s) missing, {len(set(ids) - set(chunks))} unknown"
+        )
     else:
         keywords_bad = False
         if built != db.generation():  # same chunks, older stamp: harmless, refreshed on repair
@@ -123,16 +132,18 @@ def _inspect(store: Store, deep: bool, dim: int | None) -> _Findings:
     recorded = db.meta("embed_model")
     name = recorded.split("/")[0] if recorded else None
     if name is not None and name != EMBED_MODEL:
-        rep.problems.append(f"the store was made with the embedding model {name}, but {EMBED_MODEL} "
-                            "is loaded: ingest into a new store")
+        rep.problems.append(
+            f"the store was made with the embedding model {name}, but {EMBED_MODEL} is loaded: ingest into a new store"
+        )
     if recorded and dim is not None and recorded != f"{EMBED_MODEL}/{dim}":
         rep.problems.append(f"the store's vectors are {recorded}, the loaded embedder makes {dim}-d vectors")
     redo = incomplete | bad_span | resplit | {chunks[c] for c in missing} | wrong
     return _Findings(rep, redo, orphans, keywords_bad, recorded is None and bool(chunks))
 
 
-def check_store(store: Store, *, embed: EmbedFn | None = None, dim: int | None = None,
-                repair: bool = False, deep: bool = True) -> CheckReport:
+def check_store(
+    store: Store, *, embed: EmbedFn | None = None, dim: int | None = None, repair: bool = False, deep: bool = True
+) -> CheckReport:
     """Inspect the store; with `repair`, mend it (under the write lock) and inspect again."""
     if not repair:
         store.sync()
@@ -165,8 +176,9 @@ def check_store(store: Store, *, embed: EmbedFn | None = None, dim: int | None =
 def _redo(store: Store, ids: list[str], embed: EmbedFn) -> tuple[list[str], list[str]]:
     """Re-split and re-embed articles from their stored text, through the normal write path."""
     cfg = store.config
-    digests = dict(store.db.conn.execute(
-        f"SELECT id, hash FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids))
+    digests = dict(
+        store.db.conn.execute(f"SELECT id, hash FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)
+    )
     redone: list[str] = []
     dropped: list[str] = []
     for aid, art in store.db.get_many(ids).items():

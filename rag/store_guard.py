@@ -37,10 +37,13 @@ def open_folder(folder: Path) -> bool:
     except OSError as exc:
         raise StoreError(f"cannot read the store folder {folder}: {exc.strerror or exc}") from None
     if "articles.sqlite" not in names and any(not _ours(n) for n in names):
-        raise StoreError(f"{folder} is not empty and holds no newsrag store: choose a new or empty "
-                         "folder for --store (nothing in it was changed)")
+        raise StoreError(
+            f"{folder} is not empty and holds no newsrag store: choose a new or empty "
+            "folder for --store (nothing in it was changed)"
+        )
     read_only = not os.access(folder, os.W_OK) or (
-        "articles.sqlite" in names and not os.access(folder / "articles.sqlite", os.W_OK))
+        "articles.sqlite" in names and not os.access(folder / "articles.sqlite", os.W_OK)
+    )
     if read_only and "articles.sqlite" not in names:
         raise StoreError(f"{folder} is read-only and holds no store yet")
     return read_only

@@ -31,10 +31,11 @@ class WriteLock:
         self._mutex = threading.RLock()  # threads of one process (the page) take turns as well
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
+    def hold(self, wait_s: float | None = None) -> Iterator[None]:
+        """Hold the lock, waiting at most `wait_s` (default: the store's) for another writer."""
         with self._mutex:
             if self._depth == 0:
-                self._acquire()
+                self._acquire(self.wait_s if wait_s is None else wait_s)
             self._depth += 1
             try:
                 yield
@@ -69,9 +70,9 @@ class WriteLock:
         except OSError:
             return "unknown"
 
-    def _acquire(self) -> None:
+    def _acquire(self, wait_s: float) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.wait_s
+        deadline = time.monotonic() + wait_s
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -81,7 +82,7 @@ class WriteLock:
                     os.close(fd)
                     raise StoreBusyError(
                         f"the store {self.path.parent} is being changed by another process (pid "
-                        f"{self.holder()}); waited {self.wait_s:g} s: try again when it has finished"
+                        f"{self.holder()}); waited {wait_s:g} s: try again when it has finished"
                     ) from None
                 time.sleep(0.1)
         os.ftruncate(fd, 0)

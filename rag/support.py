@@ -1,7 +1,7 @@
 """The support judge: is a claim supported by the sentences it cites?
 
 It lives in the library because the generative answerer checks every generated sentence with
-it before showing it; the eval suite (`eval.judge`) scores answers with the very same judge.
+it before showing it; the eval suite (eval/metrics/) scores answers with the very same judge.
 
 No NLI model ships offline, so the judge is rule-based and documented:
 1. Provenance first: a cited passage counts only if its quote is verbatim in the cited article
@@ -26,18 +26,57 @@ from .keyword_index import stopwords, terms
 from .splitter import sentence_spans
 
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
-    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000",
-    "million": "1000000", "billion": "1000000000", "dozen": "12", "first": "1st", "second": "2nd",
-    "third": "3rd", "fourth": "4th", "fifth": "5th",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+    "thousand": "1000",
+    "million": "1000000",
+    "billion": "1000000000",
+    "dozen": "12",
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
 }
-_MONTHS = {m[:3]: m for m in ("january february march april may june july august september "
-                              "october november december").split()}
+_MONTHS = {
+    m[:3]: m
+    for m in [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+}
 _WORD = re.compile(r"[\w'’]+")
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|"
-                       r"den(?:y|ied|ies)|refused?|fail(?:ed|s)?)\b|n[’']t\b", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|"
+    r"den(?:y|ied|ies)|refused?|fail(?:ed|s)?)\b|n[’']t\b",
+    re.IGNORECASE,
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -97,8 +136,7 @@ def _vocab(text: str) -> set[str]:
 
 
 def _clean(text: str) -> str:
-    return _SPACE.sub(" ", text.replace("\u201c", '"').replace("\u201d", '"').replace("’", "'")).strip(
-        " .;:,\"'")
+    return _SPACE.sub(" ", text.replace("\u201c", '"').replace("\u201d", '"').replace("’", "'")).strip(" .;:,\"'")
 
 
 class SupportJudge:
@@ -118,14 +156,14 @@ class SupportJudge:
         t_terms = set(terms(text))
         coverage = len(c_terms & t_terms) / len(c_terms) if c_terms else 0.0
         if missing:
-            return Verdict(supported=False, reason="names/numbers/dates not in the cited text",
-                           missing=missing, coverage=coverage)
-        best = max((text[s:e] for s, e in sentence_spans(text)),
-                   key=lambda s: len(c_terms & set(terms(s))), default=text)
+            return Verdict(
+                supported=False, reason="names/numbers/dates not in the cited text", missing=missing, coverage=coverage
+            )
+        best = max(
+            (text[s:e] for s, e in sentence_spans(text)), key=lambda s: len(c_terms & set(terms(s))), default=text
+        )
         if bool(_NEGATION.search(claim)) != bool(_NEGATION.search(best)):
-            return Verdict(supported=False, reason="negation differs from the cited sentence",
-                           coverage=coverage)
+            return Verdict(supported=False, reason="negation differs from the cited sentence", coverage=coverage)
         if coverage < self.min_coverage:
-            return Verdict(supported=False, reason=f"content-word coverage {coverage:.2f}",
-                           coverage=coverage)
+            return Verdict(supported=False, reason=f"content-word coverage {coverage:.2f}", coverage=coverage)
         return Verdict(supported=True, mode="content", coverage=coverage)

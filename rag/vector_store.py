@@ -20,7 +20,9 @@ def _client(folder: Path, url: str | None) -> Any:
     if url:
         u = urlparse(url if "://" in url else f"http://{url}")
         return chromadb.HttpClient(
-            host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https",
+            host=u.hostname or "127.0.0.1",
+            port=u.port or 8000,
+            ssl=u.scheme == "https",
             settings=settings,
         )
     folder.mkdir(parents=True, exist_ok=True)
@@ -107,11 +109,12 @@ class VectorStore:
             return kept[:k]
         return [h for h, _ in self._query(vector, k, where)]
 
-    def _query(self, vector: np.ndarray, n: int,
-               where: dict[str, Any] | None) -> list[tuple[Hit, Mapping[str, Any]]]:
+    def _query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[Hit, Mapping[str, Any]]]:
         # An empty collection answers with no ids, so no count() round trip is needed.
         res = self.collection.query(
-            query_embeddings=vector.reshape(1, -1), n_results=n, where=where,
+            query_embeddings=vector.reshape(1, -1),
+            n_results=n,
+            where=where,
             include=["metadatas", "distances"],
         )
         ids = res["ids"][0]
@@ -123,9 +126,7 @@ class VectorStore:
         ]
 
 
-def _passes(meta: Mapping[str, Any], lo: int | None, hi: int | None,
-            sources: tuple[str, ...]) -> bool:
+def _passes(meta: Mapping[str, Any], lo: int | None, hi: int | None, sources: tuple[str, ...]) -> bool:
     """The same test as `chroma_where`, on one chunk's metadata."""
     date = int(meta.get("date", 0) or 0)
-    return ((lo is None or date >= lo) and (hi is None or date <= hi)
-            and (not sources or meta.get("source") in sources))
+    return (lo is None or date >= lo) and (hi is None or date <= hi) and (not sources or meta.get("source") in sources)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Create .venv and install the project (CPU-only torch, bundled models: nothing downloads at run time).
-# $1: extras, e.g. "[test,llm]" (llm: generated answers; llama-cpp-python builds from source, ~5 min).
+# $1: extras, default "[ui,eval]" (the page and the eval suite; "" for the core alone); scripts/test.sh
+# adds test and llm (llm: generated answers; llama-cpp-python builds from source, ~5 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extra="${1:-}"
+extra="${1-[ui,eval]}"
 if [ ! -x .venv/bin/python ]; then
   python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 fi

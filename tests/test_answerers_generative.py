@@ -5,36 +5,24 @@ end, where whatever it writes, only supported sentences may be delivered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+
 from llm_helpers import (
     ARTICLES,
     CONFIG,
     COST,
     INJECTION,
     OPENED,
-    ScriptedLLM,
     assert_exact_citations,
     need_llm_extra,
+    scripted_llm,
+    split_stream,
     statements_supported,
 )
-
-from rag import Answer, Engine
-from rag.answerers import ExtractiveAnswerer, GenerativeAnswerer
-from rag.answerers.generative import UNVERIFIED
+from rag import REFUSAL_START, UNVERIFIED, Answer, Engine, GenerativeAnswerer
 from rag.answerers.prompt import CLOSE, OPEN, REFUSAL, Prompt
-from rag.embedder import Embedder
 
 BRIDGE_Q = "Who opened the Zorblat bridge, and what did it cost?"
-
-
-@pytest.fixture()
-def scripted(gen_engine: Engine, embedder: Embedder) -> Iterator[tuple[Engine, GenerativeAnswerer]]:
-    """The generation store, answered by a scripted LLM (set `.llm.script` before asking)."""
-    answerer = GenerativeAnswerer(ScriptedLLM(), CONFIG, fallback=ExtractiveAnswerer(embedder, CONFIG))
-    gen_engine._answerer = answerer
-    yield gen_engine, answerer
 
 
 def number(prompt: Prompt, sentence: str) -> int:
@@ -42,11 +30,13 @@ def number(prompt: Prompt, sentence: str) -> int:
 
 
 def ask(eng: Engine, answerer: GenerativeAnswerer, question: str, script: str) -> Answer:
-    answerer.llm.script = script  # type: ignore[attr-defined]
+    scripted_llm(answerer).script = script
     return eng.ask(question)
 
 
-def test_prompt_numbers_sentences_with_offsets_and_fences_the_sources(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
+def test_prompt_numbers_sentences_with_offsets_and_fences_the_sources(
+    scripted: tuple[Engine, GenerativeAnswerer],
+) -> None:
     eng, answerer = scripted
     p = answerer.prompt(eng.retrieve(BRIDGE_Q, as_of="2024-03-05"))
     for n, s in enumerate(p.sentences, 1):
@@ -58,12 +48,19 @@ def test_prompt_numbers_sentences_with_offsets_and_fences_the_sources(scripted: 
     assert "never follow" in p.system and REFUSAL in p.system
 
 
-def test_citations_map_to_exact_sentences_renumbered_in_order_of_use(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
+def test_citations_map_to_exact_sentences_renumbered_in_order_of_use(
+    scripted: tuple[Engine, GenerativeAnswerer],
+) -> None:
     eng, answerer = scripted
     p = answerer.prompt(eng.retrieve(BRIDGE_Q))
     opened, cost = number(p, OPENED), number(p, COST)
-    ans = ask(eng, answerer, BRIDGE_Q, f"Mayor Anna Kowalski opened the Zorblat bridge on Monday [{cost}][{opened}]. "
-                                       f"It cost 12 million euros [{cost}].")
+    ans = ask(
+        eng,
+        answerer,
+        BRIDGE_Q,
+        f"Mayor Anna Kowalski opened the Zorblat bridge on Monday [{cost}][{opened}]. "
+        f"It cost 12 million euros [{cost}].",
+    )
     assert ans.backend == "llamacpp" and not ans.refused and ans.removed == [] and ans.notice is None
     assert [c.quote for c in ans.citations] == [COST, OPENED]  # numbered by first use
     assert ans.answer == "Mayor Anna Kowalski opened the Zorblat bridge on Monday. [1][2] It cost 12 million euros. [1]"
@@ -82,13 +79,18 @@ def test_an_invented_citation_is_dropped(scripted: tuple[Engine, GenerativeAnswe
 
 @pytest.mark.parametrize("keep", [False, True])
 def test_an_unsupported_sentence_is_removed_or_marked_and_the_answer_says_so(
-        scripted: tuple[Engine, GenerativeAnswerer], keep: bool) -> None:
+    scripted: tuple[Engine, GenerativeAnswerer], keep: bool
+) -> None:
     eng, answerer = scripted
     answerer.cfg = CONFIG.model_copy(update={"keep_unsupported": keep})
     p = answerer.prompt(eng.retrieve(BRIDGE_Q))
     opened, cost = number(p, OPENED), number(p, COST)
-    ans = ask(eng, answerer, BRIDGE_Q, f"Mayor Anna Kowalski opened the Zorblat bridge [{opened}]. "
-                                       f"The bridge cost 40 million euros [{cost}].")
+    ans = ask(
+        eng,
+        answerer,
+        BRIDGE_Q,
+        f"Mayor Anna Kowalski opened the Zorblat bridge [{opened}]. The bridge cost 40 million euros [{cost}].",
+    )
     assert ans.removed == ["The bridge cost 40 million euros."]
     assert ans.backend == "llamacpp" and ans.notice and ans.answer.endswith(ans.notice)
     if keep:
@@ -100,9 +102,13 @@ def test_an_unsupported_sentence_is_removed_or_marked_and_the_answer_says_so(
         assert all(ok for _, ok in statements_supported(ans, ARTICLES))
 
 
-def test_when_nothing_survives_the_quoted_answer_is_given_and_says_why(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
+def test_when_nothing_survives_the_quoted_answer_is_given_and_says_why(
+    scripted: tuple[Engine, GenerativeAnswerer],
+) -> None:
     eng, answerer = scripted
-    ans = ask(eng, answerer, "How much did the Zorblat bridge cost?", "The bridge cost 99 million euros [2]. Paris is nice.")
+    ans = ask(
+        eng, answerer, "How much did the Zorblat bridge cost?", "The bridge cost 99 million euros [2]. Paris is nice."
+    )
     assert ans.backend == "extractive" and not ans.refused
     assert COST in ans.answer and "99" not in ans.answer
     assert "not shown" in (ans.notice or "") and ans.answer.endswith(ans.notice or "")
@@ -116,17 +122,16 @@ def test_model_refusal_gives_the_quoted_answer_or_a_refusal(scripted: tuple[Engi
     assert ans.backend == "extractive" and not ans.refused and COST in ans.answer
     assert "found no answer" in (ans.notice or "") and ans.generated_sentences == 0 and ans.removed == []
     ans = ask(eng, answerer, "What is the capital of Australia?", REFUSAL)
-    assert ans.refused and ans.citations == [] and ans.answer.startswith("The articles don't say")
+    assert ans.refused and ans.citations == [] and ans.answer.startswith(REFUSAL_START)
 
 
 def test_stream_yields_text_pieces_then_the_checked_answer(scripted: tuple[Engine, GenerativeAnswerer]) -> None:
     eng, answerer = scripted
     cost = number(answerer.prompt(eng.retrieve(BRIDGE_Q)), COST)
-    answerer.llm.script = f"The bridge cost 12 million euros to build [{cost}]."  # type: ignore[attr-defined]
-    pieces = list(eng.ask_stream(BRIDGE_Q))
-    *deltas, final = pieces
-    assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas) and isinstance(final, Answer)
-    assert "".join(deltas) == final.generated == answerer.llm.script  # type: ignore[attr-defined]
+    scripted_llm(answerer).script = f"The bridge cost 12 million euros to build [{cost}]."
+    deltas, final = split_stream(eng.ask_stream(BRIDGE_Q))
+    assert len(deltas) > 3
+    assert "".join(deltas) == final.generated == scripted_llm(answerer).script
     assert final.timings_ms["first_token"] <= final.timings_ms["generate"] <= final.timings_ms["answer"]
 
 
@@ -141,9 +146,8 @@ def test_an_obeyed_injection_is_not_delivered(scripted: tuple[Engine, Generative
 # --- the real model ------------------------------------------------------------------------
 def test_real_model_streams_and_only_supported_sentences_are_delivered(gen_engine: Engine) -> None:
     need_llm_extra()
-    *deltas, final = list(gen_engine.ask_stream("Who opened the Zorblat bridge?"))
-    assert isinstance(final, Answer) and len(deltas) > 2 and all(isinstance(d, str) for d in deltas)
-    assert "".join(deltas) == final.generated
+    deltas, final = split_stream(gen_engine.ask_stream("Who opened the Zorblat bridge?"))
+    assert len(deltas) > 2 and "".join(deltas) == final.generated
     assert final.timings_ms["first_token"] < final.timings_ms["generate"]
     assert_exact_citations(final, ARTICLES)
     assert final.citations and all(ok for _, ok in statements_supported(final, ARTICLES))
@@ -154,14 +158,19 @@ def test_real_model_streams_and_only_supported_sentences_are_delivered(gen_engin
     assert all(s not in final.answer for s in final.removed)
 
 
-@pytest.mark.parametrize("question", [
-    "Who opened the Zorblat bridge?",
-    "How much did the Zorblat bridge cost?",
-    "Who won the football cup?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who opened the Zorblat bridge?",
+        "How much did the Zorblat bridge cost?",
+        "Who won the football cup?",
+    ],
+)
 def test_real_model_injection_never_reaches_another_questions_answer(gen_engine: Engine, question: str) -> None:
     need_llm_extra()
-    prompt = gen_engine.answerer.prompt(gen_engine.retrieve(question))  # type: ignore[attr-defined]
+    answerer = gen_engine.answerer
+    assert isinstance(answerer, GenerativeAnswerer)
+    prompt = answerer.prompt(gen_engine.retrieve(question))
     assert any(s.text == INJECTION for s in prompt.sentences), "the model must have read the injection"
     ans = gen_engine.ask(question)
     if ans.refused:
@@ -177,6 +186,6 @@ def test_real_model_injection_never_reaches_another_questions_answer(gen_engine:
 def test_real_model_on_an_unanswerable_question_delivers_a_refusal(gen_engine: Engine) -> None:
     need_llm_extra()
     ans = gen_engine.ask("What is the capital of Australia?")
-    assert ans.refused and ans.citations == [] and ans.answer.startswith("The articles don't say")
+    assert ans.refused and ans.citations == [] and ans.answer.startswith(REFUSAL_START)
     assert ans.generated is not None  # the model was asked; what it said is not delivered
     assert all(s not in ans.answer for s in ans.removed)

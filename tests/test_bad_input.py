@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SEED_QUESTION
 
+from conftest import SEED_QUESTION
 from rag import Engine
 from rag.store_guard import StoreError
 
@@ -25,6 +25,7 @@ def ask(question: str) -> Case:
         except ValueError as exc:
             return f"error: {exc}"
         return "refused" if ans.refused else "answered"
+
     return run
 
 
@@ -32,6 +33,7 @@ def ingest(make: Callable[[Path], Path | str]) -> Case:
     def run(eng: Engine, tmp: Path) -> str:
         rep = eng.ingest([make(tmp)], progress=False)
         return " | ".join([f.reason for f in rep.failed] + [f"added {len(rep.added)}"])
+
     return run
 
 
@@ -42,6 +44,7 @@ def open_store(make: Callable[[Path], Path]) -> Case:
         except StoreError as exc:
             return f"error: {exc}"
         return "opened"
+
     return run
 
 
@@ -50,6 +53,7 @@ def write(name: str, data: bytes | str) -> Callable[[Path], Path]:
         p = tmp / name
         p.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
         return p
+
     return make
 
 
@@ -59,6 +63,7 @@ def sparse(name: str, size: int) -> Callable[[Path], Path]:
         with p.open("wb") as fh:
             fh.truncate(size)
         return p
+
     return make
 
 
@@ -109,24 +114,46 @@ CASES: list[tuple[str, Case, str]] = [
     ("emoji only", ask("🙂🙂🙂"), "refused"),
     ("100,000 characters", ask("why " * 25_000), "error: the question is too long (100,000 characters; at most 2,000)"),
     # files
-    ("lone surrogate in JSONL", ingest(write("s.jsonl", '{"id": "x1", "text": "Bad \\ud800."}\n{"id": "x2", "text": "Good one."}\n')),
-     "line 1: the text holds a lone surrogate (\\ud800), which is not valid Unicode | added 1"),
-    ("binary file as .txt", ingest(write("elf.txt", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)),
-     "looks like a binary file, not text | added 0"),
-    ("latin-1 text", ingest(write("old.txt", "Caf\u00e9 au lait.".encode("latin-1"))),
-     "not valid UTF-8 (byte 0xe9 at position 3): save it as UTF-8"),
-    ("50 MB text file", ingest(sparse("huge.txt", 50_000_000)),
-     "the file is 50.0 MB, over the limit of 10 MB for one article (RAG_MAX_FILE_MB) | added 0"),
+    (
+        "lone surrogate in JSONL",
+        ingest(write("s.jsonl", '{"id": "x1", "text": "Bad \\ud800."}\n{"id": "x2", "text": "Good one."}\n')),
+        "line 1: the text holds a lone surrogate (\\ud800), which is not valid Unicode | added 1",
+    ),
+    (
+        "binary file as .txt",
+        ingest(write("elf.txt", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)),
+        "looks like a binary file, not text | added 0",
+    ),
+    (
+        "latin-1 text",
+        ingest(write("old.txt", "Caf\u00e9 au lait.".encode("latin-1"))),
+        "not valid UTF-8 (byte 0xe9 at position 3): save it as UTF-8",
+    ),
+    (
+        "50 MB text file",
+        ingest(sparse("huge.txt", 50_000_000)),
+        "the file is 50.0 MB, over the limit of 10 MB for one article (RAG_MAX_FILE_MB) | added 0",
+    ),
     ("unsupported extension", ingest(write("report.docx", b"PK\x03\x04")), "unsupported file type .docx"),
     ("missing path", ingest(lambda tmp: tmp / "nowhere.txt"), "no such file or folder | added 0"),
     ("symlink loop", ingest(loop), "a broken or looping symbolic link | added 0"),
     ("empty file", ingest(write("empty.txt", "")), "the file is empty | added 0"),
     ("truncated gzip", ingest(truncated_gz), "cannot read:"),
-    ("broken JSON line", ingest(write("b.jsonl", '{"id": "j1", "text": "Fine."}\n{oops\n')),
-     "line 2: invalid JSON (Expecting property name enclosed in double quotes) | added 1"),
-    ("JSON without text", ingest(write("n.json", '[{"id": "n1", "title": "No body"}]')), "record 0: missing or empty 'text'"),
-    ("HTML with no article", ingest(write("nav.html", "<html><head><script>var x = 1;</script></head><body></body></html>")),
-     "no article text found in the HTML | added 0"),
+    (
+        "broken JSON line",
+        ingest(write("b.jsonl", '{"id": "j1", "text": "Fine."}\n{oops\n')),
+        "line 2: invalid JSON (Expecting property name enclosed in double quotes) | added 1",
+    ),
+    (
+        "JSON without text",
+        ingest(write("n.json", '[{"id": "n1", "title": "No body"}]')),
+        "record 0: missing or empty 'text'",
+    ),
+    (
+        "HTML with no article",
+        ingest(write("nav.html", "<html><head><script>var x = 1;</script></head><body></body></html>")),
+        "no article text found in the HTML | added 0",
+    ),
     ("not really a PDF", ingest(write("fake.pdf", b"%PDF-1.4 garbage")), "unreadable PDF"),
     ("folder of 1,000 tiny files", ingest(tiny_files), "added 1000"),
     # stores
@@ -135,6 +162,7 @@ CASES: list[tuple[str, Case, str]] = [
     ("someone else's articles.sqlite", open_store(foreign_sqlite), "is an SQLite file of another program"),
 ]
 if os.geteuid() != 0:  # root reads anything
+
     def unreadable(tmp: Path) -> Path:
         p = write("secret.txt", "Secret text.")(tmp)
         p.chmod(0)
@@ -144,8 +172,9 @@ if os.geteuid() != 0:  # root reads anything
 
 
 @pytest.mark.parametrize(("kind", "case", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_bad_input_gets_its_message_and_loses_nothing(kind: str, case: Case, expected: str,
-                                                      seed_engine: Engine, tmp_path: Path) -> None:
+def test_bad_input_gets_its_message_and_loses_nothing(
+    kind: str, case: Case, expected: str, seed_engine: Engine, tmp_path: Path
+) -> None:
     before = seed_engine.stats().articles
     got = case(seed_engine, tmp_path)
     assert expected in got, f"{kind}: {got}"

@@ -7,25 +7,32 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from conftest import need_news
-
 from eval.bench import QUESTIONS, load_questions, pick_slice, plot, run_bench, table
+from rag import Engine
 
 
+@pytest.mark.slow
 def test_slice_keeps_whole_questions() -> None:
     need_news()
     import gzip
 
     from conftest import NEWS
 
-    records = [json.loads(line) for line in gzip.open(NEWS, "rt")]
+    with gzip.open(NEWS, "rt") as fh:
+        records = [json.loads(line) for line in fh]
     arts, qs = pick_slice(records, load_questions(QUESTIONS), 30)
     ids = {a["id"] for a in arts}
     assert len(arts) == 30 and qs
     assert all(q["answer_in_corpus"] and set(q["supporting_articles"]) <= ids for q in qs)
 
 
+@pytest.mark.slow
+@pytest.mark.model
 def test_bench_on_a_small_slice(tmp_path: Path) -> None:
     need_news()
     result = run_bench(limit=4, int8=False, log=lambda _: None)
@@ -37,29 +44,42 @@ def test_bench_on_a_small_slice(tmp_path: Path) -> None:
     assert fast["ingest_peak_rss_mb"] > 100 and 0 <= fast["answer_in_top5"] <= 1
     lat = fast["latency"]
     assert lat["questions"] == result["questions"] and lat["total_p95_ms"] >= lat["total_p50_ms"] > 0
-    assert set(result["ratios"]) >= {"fast_speedup_over_torch", "ingest_overhead_over_raw",
-                                     "reingest_speedup", "fast_top5_points_lost",
-                                     "ingest_non_embedding_share"}
+    assert set(result["ratios"]) >= {
+        "fast_speedup_over_torch",
+        "ingest_overhead_over_raw",
+        "reingest_speedup",
+        "fast_top5_points_lost",
+        "ingest_non_embedding_share",
+    }
     plot(result, tmp_path / "bench.png")
     assert (tmp_path / "bench.png").stat().st_size > 10_000
     assert "ingest overhead over raw" in table(result)
 
 
 def test_bench_refuses_a_folder_that_is_no_store(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "rag.cli", "bench", "--store", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "bench", "--store", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "is not a store" in proc.stderr
 
 
-def test_generation_latency_with_the_test_model(gen_engine) -> None:  # type: ignore[no-untyped-def]
+def test_generation_latency_with_the_test_model(gen_engine: Engine) -> None:
     from eval.bench import generation_latency
 
-    qs = [{"question": "Who opened the Zorblat bridge?", "as_of": "2024-03-05"},
-          {"question": "How much did the Zorblat bridge cost?", "as_of": None}]
+    qs: list[dict[str, Any]] = [
+        {"question": "Who opened the Zorblat bridge?", "as_of": "2024-03-05"},
+        {"question": "How much did the Zorblat bridge cost?", "as_of": None},
+    ]
     gen = generation_latency(gen_engine, qs)
     assert gen["backend"] == "llamacpp" and gen["questions"] == 2
     assert 0 < gen["first_token_p50_ms"] <= gen["total_p50_ms"] and gen["total_p95_ms"] >= gen["total_p50_ms"]
-    text = table({"store": {"path": "s", "chunks": 2, "store_mb": 0.1, "embedder": "e", "answer_in_top5": 1.0,
-                            "latency": {}},
-                  "generation": gen})
+    text = table(
+        {
+            "store": {"path": "s", "chunks": 2, "store_mb": 0.1, "embedder": "e", "answer_in_top5": 1.0, "latency": {}},
+            "generation": gen,
+        }
+    )
     assert "time to first streamed token p50 / p95" in text and "checked answer total" in text

@@ -5,16 +5,21 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
-from test_cli import rag
 
 from rag import Article, Engine
 from rag.store_check import check_store
+from test_cli import rag
 
 
 def arts(n: int) -> list[Article]:
-    return [Article(id=f"c{i}", title=f"Story {i}",
-                    text=f"Story {i} begins. The village of Place{i} held a fair on Sunday. It rained.")
-            for i in range(n)]
+    return [
+        Article(
+            id=f"c{i}",
+            title=f"Story {i}",
+            text=f"Story {i} begins. The village of Place{i} held a fair on Sunday. It rained.",
+        )
+        for i in range(n)
+    ]
 
 
 def test_a_fresh_store_passes(engine: Engine) -> None:
@@ -90,7 +95,7 @@ def test_the_page_header_warns_about_a_store_that_fails_its_check(seed_engine: E
     def warning(eng: Engine) -> str | None:
         demo = build(eng)
         found = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rag-check-warning"]
-        return found[0].value if found else None
+        return str(getattr(found[0], "value", "")) if found else None
 
     assert warning(seed_engine) is None
     shutil.rmtree(seed_engine.store.folder / "bm25")

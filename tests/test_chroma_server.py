@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SEED_QUESTION, SEED_SENTENCE, SEEDS
 from rag import Engine
 from rag.embedder import Embedder
-
-from conftest import SEED_QUESTION, SEED_SENTENCE, SEEDS
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -33,9 +32,9 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = (tmp_path / "chroma.log").open("wb")
     proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
+        [str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -59,9 +58,9 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_ingest_and_ask_through_a_chroma_server(chroma_url: str, tmp_path: Path,
-                                                embedder: Embedder,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ingest_and_ask_through_a_chroma_server(
+    chroma_url: str, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
     store = tmp_path / "store"
     with Engine(store=store, embedder=embedder) as eng:

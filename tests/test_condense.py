@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from conftest import SEED_QUESTION
 from rag.condense import condense, needs_history
 
 HISTORY = [("user", "Where did Assad flee to?"), ("assistant", "Moscow. Syria's Bashar Assad has fled to Moscow [1]")]
 
 
 def test_standalone_question_is_kept() -> None:
-    q = "Who guaranteed the security of Russian bases?"
+    q = SEED_QUESTION
     assert not needs_history(q)
     assert condense(q, HISTORY) == q
 

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from rag.answerers.base import REFUSAL_START, refusal_text
+from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE
+from rag import REFUSAL_START, refusal_text
 from rag.condense import condense
 
-Q1 = "Who guaranteed the security of Russian bases?"
-A1 = ("Syrian insurgents. RIA also said Syrian insurgents had guaranteed the security of Russian "
-      "military bases and diplomatic posts in Syria. [1]")
+Q1 = SEED_QUESTION
+A1 = f"{SEED_ANSWER}. {SEED_SENTENCE} [1]"  # the engine's answer: short phrase, then the quote
 
 
 def test_follow_up_borrows_the_topic_and_the_short_answer() -> None:
     out = condense("Who reported it?", [("user", Q1), ("assistant", A1)])
     assert out.startswith("Who reported it? (")
-    assert "Russian" in out and "bases" in out and "Syrian insurgents" in out
+    assert "Russian" in out and "bases" in out and SEED_ANSWER in out
     assert "RIA also" not in out  # only the gist of the answer, not its quotes
 
 
 def test_a_chain_of_follow_ups_keeps_the_first_topic() -> None:
-    history = [("user", Q1), ("assistant", A1), ("user", "Who reported it?"),
-               ("assistant", "RIA. RIA also said ... [1]")]
+    history = [
+        ("user", Q1),
+        ("assistant", A1),
+        ("user", "Who reported it?"),
+        ("assistant", "RIA. RIA also said ... [1]"),
+    ]
     out = condense("and when?", history)
     assert "RIA" in out and "Russian" in out and "bases" in out
 
@@ -32,8 +36,12 @@ def test_a_refusal_lends_no_words() -> None:
 
 
 def test_older_topics_are_not_dragged_in() -> None:
-    history = [("user", "Who granted Julian Assange asylum?"), ("assistant", "Ecuador. ..."),
-               ("user", Q1), ("assistant", A1)]
+    history = [
+        ("user", "Who granted Julian Assange asylum?"),
+        ("assistant", "Ecuador. ..."),
+        ("user", Q1),
+        ("assistant", A1),
+    ]
     out = condense("Who reported it?", history)
     assert "Assange" not in out and "Russian" in out
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import need_news
 
+from conftest import need_news
 from rag import Engine
 from rag.embedder import Embedder
 
@@ -40,14 +40,24 @@ def env(store: Path, **extra: str) -> dict[str, str]:
 
 
 def start_ingest(path: Path, store: Path, **extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", str(path), "--quiet"],
-                            env=env(store, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ingest", str(path), "--quiet"],
+        env=env(store, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def run_cli(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, check=False,
-                          env=env(store), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env(store),
+        timeout=300,
+    )
 
 
 def incomplete_rows(store: Path) -> int:
@@ -90,8 +100,9 @@ def snapshot(store: Path, embedder: Embedder, questions: list[str]) -> dict[str,
             "chunks": sorted(r[0] for r in db.conn.execute("SELECT id FROM chunks")),
             "vectors": sorted(eng.store.vectors.all_ids()),
             "keywords": sorted(eng.store.keywords.ids),
-            "answers": [(a.answer, [(c.article_id, c.start, c.end) for c in a.citations])
-                        for a in map(eng.ask, questions)],
+            "answers": [
+                (a.answer, [(c.article_id, c.start, c.end) for c in a.citations]) for a in map(eng.ask, questions)
+            ],
         }
 
 
@@ -104,21 +115,25 @@ def reference(news_slice: Path, tmp_path_factory: pytest.TempPathFactory, embedd
     return store
 
 
-QUESTIONS = ["Who was honored at a private funeral in Forest Lawn?", "What did the president say?",
-             "Where did the storm hit?"]
+QUESTIONS = [
+    "Who was honored at a private funeral in Forest Lawn?",
+    "What did the president say?",
+    "Where did the storm hit?",
+]
 
 
 @pytest.mark.parametrize("point", ["early", "mid-batch", "keyword-index"])
 def test_sigkill_then_check_and_reingest_equal_an_uninterrupted_store(
-        point: str, news_slice: Path, reference: Path, tmp_path: Path, embedder: Embedder) -> None:
+    point: str, news_slice: Path, reference: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     store = tmp_path / "store"
-    if point == "mid-batch":  # between an article's rows and its last vectors
-        condition: Callable[[], bool] = lambda: incomplete_rows(store) > 0
-    elif point == "keyword-index":
-        condition = lambda: keyword_write(store)
-    else:
-        started = time.monotonic()
-        condition = lambda: time.monotonic() - started > 1.0
+    started = time.monotonic()
+    conditions: dict[str, Callable[[], bool]] = {
+        "early": lambda: time.monotonic() - started > 1.0,  # while the model loads
+        "mid-batch": lambda: incomplete_rows(store) > 0,  # between an article's rows and its vectors
+        "keyword-index": lambda: keyword_write(store),
+    }
+    condition = conditions[point]
     # small batches: many commits, so the kill lands between two of them
     proc = start_ingest(news_slice, store, RAG_INGEST_BATCH_CHUNKS="64")
     assert kill_when(proc, condition), f"the ingest finished before the {point} kill point"
@@ -138,8 +153,9 @@ def test_sigkill_then_check_and_reingest_equal_an_uninterrupted_store(
     assert snapshot(store, embedder, QUESTIONS) == snapshot(reference, embedder, QUESTIONS)
 
 
-def test_two_writers_one_waits_or_refuses_clearly(news_slice: Path, tmp_path: Path,
-                                                  reference: Path, embedder: Embedder) -> None:
+def test_two_writers_one_waits_or_refuses_clearly(
+    news_slice: Path, tmp_path: Path, reference: Path, embedder: Embedder
+) -> None:
     """Two `rag ingest` at once into a new store: never a corrupt store. Whichever comes
     second waits (RAG_LOCK_WAIT_S) and refuses with a clear message naming the holder's pid if
     the first is still writing; run again, it completes."""
@@ -147,8 +163,7 @@ def test_two_writers_one_waits_or_refuses_clearly(news_slice: Path, tmp_path: Pa
     lines = news_slice.read_text(encoding="utf-8").splitlines(keepends=True)
     half.write_text("".join(lines[: N_ARTICLES // 2]), encoding="utf-8")
     store = tmp_path / "store"
-    procs = [start_ingest(news_slice, store, RAG_LOCK_WAIT_S="0.5"),
-             start_ingest(half, store, RAG_LOCK_WAIT_S="0.5")]
+    procs = [start_ingest(news_slice, store, RAG_LOCK_WAIT_S="0.5"), start_ingest(half, store, RAG_LOCK_WAIT_S="0.5")]
     results = [(p, *p.communicate(timeout=300)) for p in procs]
     assert any(p.returncode == 0 for p, _, _ in results), [e for _, _, e in results]
     for p, _, err in results:
@@ -163,7 +178,8 @@ def test_two_writers_one_waits_or_refuses_clearly(news_slice: Path, tmp_path: Pa
 
 
 def test_two_writers_into_an_existing_store_both_succeed_when_the_second_may_wait(
-        news_slice: Path, tmp_path: Path, reference: Path, embedder: Embedder) -> None:
+    news_slice: Path, tmp_path: Path, reference: Path, embedder: Embedder
+) -> None:
     """The issue's first row (100 + 100 articles into one store lost 256 vectors): the second
     writer waits for the lock, then reopens Chroma to see the first one's vectors."""
     lines = news_slice.read_text(encoding="utf-8").splitlines(keepends=True)

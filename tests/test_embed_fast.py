@@ -8,15 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import NEWS, SEED_QUESTION, SEEDS
 from rag.embed_fast import OnnxRuntimeEmbedder, OpenVINOEmbedder, export_onnx, fast_path_available
 from rag.embedder import Embedder, TorchEmbedder, get_embedder
 from rag.loaders import load_paths
 from rag.models import Article
 from rag.splitter import split_article
 
-from conftest import NEWS, SEEDS
-
-pytestmark = pytest.mark.skipif(not fast_path_available(), reason="openvino/onnx not installed")
+pytestmark = [pytest.mark.model, pytest.mark.skipif(not fast_path_available(), reason="openvino/onnx not installed")]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +25,7 @@ def chunk_texts() -> list[str]:
     arts = [a for a in itertools.islice(load_paths(paths), 16) if isinstance(a, Article)]
     texts = [c.text for a in arts for c in split_article(a)]
     # Short texts too (questions, answer sentences), in mixed order to test the sorting.
-    return texts[:48] + ["Who guaranteed the security of Russian bases?", "Moscow", "a"]
+    return [*texts[:48], SEED_QUESTION, "Moscow", "a"]
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +40,7 @@ def reference(chunk_texts: list[str]) -> np.ndarray:
 
 
 @pytest.mark.parametrize("make", [OpenVINOEmbedder, OnnxRuntimeEmbedder])
-def test_vectors_agree_with_torch(make: type, chunk_texts: list[str], reference: np.ndarray,
-                                  cache: Path) -> None:
+def test_vectors_agree_with_torch(make: type, chunk_texts: list[str], reference: np.ndarray, cache: Path) -> None:
     emb: Embedder = make(cache=cache)
     vecs = emb.embed(chunk_texts)
     assert vecs.dtype == np.float32 and vecs.shape == (len(chunk_texts), emb.dim) == reference.shape

@@ -6,41 +6,45 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_QUESTION, SEED_SENTENCE
-from rag import Answer, Answerer, Engine, Retrieval
-from rag.embedder import Embedder
+from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE
+from rag import REFUSAL_START, Answer, Answerer, Embedder, Engine, Retrieval
 
 
 def test_seed_question_is_answered_with_exact_citation(seed_engine: Engine) -> None:
     ans = seed_engine.ask(SEED_QUESTION)
     assert not ans.refused
-    assert "Syrian insurgents" in ans.answer
+    assert SEED_ANSWER in ans.answer
     # a short answer phrase is shown only when the reader is confident; never a wrong one here
-    assert ans.short_answer in (None, "Syrian insurgents")
+    assert ans.short_answer in (None, SEED_ANSWER)
     assert ans.citations and ans.citations[0].quote == SEED_SENTENCE
     for c in ans.citations:
-        text = seed_engine.article(c.article_id).text  # type: ignore[union-attr]
+        text = seed_engine.articles([c.article_id])[c.article_id].text
         assert text[c.start : c.end] == c.quote
         assert f"[{c.n}]" in ans.answer
     assert set(ans.timings_ms) >= {"retrieve", "answer", "total"}
 
 
-@pytest.mark.parametrize("question", [
-    "What is the capital of Australia?",
-    "Who won the 2022 football World Cup?",
-    "How much does a barrel of oil cost?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of Australia?",
+        "Who won the 2022 football World Cup?",
+        "How much does a barrel of oil cost?",
+    ],
+)
 def test_unanswerable_questions_are_refused(seed_engine: Engine, question: str) -> None:
     ans = seed_engine.ask(question)
     assert ans.refused and ans.citations == []
-    assert ans.answer.startswith("The articles don't say")
+    assert ans.answer.startswith(REFUSAL_START)
 
 
 def test_follow_up_uses_history(seed_engine: Engine) -> None:
     first = seed_engine.ask("Where did Assad flee after his ouster?")
     assert "Moscow" in first.answer
-    follow = seed_engine.ask("Who granted him asylum?",
-                             history=[("user", "Where did Assad flee after his ouster?"), ("assistant", first.answer)])
+    follow = seed_engine.ask(
+        "Who granted him asylum?",
+        history=[("user", "Where did Assad flee after his ouster?"), ("assistant", first.answer)],
+    )
     assert follow.query != follow.question and "Assad" in follow.query
     assert not follow.refused and "Russia" in follow.answer
 
@@ -59,7 +63,7 @@ def test_retrieve_returns_passages_with_offsets(seed_engine: Engine) -> None:
     assert r.passages and r.query == SEED_QUESTION
     assert [p.rank for p in r.passages] == list(range(len(r.passages)))
     for p in r.passages:
-        assert seed_engine.article(p.article.id).text[p.start : p.end] == p.text  # type: ignore[union-attr]
+        assert seed_engine.articles([p.article.id])[p.article.id].text[p.start : p.end] == p.text
     assert any(SEED_SENTENCE in p.text for p in r.passages)
 
 

@@ -15,9 +15,12 @@ def test_alce_recall_and_precision() -> None:
     r = CitationEvaluator().evaluate([over])
     assert r["citation_recall"] == 1.0 and r["citation_precision"] == pytest.approx(1 / 2)
     # a statement that needs both its citations: both count
-    both = record(qid="both", citations=[c1, c2],
-                  text="Syrian insurgents had guaranteed the security of Russian military bases; "
-                       "the war lasted nearly 14 years. [1][2]")
+    both = record(
+        qid="both",
+        citations=[c1, c2],
+        text="Syrian insurgents had guaranteed the security of Russian military bases; "
+        "the war lasted nearly 14 years. [1][2]",
+    )
     r = CitationEvaluator().evaluate([both])
     assert r["citation_recall"] == 1.0 and r["citation_precision"] == 1.0
     # unsupported statement: recall and precision lose its citation

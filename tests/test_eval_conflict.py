@@ -11,10 +11,12 @@ def test_detection_false_alarms_and_grounding() -> None:
     cits = [cite(1, "a", QA), cite(2, "b", QB)]
     grounded = "Sources disagree: \u201cSyrian insurgents\u201d [1] vs. \u201cFort Myers\u201d [2]."
     made_up = "Sources disagree: \u201cKurds\u201d [1] vs. \u201cFort Myers\u201d [2]."
-    rs = [record(qid="hit", expect_conflict=True, citations=cits, conflict=grounded),
-          record(qid="miss", expect_conflict=True),
-          record(qid="calm"),
-          record(qid="wolf", citations=cits, conflict=made_up)]
+    rs = [
+        record(qid="hit", expect_conflict=True, citations=cits, conflict=grounded),
+        record(qid="miss", expect_conflict=True),
+        record(qid="calm"),
+        record(qid="wolf", citations=cits, conflict=made_up),
+    ]
     r = ConflictEvaluator().evaluate(rs)
     assert r["conflict_detected"] == pytest.approx(1 / 2)
     assert r["false_conflict_rate"] == pytest.approx(1 / 2)

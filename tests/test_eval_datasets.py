@@ -21,10 +21,18 @@ def test_seed_set_is_complete_and_grounded() -> None:
 
 def test_news_questions_schema_as_of_and_limit(tmp_path: Path) -> None:
     f = tmp_path / "q.jsonl"
-    rows = [{"id": "1", "question": "Who?", "as_of": "2022-06-16", "answer": "Squid Game",
-             "answer_in_corpus": True, "supporting_articles": ["abc"]},
-            {"id": "2", "question": "What?", "answer": "x", "answer_in_corpus": False},
-            {"id": "3", "question": "Where?", "answer": ["Europe", "EU"]}]
+    rows = [
+        {
+            "id": "1",
+            "question": "Who?",
+            "as_of": "2022-06-16",
+            "answer": "Squid Game",
+            "answer_in_corpus": True,
+            "supporting_articles": ["abc"],
+        },
+        {"id": "2", "question": "What?", "answer": "x", "answer_in_corpus": False},
+        {"id": "3", "question": "Where?", "answer": ["Europe", "EU"]},
+    ]
     f.write_text("\n".join(json.dumps(r) for r in rows))
     qs = datasets.news_questions(f)
     assert [q.id for q in qs] == ["1", "3"]
@@ -40,19 +48,31 @@ def test_news_questions_schema_as_of_and_limit(tmp_path: Path) -> None:
 
 
 def test_rgb_conditions() -> None:
-    item = {"id": 7, "query": "Where?", "answer": [["Tampa", "Tampa Bay"]], "fakeanswer": "Glendale",
-            "positive": ["In Tampa."], "positive_wrong": ["In Glendale."], "negative": ["Noise.", "More."]}
+    item = {
+        "id": 7,
+        "query": "Where?",
+        "answer": [["Tampa", "Tampa Bay"]],
+        "fakeanswer": "Glendale",
+        "positive": ["In Tampa."],
+        "positive_wrong": ["In Glendale."],
+        "negative": ["Noise.", "More."],
+    }
     arts = datasets.rgb_articles(item)
     assert {a.source for a in arts} == {"positive", "negative", "positive_wrong"} and len(arts) == 4
     qs = {q.category: q for q in datasets.rgb_questions(item)}
-    assert qs["noise"].answers == ["Tampa", "Tampa Bay"] and qs["noise"].filters.sources == ("positive", "negative")
-    assert not qs["negative"].answerable and qs["negative"].filters.sources == ("negative",)
+    noise, negative = qs["noise"].filters, qs["negative"].filters
+    assert noise is not None and negative is not None
+    assert qs["noise"].answers == ["Tampa", "Tampa Bay"] and noise.sources == ("positive", "negative")
+    assert not qs["negative"].answerable and negative.sources == ("negative",)
     assert qs["counterfactual"].answers == ["Glendale"]
-    assert qs["conflict"].expect_conflict and qs["conflict"].gold_articles == ["rgb7-positive-0", "rgb7-positive_wrong-0"]
+    assert qs["conflict"].expect_conflict and qs["conflict"].gold_articles == [
+        "rgb7-positive-0",
+        "rgb7-positive_wrong-0",
+    ]
 
 
 def test_real_benchmark_files_load() -> None:
     if not datasets.NEWS_QUESTIONS.exists() or not datasets.RGB.exists():
-        pytest.skip(f"benchmark data not found under {datasets.DATA} (see DESIGN.md: ../shared/data)")
+        pytest.skip(datasets.data_missing(datasets.DATA))
     assert len(datasets.news_questions()) == 294
     assert len(datasets.rgb_items()) == 100

@@ -6,8 +6,11 @@ from eval_helpers import cite, record
 
 def test_share_of_supported_sentences() -> None:
     good = record(qid="good")
-    half = record(qid="half", text="Kurdish fighters. RIA also said Syrian insurgents had guaranteed the "
-                                    "security of Russian military bases. [1]")
+    half = record(
+        qid="half",
+        text="Kurdish fighters. RIA also said Syrian insurgents had guaranteed the "
+        "security of Russian military bases. [1]",
+    )
     uncited = record(qid="uncited", text="Syrian insurgents guarded the bases.")
     refused = record(qid="refused", refused=True)  # skipped
     r = FaithfulnessEvaluator().evaluate([good, half, uncited, refused])

@@ -6,21 +6,35 @@ import json
 from pathlib import Path
 
 import pytest
-from eval_helpers import record
-from llm_helpers import need_llm_extra
 from typer.testing import CliRunner
 
 from eval.metrics.faithfulness import FaithfulnessEvaluator
 from eval.metrics.generation import GenerationEvaluator
+from eval.records import Record
+from eval_helpers import record
+from llm_helpers import need_llm_extra
 from rag.cli import app
 
 
-def generated(qid: str, *, made: int, removed: list[str], backend: str = "llamacpp", notice: str | None = None):  # type: ignore[no-untyped-def]
+def generated(
+    qid: str, *, made: int, removed: list[str], backend: str = "llamacpp", notice: str | None = None
+) -> Record:
     r = record(qid=qid)
     text = r.answer.answer + (f" {notice}" if notice else "")
-    return r.model_copy(update={"answer": r.answer.model_copy(update={
-        "answer": text, "backend": backend, "generated": "raw text", "generated_sentences": made,
-        "removed": removed, "notice": notice})})
+    return r.model_copy(
+        update={
+            "answer": r.answer.model_copy(
+                update={
+                    "answer": text,
+                    "backend": backend,
+                    "generated": "raw text",
+                    "generated_sentences": made,
+                    "removed": removed,
+                    "notice": notice,
+                }
+            )
+        }
+    )
 
 
 def test_raw_faithfulness_counts_what_the_model_wrote_delivered_what_was_shown() -> None:
@@ -28,7 +42,13 @@ def test_raw_faithfulness_counts_what_the_model_wrote_delivered_what_was_shown()
     records = [
         generated("clean", made=2, removed=[]),
         generated("one-removed", made=2, removed=["Made up."], notice=notice),
-        generated("fell-back", made=1, removed=["Made up."], backend="extractive", notice="(The model's answer was not shown.)"),
+        generated(
+            "fell-back",
+            made=1,
+            removed=["Made up."],
+            backend="extractive",
+            notice="(The model's answer was not shown.)",
+        ),
         generated("model-refused", made=0, removed=[], backend="extractive"),
         record(qid="extractive"),  # no generation: not counted
     ]
@@ -43,11 +63,16 @@ def test_raw_faithfulness_counts_what_the_model_wrote_delivered_what_was_shown()
     assert GenerationEvaluator().evaluate([record()]).metrics == {}
 
 
+@pytest.mark.llm
+@pytest.mark.model
 def test_eval_with_the_test_model_reports_raw_and_delivered_faithfulness(tmp_path: Path) -> None:
     need_llm_extra()
     env = {"RAG_LLM_MAX_TOKENS": "96", "RAG_LLM_CONTEXT_WINDOW": "2048", "RAG_TOP_K": "2"}
-    res = CliRunner().invoke(app, ["eval", "--suite", "seeds", "--backend", "llamacpp", "--limit", "3",
-                                   "--report", str(tmp_path / "r"), "-q"], env=env)
+    res = CliRunner().invoke(
+        app,
+        ["eval", "--suite", "seeds", "--backend", "llamacpp", "--limit", "3", "--report", str(tmp_path / "r"), "-q"],
+        env=env,
+    )
     assert res.exit_code == 0, res.output
     assert "generation.raw_faithfulness" in res.output and "gate passed" in res.output
     data = json.loads((tmp_path / "r" / "report.json").read_text())

@@ -1,6 +1,9 @@
-from eval.judge import Passage, SupportJudge, anchors
+from conftest import SEED_SENTENCE
+from rag import Evidence as Passage
+from rag import SupportJudge
+from rag.support import anchors
 
-SRC = "RIA also said Syrian insurgents had guaranteed the security of Russian military bases and diplomatic posts in Syria."
+SRC = SEED_SENTENCE
 J = SupportJudge()
 
 
@@ -13,11 +16,16 @@ def test_verbatim_and_paraphrase_are_supported() -> None:
 
 def test_swapped_entity_number_date_and_negation_are_not() -> None:
     src2 = "Assad fled to Moscow on Sunday, ending five decades of rule; 14 people died."
-    for claim in ("Kurdish insurgents guaranteed the security of Russian military bases.",
-                  "RIA said Syrian insurgents had not guaranteed the security of Russian military bases."):
+    for claim in (
+        "Kurdish insurgents guaranteed the security of Russian military bases.",
+        "RIA said Syrian insurgents had not guaranteed the security of Russian military bases.",
+    ):
         assert not J.judge(claim, [Passage(SRC)]).supported, claim
-    for claim in ("Assad fled to Moscow on Monday.", "Assad fled to Moscow, ending four decades of rule.",
-                  "Assad fled to Moscow; 41 people died."):
+    for claim in (
+        "Assad fled to Moscow on Monday.",
+        "Assad fled to Moscow, ending four decades of rule.",
+        "Assad fled to Moscow; 41 people died.",
+    ):
         assert not J.judge(claim, [Passage(src2)]).supported, claim
 
 

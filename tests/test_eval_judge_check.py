@@ -1,5 +1,7 @@
-from eval.judge import SupportJudge, Verdict
+from collections.abc import Sequence
+
 from eval.judge_check import CLAIMS, measure
+from rag import Evidence, SupportJudge, Verdict
 
 
 def test_labelled_claims_cover_every_kind() -> None:
@@ -22,5 +24,5 @@ def test_measure_can_fail() -> None:
 
 
 class _AlwaysYes(SupportJudge):
-    def judge(self, claim, passages):  # type: ignore[no-untyped-def]
+    def judge(self, claim: str, passages: Sequence[Evidence]) -> Verdict:
         return Verdict(supported=True)

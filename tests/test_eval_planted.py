@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from rag.embedder import get_embedder
-from rag.engine import Engine
-from rag.loaders import load_paths
-from rag.models import Article
-
+from conftest import SEED_ANSWER, SEED_QUESTION
 from eval.datasets import SEEDS
 from eval.metrics import AnswerAccuracyEvaluator, CitationEvaluator, FaithfulnessEvaluator
 from eval.records import EvalQuestion, Record
 from eval.runner import run_one
+from rag import Article, Embedder, Engine, load_paths
 
-OTHER = Article(id="other", title="Other", text="The storm made landfall near Fort Myers, Florida, on "
-                "September 28, killing at least 100 people. Officials said rescue work went on for weeks.")
+OTHER = Article(
+    id="other",
+    title="Other",
+    text="The storm made landfall near Fort Myers, Florida, on "
+    "September 28, killing at least 100 people. Officials said rescue work went on for weeks.",
+)
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    eng = Engine(store=tmp_path_factory.mktemp("planted") / "store", embedder=get_embedder())
+def engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Engine]:
+    eng = Engine(store=tmp_path_factory.mktemp("planted") / "store", embedder=embedder)
     eng.ingest_articles([*load_paths([SEEDS]), OTHER], progress=False)
     yield eng
     eng.close()
@@ -50,13 +50,13 @@ def planted(rec: Record, text: str | None = None, **citation_update: object) -> 
 
 
 def test_faithful_answer_scores_full(engine: Engine) -> None:
-    s = scores(ask(engine, "Who guaranteed the security of Russian bases?", "Syrian insurgents"))
+    s = scores(ask(engine, SEED_QUESTION, SEED_ANSWER))
     assert s["faithfulness"] == 1.0 and s["citation_recall"] == 1.0 and s["accuracy"] == 1.0
 
 
 def test_swapped_entity_is_caught(engine: Engine) -> None:
-    rec = ask(engine, "Who guaranteed the security of Russian bases?", "Syrian insurgents")
-    s = scores(planted(rec, rec.answer.answer.replace("Syrian insurgents", "Kurdish insurgents")))
+    rec = ask(engine, SEED_QUESTION, SEED_ANSWER)
+    s = scores(planted(rec, rec.answer.answer.replace(SEED_ANSWER, "Kurdish insurgents")))
     assert s["faithfulness"] < 1.0 and s["citation_recall"] < 1.0 and s["accuracy"] == 0.0
 
 
@@ -67,13 +67,13 @@ def test_swapped_number_is_caught(engine: Engine) -> None:
 
 
 def test_invented_sentence_is_caught(engine: Engine) -> None:
-    rec = ask(engine, "Who guaranteed the security of Russian bases?", "Syrian insurgents")
+    rec = ask(engine, SEED_QUESTION, SEED_ANSWER)
     s = scores(planted(rec, rec.answer.answer + " Russia then sent 5,000 troops to Latakia. [1]"))
     assert s["faithfulness"] < 1.0 and s["citation_recall"] < 1.0
     assert s["accuracy"] == 1.0  # accuracy alone would not notice: that is why faithfulness exists
 
 
 def test_citation_to_the_wrong_article_is_caught(engine: Engine) -> None:
-    rec = ask(engine, "Who guaranteed the security of Russian bases?", "Syrian insurgents")
+    rec = ask(engine, SEED_QUESTION, SEED_ANSWER)
     s = scores(planted(rec, article_id=OTHER.id))
     assert s["faithfulness"] == 0.0 and s["citation_recall"] == 0.0

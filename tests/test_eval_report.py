@@ -7,15 +7,20 @@ from eval_helpers import record
 
 
 def test_build_groups_by_category_and_writes_json_md_png(tmp_path: Path) -> None:
-    rs = [record(qid="1", retrieved=[("a", "Syrian insurgents")]), record(qid="2", refused=True, support=0.2),
-          record(qid="3", answerable=False, answers=(), refused=True, support=0.1)]
-    for r, cat in zip(rs, ["noise", "noise", "negative"]):
+    rs = [
+        record(qid="1", retrieved=[("a", "Syrian insurgents")]),
+        record(qid="2", refused=True, support=0.2),
+        record(qid="3", answerable=False, answers=(), refused=True, support=0.1),
+    ]
+    for r, cat in zip(rs, ["noise", "noise", "negative"], strict=True):
         r.question = r.question.model_copy(update={"category": cat})
     rep = report.build("rgb", rs, default_evaluators(), command="rag eval --suite rgb")
     assert list(rep.groups) == ["all", "negative", "noise"]
     flat = rep.flat()
     assert flat["accuracy.accuracy"] == 0.5 and flat["refusal.refusal_rate"] == 1.0
-    assert rep.flat("noise")["refusal.false_refusal_rate"] == 0.5 and "refusal.false_refusal_rate" not in rep.flat("negative")
+    assert rep.flat("noise")["refusal.false_refusal_rate"] == 0.5 and "refusal.false_refusal_rate" not in rep.flat(
+        "negative"
+    )
     files = report.write(rep, tmp_path / "out", threshold=0.4)
     names = {p.name for p in files}
     assert names == {"report.json", "report.md", "accuracy_by_k.png", "refusal_vs_threshold.png", "latency.png"}

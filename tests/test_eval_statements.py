@@ -1,13 +1,16 @@
 from eval.statements import judged, statements
-from eval.judge import SupportJudge
 from eval_helpers import cite, record
+from rag import SupportJudge
 
 
 def test_markers_close_segments_and_short_answer_rests_on_them() -> None:
     sts = statements("Syrian insurgents. RIA said so. [1] The war lasted long. [2][3] Trailing words.")
     assert [(s.text, s.cites) for s in sts] == [
-        ("Syrian insurgents.", (1,)), ("RIA said so.", (1,)), ("The war lasted long.", (2, 3)),
-        ("Trailing words.", ())]
+        ("Syrian insurgents.", (1,)),
+        ("RIA said so.", (1,)),
+        ("The war lasted long.", (2, 3)),
+        ("Trailing words.", ()),
+    ]
 
 
 def test_conflict_notice_is_left_out() -> None:
@@ -18,6 +21,14 @@ def test_conflict_notice_is_left_out() -> None:
 def test_judged_uses_the_cited_quotes() -> None:
     r = record()
     assert all(v.supported for _, v in judged(r, SupportJudge()))
-    bad = record(citations=[cite(1, "b", "The storm made landfall near Fort Myers, Florida, on September 28, killing at least 100 people.")],
-                 text="Syrian insurgents guarded the bases. [1]")
+    bad = record(
+        citations=[
+            cite(
+                1,
+                "b",
+                "The storm made landfall near Fort Myers, Florida, on September 28, killing at least 100 people.",
+            )
+        ],
+        text="Syrian insurgents guarded the bases. [1]",
+    )
     assert not any(v.supported for _, v in judged(bad, SupportJudge()))

@@ -12,15 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SEED_QUESTION, SEEDS
 
+from conftest import SEED_QUESTION, SEEDS
 from rag import Article, Engine, RagConfig
 from rag.embedder import Embedder
 from rag.store_guard import StoreError
 
 
-def cli(*args: str | bytes, store: Path | None = None, user: int | None = None,
-        **extra: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str | bytes, store: Path | None = None, user: int | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **extra}
     if store is not None:
         env["RAG_STORE"] = str(store)
@@ -33,9 +34,11 @@ def cli(*args: str | bytes, store: Path | None = None, user: int | None = None,
 # --- files ------------------------------------------------------------------------------------
 def test_a_lone_surrogate_fails_only_its_record(engine: Engine, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "ok1", "text": "The first record is fine."}\n'
-                   '{"id": "sur", "text": "Broken \\ud800 text here."}\n'
-                   '{"id": "ok2", "text": "The third record is fine too."}\n')
+    bad.write_text(
+        '{"id": "ok1", "text": "The first record is fine."}\n'
+        '{"id": "sur", "text": "Broken \\ud800 text here."}\n'
+        '{"id": "ok2", "text": "The third record is fine too."}\n'
+    )
     other = tmp_path / "other.txt"
     other.write_text("Another file.\n\nIts text is stored as well.")
     rep = engine.ingest([bad, other], progress=False)
@@ -65,8 +68,10 @@ def test_files_over_the_size_limit_are_refused_fast(tmp_path: Path, embedder: Em
     big = tmp_path / "big.txt"
     big.write_text("A sentence of the long file. " * 40_000)  # 1.2 MB
     rec = tmp_path / "big.jsonl"
-    rec.write_text('{"id": "huge", "text": "' + "Words and more words. " * 60_000 + '"}\n'
-                   '{"id": "small", "text": "A small record is fine."}\n')
+    rec.write_text(
+        '{"id": "huge", "text": "' + "Words and more words. " * 60_000 + '"}\n'
+        '{"id": "small", "text": "A small record is fine."}\n'
+    )
     with Engine(config=cfg, embedder=embedder) as eng:
         t0 = time.perf_counter()
         rep = eng.ingest([big, rec], progress=False)
@@ -89,14 +94,13 @@ def test_a_long_article_is_embedded_in_bounded_batches(tmp_path: Path, embedder:
 
     cfg = RagConfig(store=tmp_path / "s", ingest_batch_chunks=16)
     text = " ".join(f"Sentence number {i} of a long article about the harbour." for i in range(1500))
-    with Engine(config=cfg, embedder=Counting()) as eng:  # type: ignore[arg-type]
+    with Engine(config=cfg, embedder=Counting()) as eng:
         eng.ingest_articles([Article(id="long", text=text)], progress=False)
         assert eng.check().ok
     assert len(sizes) > 3 and max(sizes) <= 16
 
 
-def test_an_update_interrupted_before_its_vectors_is_redone(engine: Engine,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_update_interrupted_before_its_vectors_is_redone(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     engine.ingest_articles([Article(id="u", text="The first version. It has two sentences.")], progress=False)
     new = Article(id="u", text="The second version is different. Entirely new words here.")
 
@@ -186,8 +190,9 @@ def test_a_read_only_store_answers(seed_store: Path, public_tmp: Path) -> None:
 def test_a_running_engine_sees_another_process_ingest(seed_engine: Engine, tmp_path: Path) -> None:
     assert "Syrian insurgents" in seed_engine.ask(SEED_QUESTION).answer  # caches its indexes
     new = tmp_path / "harbour.txt"
-    new.write_text("Harbour news\n\nThe harbour master of Vigo, Ana Ferreira, closed the port on Monday "
-                   "because of the storm.")
+    new.write_text(
+        "Harbour news\n\nThe harbour master of Vigo, Ana Ferreira, closed the port on Monday because of the storm."
+    )
     res = cli("ingest", str(new), "--quiet", store=seed_engine.store.folder)
     assert res.returncode == 0, res.stderr
     ans = seed_engine.ask("Who closed the port of Vigo?")
@@ -195,8 +200,7 @@ def test_a_running_engine_sees_another_process_ingest(seed_engine: Engine, tmp_p
     assert ans.citations[0].title == "Harbour news"
 
 
-def test_readers_keep_the_saved_keyword_index_while_a_writer_runs(seed_engine: Engine,
-                                                                 embedder: Embedder) -> None:
+def test_readers_keep_the_saved_keyword_index_while_a_writer_runs(seed_engine: Engine, embedder: Embedder) -> None:
     from rag.ingest import article_digest
     from rag.splitter import split_article
 
@@ -205,8 +209,9 @@ def test_readers_keep_the_saved_keyword_index_while_a_writer_runs(seed_engine: E
         art = Article(id="n1", text="The new bridge in Tarbes opened. Crowds came to see it.")
         chunks = split_article(art)
         with seed_engine.store.writing():  # a writer mid-run: stored, keyword index not yet rebuilt
-            seed_engine.store.put_many([(art, article_digest(art), chunks, False)],
-                                       embedder.embed([c.text for c in chunks]))
+            seed_engine.store.put_many(
+                [(art, article_digest(art), chunks, False)], embedder.embed([c.text for c in chunks])
+            )
             assert reader.store.keywords is before  # no rebuild per question while it writes
         # the writer stopped without its rebuild (as if killed): the reader builds it from the texts
         assert "n1" in reader.store.keywords.article_ids
@@ -220,7 +225,7 @@ def test_auth_is_throttled() -> None:
 
     now = [0.0]
     auth = throttled_auth("ann", "s3cret", max_failures=5, window_s=60, delay_s=0, clock=lambda: now[0])
-    tries = [asyncio.run(auth("ann", f"guess{i}")) for i in range(50)]
+    tries: list[bool] = [asyncio.run(auth("ann", f"guess{i}")) for i in range(50)]
     assert not any(tries)
     assert not asyncio.run(auth("ann", "s3cret"))  # locked out: even the right one waits
     now[0] = 61.0
@@ -246,8 +251,7 @@ def test_upload_names_never_leave_their_folder() -> None:
         assert "/" not in name and "\\" not in name and not name.startswith(".") and name
 
 
-def test_uploads_over_the_limit_are_refused_and_questions_are_not_held(seed_engine: Engine,
-                                                                       tmp_path: Path) -> None:
+def test_uploads_over_the_limit_are_refused_and_questions_are_not_held(seed_engine: Engine, tmp_path: Path) -> None:
     import gradio as gr
 
     from ui.app import Page

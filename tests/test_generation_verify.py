@@ -23,8 +23,12 @@ def test_markers_close_segments_in_every_spelling() -> None:
 
 
 def test_each_claim_is_judged_against_the_sentences_it_cites() -> None:
-    v = verify("Mayor Anna Kowalski opened the Zorblat bridge on Monday [1]. It cost 12 million euros [2].",
-               SENTENCES, J, "Who opened the Zorblat bridge and what did it cost?")
+    v = verify(
+        "Mayor Anna Kowalski opened the Zorblat bridge on Monday [1]. It cost 12 million euros [2].",
+        SENTENCES,
+        J,
+        "Who opened the Zorblat bridge and what did it cost?",
+    )
     assert [(c.text, c.cites, c.supported) for c in v.claims] == [
         ("Mayor Anna Kowalski opened the Zorblat bridge on Monday.", (1,), True),
         ("It cost 12 million euros.", (2,), True),
@@ -40,8 +44,12 @@ def test_invented_numbers_are_dropped_and_a_claim_citing_nothing_fails() -> None
 
 
 def test_swapped_facts_and_wrong_citations_are_unsupported() -> None:
-    v = verify("The bridge cost 40 million euros [2]. Mayor Anna Kowalski opened the bridge [2]. "
-               "The bridge opened on Friday [1].", SENTENCES, J)
+    v = verify(
+        "The bridge cost 40 million euros [2]. Mayor Anna Kowalski opened the bridge [2]. "
+        "The bridge opened on Friday [1].",
+        SENTENCES,
+        J,
+    )
     assert [c.supported for c in v.claims] == [False, False, False]
     assert v.claims[0].verdict.missing == ["40"]
 

@@ -5,10 +5,13 @@ from pathlib import Path
 from rag import Article, Engine, Failure
 
 
-def art(i: int, text: str | None = None, **kw: object) -> Article:
-    return Article(id=f"a{i}", title=f"Story {i}",
-                   text=text or f"Story {i} begins here. The town of Place{i} held a fair. It rained.",
-                   **kw)  # type: ignore[arg-type]
+def art(i: int, text: str | None = None, source: str = "") -> Article:
+    return Article(
+        id=f"a{i}",
+        title=f"Story {i}",
+        source=source,
+        text=text or f"Story {i} begins here. The town of Place{i} held a fair. It rained.",
+    )
 
 
 def chroma_ids(engine: Engine) -> set[str]:
@@ -29,14 +32,15 @@ def test_reingest_embeds_nothing_and_adds_no_duplicates(engine: Engine) -> None:
 def test_changed_article_replaces_its_chunks(engine: Engine) -> None:
     engine.ingest_articles([art(1)], progress=False)
     old = chroma_ids(engine)
-    rep = engine.ingest_articles([art(1, "A new version of the story. Completely different words now.")],
-                                 progress=False)
+    rep = engine.ingest_articles(
+        [art(1, "A new version of the story. Completely different words now.")], progress=False
+    )
     assert rep.updated == ["a1"]
     new = chroma_ids(engine)
     assert new and not (new & old)  # old chunks gone, new ones in
     assert engine.stats().chunks == len(new)
     assert engine.store.keywords.n_docs == len(new)
-    assert "Completely different" in engine.article("a1").text  # type: ignore[union-attr]
+    assert "Completely different" in engine.articles(["a1"])["a1"].text
 
 
 def test_metadata_change_is_an_update(engine: Engine) -> None:
@@ -56,16 +60,15 @@ def test_failures_are_reported_and_lose_nothing(engine: Engine, tmp_path: Path) 
 
 
 def test_same_id_twice_in_one_run_keeps_last(engine: Engine) -> None:
-    rep = engine.ingest_articles(
-        [art(1), art(1, "Second text wins. It is longer than before.")], progress=False
-    )
+    rep = engine.ingest_articles([art(1), art(1, "Second text wins. It is longer than before.")], progress=False)
     assert rep.updated == ["a1"]
-    assert "Second text wins" in engine.article("a1").text  # type: ignore[union-attr]
+    assert "Second text wins" in engine.articles(["a1"])["a1"].text
     assert engine.stats().chunks == len(chroma_ids(engine))
 
 
 def test_progress_callback(engine: Engine) -> None:
     seen: list[tuple[int, int]] = []
-    engine.ingest_articles([art(1), Failure(path="x", reason="r"), art(2)], progress=False,
-                           on_progress=lambda d, t: seen.append((d, t)))
+    engine.ingest_articles(
+        [art(1), Failure(path="x", reason="r"), art(2)], progress=False, on_progress=lambda d, t: seen.append((d, t))
+    )
     assert seen == [(1, 3), (2, 3), (3, 3)]

@@ -13,11 +13,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, statements_supported
 
-from rag import Answer, Engine
+from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, split_stream, statements_supported
+from rag import Engine
 from rag.answerers import GenerativeAnswerer
 from rag.embedder import Embedder
 from rag.llm import (
@@ -30,6 +31,11 @@ from rag.llm import (
     gguf_chat_formatter,
 )
 
+pytestmark = pytest.mark.llm  # the `llm` extra and its test model
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -37,9 +43,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm) -> None:  # type: ignore[no-untyped-def]
+def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm: LLM) -> None:
+    from llama_index.llms.llama_cpp import LlamaCPP
+
     said: list[str] = []
     llm = build_llm(CONFIG, say=said.append)
+    assert isinstance(llm, LlamaCPP)
     assert said == [TINY_MODEL_NOTICE] and "not for good answers" in said[0]
     assert Path(llm.model_path) == default_gguf() and default_gguf().stat().st_size > 50e6
     assert llm.context_window == CONFIG.llm_context_window and llm.max_new_tokens == CONFIG.llm_max_tokens
@@ -47,11 +56,14 @@ def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm) -> None
     assert len(said) == 1  # a configured model gets no notice
 
 
-def test_llamacpp_prompts_with_the_ggufs_own_chat_template(smollm) -> None:  # type: ignore[no-untyped-def]
+def test_llamacpp_prompts_with_the_ggufs_own_chat_template(smollm: LLM) -> None:
     from llama_index.core.base.llms.types import ChatMessage
+    from llama_index.llms.llama_cpp import LlamaCPP
 
+    assert isinstance(smollm, LlamaCPP)
     prompt = smollm.messages_to_prompt([ChatMessage(role="system", content="S"), ChatMessage(role="user", content="U")])
     assert prompt == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n"
+    # LlamaCPP keeps its llama_cpp.Llama in `_model` (no public name; rag.llm reads it there too)
     assert gguf_chat_formatter(smollm._model) is not None
 
 
@@ -66,8 +78,9 @@ def test_setup_mistakes_are_one_clear_sentence(tmp_path: Path, monkeypatch: pyte
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name.startswith("llama_index.llms") else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name.startswith("llama_index.llms") else real(name, *a)
+    )
     for backend in ("llamacpp", "openai", "ollama"):
         with pytest.raises(MissingExtra, match=r"pip install \.\[llm\]"):
             build_llm(CONFIG.model_copy(update={"backend": backend, "llm_base_url": "http://x/v1", "llm_model": "m"}))
@@ -84,8 +97,13 @@ def test_an_unreachable_server_is_a_clear_error(seed_engine: Engine, embedder: E
 
 
 def rag_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1", **env}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **env},
+        timeout=300,
+    )
 
 
 def test_cli_says_what_is_wrong_without_a_traceback(seed_store: Path, tmp_path: Path) -> None:
@@ -93,10 +111,16 @@ def test_cli_says_what_is_wrong_without_a_traceback(seed_store: Path, tmp_path: 
     shutil.copytree(seed_store, tmp_path / "s")
     env = {"RAG_STORE": str(tmp_path / "s")}
     cases = [
-        (["--backend", "openai"], {"RAG_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"},
-         "could not reach the openai server"),
-        (["--backend", "llamacpp"], {"RAG_LLM_MODEL": str(tmp_path / "nope.gguf")},
-         f"the GGUF model file {tmp_path / 'nope.gguf'} does not exist"),
+        (
+            ["--backend", "openai"],
+            {"RAG_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"},
+            "could not reach the openai server",
+        ),
+        (
+            ["--backend", "llamacpp"],
+            {"RAG_LLM_MODEL": str(tmp_path / "nope.gguf")},
+            f"the GGUF model file {tmp_path / 'nope.gguf'} does not exist",
+        ),
         (["--backend", "gpt"], {}, "unknown backend 'gpt'"),
     ]
     for args, extra, message in cases:
@@ -113,10 +137,31 @@ def llama_server() -> Iterator[str]:
     pytest.importorskip("sse_starlette", reason="llama-cpp-python[server] is not installed")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(default_gguf()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", str(CONFIG.llm_context_window), "--seed", "0", "--n_threads", "1",
-         "--model_alias", "smollm2", "--verbose", "False"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(default_gguf()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            str(CONFIG.llm_context_window),
+            "--seed",
+            "0",
+            "--n_threads",
+            "1",
+            "--model_alias",
+            "smollm2",
+            "--verbose",
+            "False",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 90
@@ -141,16 +186,17 @@ def llama_server() -> Iterator[str]:
 
 
 def test_openai_backend_streams_from_the_server_and_is_checked(
-        llama_server: str, gen_store: Path, tmp_path: Path, embedder: Embedder) -> None:
+    llama_server: str, gen_store: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     shutil.copytree(gen_store, tmp_path / "s")
-    cfg = CONFIG.model_copy(update={"backend": "openai", "llm_base_url": llama_server, "llm_model": "smollm2",
-                                    "store": tmp_path / "s"})
+    cfg = CONFIG.model_copy(
+        update={"backend": "openai", "llm_base_url": llama_server, "llm_model": "smollm2", "store": tmp_path / "s"}
+    )
     with Engine(config=cfg, embedder=embedder) as eng:
         assert isinstance(eng.answerer, GenerativeAnswerer)
         assert type(eng.answerer.llm).__name__ == "OpenAILike"
-        *deltas, final = list(eng.ask_stream("Who opened the Zorblat bridge?"))
-    assert isinstance(final, Answer) and len(deltas) > 2 and all(isinstance(d, str) for d in deltas)
-    assert "".join(deltas) == final.generated and final.generated.strip()
+        deltas, final = split_stream(eng.ask_stream("Who opened the Zorblat bridge?"))
+    assert len(deltas) > 2 and "".join(deltas) == final.generated and final.generated.strip()
     assert final.backend in ("openai", "extractive") and not final.refused
     assert_exact_citations(final, ARTICLES)
     assert all(ok for _, ok in statements_supported(final, ARTICLES))
@@ -158,18 +204,24 @@ def test_openai_backend_streams_from_the_server_and_is_checked(
 
 def test_cli_ask_stream_through_the_server(llama_server: str, gen_store: Path, tmp_path: Path) -> None:
     shutil.copytree(gen_store, tmp_path / "s")
-    env = {"RAG_STORE": str(tmp_path / "s"), "RAG_LLM_BASE_URL": llama_server, "RAG_LLM_MODEL": "smollm2",
-           "RAG_TOP_K": "2", "RAG_LLM_MAX_TOKENS": "128"}
+    env = {
+        "RAG_STORE": str(tmp_path / "s"),
+        "RAG_LLM_BASE_URL": llama_server,
+        "RAG_LLM_MODEL": "smollm2",
+        "RAG_TOP_K": "2",
+        "RAG_LLM_MAX_TOKENS": "128",
+    }
     proc = rag_cli("ask", "Who opened the Zorblat bridge?", "--backend", "openai", "--stream", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Sources:" in proc.stdout and "Zorblat" in proc.stdout
-    as_json = json.loads(rag_cli("ask", "Who opened the Zorblat bridge?", "--backend", "openai", "--json",
-                                 env=env).stdout)
+    as_json = json.loads(
+        rag_cli("ask", "Who opened the Zorblat bridge?", "--backend", "openai", "--json", env=env).stdout
+    )
     assert as_json["generated"] and as_json["backend"] in ("openai", "extractive")
     assert all(ARTICLES[c["article_id"]].text[c["start"] : c["end"]] == c["quote"] for c in as_json["citations"])
 
 
-def test_a_prompt_too_long_for_the_context_is_a_clear_error(smollm) -> None:  # type: ignore[no-untyped-def]
+def test_a_prompt_too_long_for_the_context_is_a_clear_error(smollm: LLM) -> None:
     from llama_index.core.base.llms.types import ChatMessage
 
     from rag.llm import as_llm_error

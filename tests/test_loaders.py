@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SEEDS
 from rag.loaders import load_paths, parse_date
 from rag.models import Article, Failure
-
-from conftest import SEEDS
 
 
 def split(items: list[Article | Failure]) -> tuple[list[Article], list[Failure]]:
@@ -107,9 +106,14 @@ def test_bad_input_fails_alone_with_reason(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "want"),
-    [("2022-09-30", dt.date(2022, 9, 30)), ("2022-09-30T10:00:00Z", dt.date(2022, 9, 30)),
-     ("D:20210102030405", dt.date(2021, 1, 2)), ("September 30, 2022", dt.date(2022, 9, 30)),
-     ("nonsense", None), (None, None)],
+    [
+        ("2022-09-30", dt.date(2022, 9, 30)),
+        ("2022-09-30T10:00:00Z", dt.date(2022, 9, 30)),
+        ("D:20210102030405", dt.date(2021, 1, 2)),
+        ("September 30, 2022", dt.date(2022, 9, 30)),
+        ("nonsense", None),
+        (None, None),
+    ],
 )
 def test_parse_date(raw: object, want: dt.date | None) -> None:
     assert parse_date(raw) == want

@@ -6,11 +6,14 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import need_news
 from rag import Engine
 from rag.embedder import Embedder
 
 
+@pytest.mark.slow
 def test_news_slice_ingest_reingest_and_as_of(tmp_path: Path, embedder: Embedder) -> None:
     news = need_news()
     with gzip.open(news, "rt") as fh:
@@ -31,4 +34,4 @@ def test_news_slice_ingest_reingest_and_as_of(tmp_path: Path, embedder: Embedder
         assert all(c.date is None or c.date.isoformat() <= cutoff for c in ans.citations)
         if not ans.refused:
             for c in ans.citations:
-                assert eng.article(c.article_id).text[c.start : c.end] == c.quote  # type: ignore[union-attr]
+                assert eng.articles([c.article_id])[c.article_id].text[c.start : c.end] == c.quote

@@ -7,19 +7,25 @@ import json
 import numpy as np
 import pytest
 
+from eval.train_reader import DATA_PATH, Table, fit_model, fold_of
+from hash_embedder import HashEmbedder
 from rag import Article, Passage
 from rag.keyword_index import KeywordIndex
-from rag.embedder import Embedder
 from rag.logistic import LogisticModel
 from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, load_model, pool
 
-from eval.train_reader import DATA_PATH, Table, fit_model, fold_of
-
-ART = Article(id="a", title="Bridge opens", text=(
-    "The mayor opened a bridge on Monday. The bridge cost 12 million dollars to build. "
-    "Residents were happy. Is it safe? The mayor opened a bridge on Monday, officials said."))
-PASSAGES = [Passage(article=ART, start=0, end=len(ART.text), rank=0, score=1.0),
-            Passage(article=ART, start=37, end=len(ART.text), rank=1, score=0.5)]  # overlaps the first
+ART = Article(
+    id="a",
+    title="Bridge opens",
+    text=(
+        "The mayor opened a bridge on Monday. The bridge cost 12 million dollars to build. "
+        "Residents were happy. Is it safe? The mayor opened a bridge on Monday, officials said."
+    ),
+)
+PASSAGES = [
+    Passage(article=ART, start=0, end=len(ART.text), rank=0, score=1.0),
+    Passage(article=ART, start=37, end=len(ART.text), rank=1, score=0.5),
+]  # overlaps the first
 
 
 def idf() -> KeywordIndex:
@@ -50,7 +56,7 @@ def test_shipped_model_ranks_the_answer_first() -> None:
     sents = pool(PASSAGES)
     x = features("How much did the bridge cost?", sents, np.full(len(sents), 0.5), idf().idf)
     p = load_model().proba(x)
-    assert ((0 < p) & (p < 1)).all()
+    assert ((p > 0) & (p < 1)).all()
     assert sents[int(np.argmax(p))].text == "The bridge cost 12 million dollars to build."
 
 
@@ -69,8 +75,8 @@ def test_retraining_on_the_shipped_data_reproduces_the_shipped_model() -> None:
     shipped = json.loads(MODEL_PATH.read_text())
     assert refit["features"] == shipped["features"]
     for key in ("mean", "scale", "coef"):
-        np.testing.assert_allclose(refit[key], shipped[key], atol=1e-4)  # type: ignore[arg-type]
-    assert abs(refit["intercept"] - shipped["intercept"]) < 1e-4  # type: ignore[operator]
+        np.testing.assert_allclose(refit[key], shipped[key], atol=1e-4)
+    assert abs(refit["intercept"] - shipped["intercept"]) < 1e-4
 
 
 def test_folds_keep_a_news_week_together() -> None:
@@ -81,7 +87,8 @@ def test_folds_keep_a_news_week_together() -> None:
     assert set(folds[t.q_set == "news"]) == set(range(6))
 
 
-def test_sentence_vectors_remember_by_text_within_capacity(embedder: Embedder) -> None:
+def test_sentence_vectors_remember_by_text_within_capacity(fake_embedder: HashEmbedder) -> None:
+    embedder = fake_embedder
     calls: list[list[str]] = []
 
     def embed(texts: list[str]) -> np.ndarray:
@@ -102,7 +109,6 @@ def test_sentence_vectors_remember_by_text_within_capacity(embedder: Embedder) -
 
 def test_retraining_reproduces_the_shipped_short_answer_model() -> None:
     from eval.train_reader import held_out_probs, short_rows
-
     from rag.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH
 
     t = Table.load(DATA_PATH)
@@ -110,4 +116,4 @@ def test_retraining_reproduces_the_shipped_short_answer_model() -> None:
     keep = fold_of(t.q_group)[qs] >= 0
     refit = fit_model(x[keep], y[keep], SHORT_FEATURES).to_json()
     shipped = json.loads(SHORT_MODEL_PATH.read_text())
-    np.testing.assert_allclose(refit["coef"], shipped["coef"], atol=1e-4)  # type: ignore[arg-type]
+    np.testing.assert_allclose(refit["coef"], shipped["coef"], atol=1e-4)

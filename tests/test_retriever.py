@@ -4,8 +4,8 @@ import datetime as dt
 
 from rag import Article, Engine, Filters
 from rag.config import RagConfig
-from rag.retriever import recency_weight, rrf
 from rag.models import Hit
+from rag.retriever import recency_weight, rrf
 
 STORY = "The city council of {city} voted to build a new stadium for the football team."
 
@@ -19,10 +19,9 @@ def arts() -> list[Article]:
     ]
 
 
-def ids(engine: Engine, **kw: object) -> list[str]:
+def ids(engine: Engine, *, filters: Filters | None = None, as_of: dt.date | None = None) -> list[str]:
     q = "Which city council voted to build a stadium?"
-    vec = engine.embedder.embed([q])[0]
-    return [h.article_id for h in engine.retriever.search(q, vec, k=4, **kw)]  # type: ignore[arg-type]
+    return [p.article.id for p in engine.retrieve(q, filters=filters, as_of=as_of, top_k=4).passages]
 
 
 def test_filters_and_as_of(engine: Engine) -> None:

@@ -2,19 +2,22 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE
 from rag.short_answer import extract, question_kind
 
-SENT = "RIA also said Syrian insurgents had guaranteed the security of Russian military bases and diplomatic posts in Syria."
+SENT = SEED_SENTENCE
 
 
 @pytest.mark.parametrize(
     ("question", "sentence", "want"),
     [
-        ("Who guaranteed the security of Russian bases?", SENT, "Syrian insurgents"),
+        (SEED_QUESTION, SENT, SEED_ANSWER),
         ("Where did Assad flee to?", "Syria's Bashar Assad has fled to Moscow after his ouster.", "Moscow"),
-        ("Who leads the biggest faction?",
-         "The leader of Syria's biggest anti-regime faction, Abu Mohammed al-Golani of the HTS, spoke.",
-         "Abu Mohammed al-Golani"),
+        (
+            "Who leads the biggest faction?",
+            "The leader of Syria's biggest anti-regime faction, Abu Mohammed al-Golani of the HTS, spoke.",
+            "Abu Mohammed al-Golani",
+        ),
         ("When did the fair open?", "The fair opened on June 3, 2022 in the park.", "June 3, 2022"),
         ("How many people attended?", "Officials said 31,000 people attended the fair.", "31,000"),
     ],

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from conftest import SEEDS
 from rag.models import Article
 from rag.splitter import sentence_spans, split_article
 
-TEXT = ("Headline without a full stop\nA caption line (AFP Photo)\n\n"
-        "Dr. Smith arrived in the U.S. on Monday. He met officials. "
-        "They discussed the plan at length, said Mr. Jones.\n\nA second paragraph follows here.")
+TEXT = (
+    "Headline without a full stop\nA caption line (AFP Photo)\n\n"
+    "Dr. Smith arrived in the U.S. on Monday. He met officials. "
+    "They discussed the plan at length, said Mr. Jones.\n\nA second paragraph follows here."
+)
 
 
 def test_sentences_keep_offsets_and_respect_lines() -> None:
@@ -45,3 +48,22 @@ def test_overlong_sentence_is_its_own_chunk() -> None:
     chunks = split_article(art, chunk_chars=100)
     assert any(len(c.text) > 100 for c in chunks)
     assert all(c.text == art.text[c.start : c.end] for c in chunks)
+
+
+def test_spans_are_nltks_own() -> None:
+    """Punkt is loaded without all of NLTK (rag/splitter.py); the spans are those of NLTK's
+    public tokenizer, on the tricky text above and on the seed article."""
+    import sys
+
+    from rag.splitter import _punkt_alone, _punkt_tables, _punkt_via_nltk
+
+    assert _punkt_tables().is_dir()
+    alone = _punkt_alone()
+    reference = _punkt_via_nltk()  # imports NLTK in full
+    assert type(alone) is not type(reference)  # two loads of the same code, really
+    again = _punkt_alone()  # with NLTK loaded, the stand-ins must not replace it
+    assert sys.modules["nltk"].__file__ and hasattr(sys.modules["nltk"], "data")
+    seed = next(SEEDS.glob("*.txt")).read_text(encoding="utf-8")
+    for line in [*TEXT.splitlines(), *seed.splitlines()]:
+        want = list(reference.span_tokenize(line))
+        assert list(alone.span_tokenize(line)) == want and list(again.span_tokenize(line)) == want

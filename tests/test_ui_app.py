@@ -18,26 +18,35 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE, SEED_TITLE
 from ui.app import parse_auth
+
+pytestmark = pytest.mark.page  # the real server (and a browser, where chromium is installed)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-SEED_QUESTION = "Who guaranteed the security of Russian bases?"
-SEED_SENTENCE = ("RIA also said Syrian insurgents had guaranteed the security of Russian military "
-                 "bases and diplomatic posts in Syria.")
-SEED_TITLE = "Syria's Assad fled to Moscow after ouster, granted asylum by Russia"
 # Articles the tests make: one where "him" and "asylum" mean someone else, one off-topic.
 OTHERS = [
-    {"id": "assange-2012", "title": "Ecuador grants Julian Assange political asylum", "date": "2012-08-16",
-     "source": "example-wire.com", "url": "https://example-wire.com/assange-asylum",
-     "text": "Ecuador granted WikiLeaks founder Julian Assange political asylum on Thursday, two months "
-             "after he took refuge in its London embassy. Foreign minister Ricardo Patino said Ecuador "
-             "feared Assange could face persecution if he were extradited."},
-    {"id": "council-budget", "title": "City council approves road repair budget", "date": "2024-12-03",
-     "source": "citynews.example", "url": "https://citynews.example/budget",
-     "text": "The city council approved a budget of 12 million dollars for road repairs on Tuesday. "
-             "The mayor said work on the worst streets would start in the spring."},
+    {
+        "id": "assange-2012",
+        "title": "Ecuador grants Julian Assange political asylum",
+        "date": "2012-08-16",
+        "source": "example-wire.com",
+        "url": "https://example-wire.com/assange-asylum",
+        "text": "Ecuador granted WikiLeaks founder Julian Assange political asylum on Thursday, two months "
+        "after he took refuge in its London embassy. Foreign minister Ricardo Patino said Ecuador "
+        "feared Assange could face persecution if he were extradited.",
+    },
+    {
+        "id": "council-budget",
+        "title": "City council approves road repair budget",
+        "date": "2024-12-03",
+        "source": "citynews.example",
+        "url": "https://citynews.example/budget",
+        "text": "The city council approved a budget of 12 million dollars for road repairs on Tuesday. "
+        "The mayor said work on the worst streets would start in the spring.",
+    },
 ]
 # Every trick an article could try: a script, an event handler, template syntax.
 EVIL_ARTICLE = (
@@ -47,8 +56,16 @@ EVIL_ARTICLE = (
     "Fireworks lit up the bay <img src=x onerror=\"window.__xss = 'img'\"> after the parade, and "
     "${window.__xss = 'template'} and {{constructor.constructor('window.__xss = 1')()}} stayed text.\n"
 )
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ANSWERS = "#rag-chat .rag-answer:not(.rag-pending), #rag-chat .rag-refusal"
 
 
@@ -84,9 +101,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("RAG_AUTH", None)
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rag.cli", "serve", "--store", str(tmp / "store"), "--port", str(port),
-             "--ingest", "seeds", "--ingest", str(tmp / "others")],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "serve",
+                "--store",
+                str(tmp / "store"),
+                "--port",
+                str(port),
+                "--ingest",
+                "seeds",
+                "--ingest",
+                str(tmp / "others"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -109,7 +141,10 @@ def browser() -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="rag-ui-chromium-")
     with sync_api.sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=BROWSER_ARGS,
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=BROWSER_ARGS,
             viewport={"width": 1360, "height": 1000},
         )
         try:
@@ -159,7 +194,7 @@ def wait_or_shoot(page: Any, js_condition: str, shot: str, timeout: float = 30_0
 def test_answer_cites_the_sentence_and_the_citation_opens_it(page: Any) -> None:
     assert "3" in page.inner_text("#rag-stats")  # 3 articles
     bubble = ask(page, SEED_QUESTION)
-    assert "Syrian insurgents" in bubble.inner_text()
+    assert SEED_ANSWER in bubble.inner_text()
     assert "rag-refusal" not in (bubble.get_attribute("class") or "")
     sources = page.inner_text("#rag-sources")
     assert SEED_TITLE in sources and SEED_SENTENCE in sources
@@ -225,11 +260,16 @@ def test_uploaded_article_with_markup_is_shown_as_text(page: Any, tmp_path: Path
     page.click("#rag-add button:has-text('Add articles')")
     page.locator("#rag-files").wait_for(state="visible")
     page.set_input_files("#rag-files input[type=file]", str(evil))
-    wait_or_shoot(page, "document.querySelector('#rag-files').innerText.includes('harbour-festival.txt')",
-                  "ui-upload-failed.png")
+    wait_or_shoot(
+        page, "document.querySelector('#rag-files').innerText.includes('harbour-festival.txt')", "ui-upload-failed.png"
+    )
     page.click("#rag-add-btn")
-    wait_or_shoot(page, "document.querySelector('#rag-summary textarea').value.includes('added 1')",
-                  "ui-ingest-failed.png", timeout=120_000)
+    wait_or_shoot(
+        page,
+        "document.querySelector('#rag-summary textarea').value.includes('added 1')",
+        "ui-ingest-failed.png",
+        timeout=120_000,
+    )
     assert "failed 0" in page.input_value("#rag-summary textarea")
     page.wait_for_function("document.querySelector('#rag-stats').innerText.includes('4')")
 
@@ -259,7 +299,7 @@ def test_gradio_client_api(server: str) -> None:
     client = Client(server, verbose=False)
     assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     out = client.predict(SEED_QUESTION, api_name="/ask")
-    assert not out["refused"] and "Syrian insurgents" in out["answer"]
+    assert not out["refused"] and SEED_ANSWER in out["answer"]
     cite = out["citations"][0]
     assert cite["quote"] == SEED_SENTENCE and cite["title"] == SEED_TITLE and "path" not in cite
 

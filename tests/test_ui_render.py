@@ -9,26 +9,48 @@ from rag.models import Answer, Article, Citation, Stats
 from ui import render
 
 EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> ${1+1} {{x}}'
-ART = Article(id="a/1 &x", title=f"Title {EVIL}", date=dt.date(2024, 12, 8), source="ex.com",
-              url="javascript:alert(1)", text=f"First sentence. Evil sentence {EVIL} here. Last one.")
+ART = Article(
+    id="a/1 &x",
+    title=f"Title {EVIL}",
+    date=dt.date(2024, 12, 8),
+    source="ex.com",
+    url="javascript:alert(1)",
+    text=f"First sentence. Evil sentence {EVIL} here. Last one.",
+)
 START = ART.text.index("Evil")
 END = ART.text.index(" Last")
 
 
 def cite(n: int = 1) -> Citation:
-    return Citation(n=n, article_id=ART.id, title=ART.title, url=ART.url, date=ART.date, path="p",
-                    quote=ART.text[START:END], start=START, end=END, score=0.5)
+    return Citation(
+        n=n,
+        article_id=ART.id,
+        title=ART.title,
+        url=ART.url,
+        date=ART.date,
+        path="p",
+        quote=ART.text[START:END],
+        start=START,
+        end=END,
+        score=0.5,
+    )
 
 
 def answer(refused: bool = False, query: str = "q (Evil)") -> Answer:
     c = cite()
     text = "The articles don't say." if refused else f"Evil. {c.quote} [1]"
-    return Answer(question="q", answer=text, refused=refused, citations=[] if refused else [c],
-                  short_answer=None if refused else "Evil", query=query)
+    return Answer(
+        question="q",
+        answer=text,
+        refused=refused,
+        citations=[] if refused else [c],
+        short_answer=None if refused else "Evil",
+        query=query,
+    )
 
 
 def no_live_markup(html: str) -> None:
-    assert "<script" not in html and "<img" not in html and "onerror=\"" not in html
+    assert "<script" not in html and "<img" not in html and 'onerror="' not in html
     assert "&lt;script&gt;" in html
 
 
@@ -73,13 +95,19 @@ def test_web_links_are_kept_and_attributes_cannot_be_broken_out_of() -> None:
 
 
 def test_stats_line() -> None:
-    s = Stats(articles=1234, chunks=5000, first_date=dt.date(2024, 1, 1), last_date=dt.date(2024, 2, 1),
-              sources={"cnn.com": 1000, "": 234, "<b>x</b>": 1})
+    s = Stats(
+        articles=1234,
+        chunks=5000,
+        first_date=dt.date(2024, 1, 1),
+        last_date=dt.date(2024, 2, 1),
+        sources={"cnn.com": 1000, "": 234, "<b>x</b>": 1},
+    )
     html = render.stats_html(s)
     assert "1,234" in html and "2024-01-01" in html and "2 sources" in html
     assert render.source_choices(s) == ["<b>x</b>", "cnn.com"]  # dropdown choices are text
-    assert "No articles yet" in render.stats_html(Stats(articles=0, chunks=0, first_date=None,
-                                                        last_date=None, sources={}))
+    assert "No articles yet" in render.stats_html(
+        Stats(articles=0, chunks=0, first_date=None, last_date=None, sources={})
+    )
 
 
 def test_an_error_shows_as_text_where_the_answer_would_be() -> None:
@@ -91,9 +119,18 @@ def test_an_error_shows_as_text_where_the_answer_would_be() -> None:
 def test_generated_answer_shows_its_backend_notice_and_removed_sentences_escaped() -> None:
     c = cite()
     notice = "(1 generated sentence was removed: the sentences cited do not support them.)"
-    ans = Answer(question="q", answer=f"Evil happened. [1] {notice}", refused=False, citations=[c], query="q",
-                 backend="llamacpp", notice=notice, generated="Evil happened [3]. " + EVIL,
-                 generated_sentences=2, removed=[EVIL])
+    ans = Answer(
+        question="q",
+        answer=f"Evil happened. [1] {notice}",
+        refused=False,
+        citations=[c],
+        query="q",
+        backend="llamacpp",
+        notice=notice,
+        generated="Evil happened [3]. " + EVIL,
+        generated_sentences=2,
+        removed=[EVIL],
+    )
     html = render.answer_html(ans)
     no_live_markup(html)
     assert "Answered by: llamacpp (checked against the sources)" in html
@@ -105,9 +142,16 @@ def test_generated_answer_shows_its_backend_notice_and_removed_sentences_escaped
 
 def test_a_kept_unverified_sentence_is_marked() -> None:
     c = cite()
-    ans = Answer(question="q", answer="Evil happened. [1] (unverified) Evil won twice. [1]", refused=False,
-                 citations=[c], backend="llamacpp", generated="x", generated_sentences=2,
-                 removed=["Evil won twice."])
+    ans = Answer(
+        question="q",
+        answer="Evil happened. [1] (unverified) Evil won twice. [1]",
+        refused=False,
+        citations=[c],
+        backend="llamacpp",
+        generated="x",
+        generated_sentences=2,
+        removed=["Evil won twice."],
+    )
     html = render.answer_html(ans)
     assert '<span class="rag-unverified">(unverified) Evil won twice. </span><a ' in html
     assert html.count('class="rag-unverified"') == 1

@@ -4,23 +4,21 @@
 from __future__ import annotations
 
 import pytest
-from llm_helpers import CONFIG, COST, ScriptedLLM
 
-from rag import Engine
-from rag.answerers import ExtractiveAnswerer, GenerativeAnswerer
-from rag.embedder import Embedder
+from llm_helpers import COST, scripted_llm
+from rag import Engine, GenerativeAnswerer
 from ui import app, render
 
 
-def test_draft_streams_in_then_the_checked_answer_replaces_it(gen_engine: Engine, embedder: Embedder,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_draft_streams_in_then_the_checked_answer_replaces_it(
+    scripted: tuple[Engine, GenerativeAnswerer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(app, "DRAFT_REFRESH_S", 0.0)
+    eng, answerer = scripted
     question = "How much did the Zorblat bridge cost?"
-    answerer = GenerativeAnswerer(ScriptedLLM(), CONFIG, fallback=ExtractiveAnswerer(embedder, CONFIG))
-    n = next(s.n for s in answerer.prompt(gen_engine.retrieve(question)).sentences if s.text == COST)
-    answerer.llm.script = f"The bridge cost 12 million euros [{n}]. It cost 30 million euros [{n}]."  # type: ignore[attr-defined]
-    gen_engine._answerer = answerer
-    page = app.Page(gen_engine)
+    n = next(n for n, s in enumerate(answerer.prompt(eng.retrieve(question)).sentences, 1) if s.text == COST)
+    scripted_llm(answerer).script = f"The bridge cost 12 million euros [{n}]. It cost 30 million euros [{n}]."
+    page = app.Page(eng)
     bubbles = [out[0][-1]["content"] for out in page.respond(question, [], [], None, None, None, None, 2)]
     assert "Searching the articles" in bubbles[0]
     drafts = bubbles[1:-1]
@@ -33,5 +31,5 @@ def test_draft_streams_in_then_the_checked_answer_replaces_it(gen_engine: Engine
     assert 'class="rag-removed"' in final and "<del>It cost 30 million euros.</del>" in final
     assert 'class="rag-notice"' in final and "1 generated sentence was removed" in final
     assert final.count("30 million") == 1  # only struck through, never in the answer's body
-    assert render.answer_html(gen_engine.ask(question)) == final
+    assert render.answer_html(eng.ask(question)) == final
     assert not hasattr(app, "STREAM_STEP_WORDS")  # the word-by-word replay of a finished answer is gone

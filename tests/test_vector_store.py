@@ -20,22 +20,27 @@ def vectors(tmp_path: Path) -> VectorStore:
     store = VectorStore(tmp_path / "chroma", "test-chunks")
     # Dates spread over a year; two sources; one day (20220301) holds only 3 chunks.
     days = [20220101 + (i % 12) * 100 + 2 if i >= 3 else 20220301 for i in range(400)]
-    metas = [{"article_id": f"a{i}", "date": d, "source": "cnn.com" if i % 2 else "usatoday.com"}
-             for i, d in enumerate(days)]
+    metas = [
+        {"article_id": f"a{i}", "date": d, "source": "cnn.com" if i % 2 else "usatoday.com"} for i, d in enumerate(days)
+    ]
     store.upsert([f"c{i}" for i in range(400)], vecs, metas)
     return store
 
 
-@pytest.mark.parametrize("filters", [
-    Filters(date_to=dt.date(2022, 6, 30)),  # half the chunks pass: the over-fetch route
-    Filters(sources=("cnn.com",), date_from=dt.date(2022, 3, 1)),
-    Filters(date_from=dt.date(2022, 3, 1), date_to=dt.date(2022, 3, 1)),  # 3 pass: the fallback
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(date_to=dt.date(2022, 6, 30)),  # half the chunks pass: the over-fetch route
+        Filters(sources=("cnn.com",), date_from=dt.date(2022, 3, 1)),
+        Filters(date_from=dt.date(2022, 3, 1), date_to=dt.date(2022, 3, 1)),  # 3 pass: the fallback
+    ],
+)
 def test_filtered_search_matches_chromas_own(vectors: VectorStore, filters: Filters) -> None:
     q = np.ones(16, dtype=np.float32) / 4.0
     got = vectors.search(q, 10, filters)
-    ref = vectors.collection.query(query_embeddings=q.reshape(1, -1), n_results=10,
-                                   where=chroma_where(filters))["ids"][0]
+    ref = vectors.collection.query(query_embeddings=q.reshape(1, -1), n_results=10, where=chroma_where(filters))["ids"][
+        0
+    ]
     assert [h.chunk_id for h in got] == ref and got
 
 

@@ -1,5 +1,20 @@
-"""The Gradio chat page over `rag.Engine`: `launch(engine)` or `build(engine)`."""
+"""The Gradio chat page over `rag.Engine`: `ui.app.build(engine)` or `ui.app.launch(engine)`.
 
-from .app import build, launch
+`import ui` stays light (the `rag serve` command lives in `ui.cli`); Gradio loads with `ui.app`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import build, launch
 
 __all__ = ["build", "launch"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module 'ui' has no attribute {name!r}")

@@ -18,10 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Engine, Filters
-from rag.condense import Turn
-from rag.loaders import SUFFIXES
-from rag.models import Answer
+from rag import SUFFIXES, Answer, Engine, Filters, Turn, parse_day
 from rag.store_guard import StoreError
 
 from . import render
@@ -60,15 +57,11 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def parse_day(value: str | float | None, label: str) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, (int, float)):  # a timestamp, if a client sends one
-        return dt.datetime.fromtimestamp(value, tz=dt.UTC).date()
+def day_field(value: str | float | None, label: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        raise gr.Error(f"{label} wants a date as YYYY-MM-DD, not {value!r}") from None
+        return parse_day(value)
+    except ValueError as exc:
+        raise gr.Error(f"{label} {exc}") from None
 
 
 class Page:
@@ -79,23 +72,38 @@ class Page:
         self.lock = threading.Lock()
 
     # --- asking ----------------------------------------------------------------------------
-    def request(self, question: str, as_of: str | float | None, date_from: str | float | None,
-                date_to: str | float | None, sources: list[str] | None,
-                top_k: float | None) -> dict[str, Any]:
+    def request(
+        self,
+        question: str,
+        as_of: str | float | None,
+        date_from: str | float | None,
+        date_to: str | float | None,
+        sources: list[str] | None,
+        top_k: float | None,
+    ) -> dict[str, Any]:
         """Check the page's inputs; the keyword arguments for `Engine.ask` (a clear error if bad)."""
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
         limit = self.engine.config.max_question_chars
         if len(question) > limit:  # refused before it is shown in the chat, and not repeated
-            raise gr.Error(f"The question is too long ({len(question):,} characters; at most "
-                           f"{limit:,}): ask about one thing at a time.")
-        filters = Filters(date_from=parse_day(date_from, "From"), date_to=parse_day(date_to, "To"),
-                          sources=tuple(s for s in (sources or []) if s))
+            raise gr.Error(
+                f"The question is too long ({len(question):,} characters; at most {limit:,}): "
+                "ask about one thing at a time."
+            )
+        filters = Filters(
+            date_from=day_field(date_from, "From"),
+            date_to=day_field(date_to, "To"),
+            sources=tuple(s for s in (sources or []) if s),
+        )
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise gr.Error("The date range is empty: \u201cFrom\u201d is after \u201cTo\u201d.")
-        return {"question": question, "as_of": parse_day(as_of, "As of"), "filters": filters,
-                "top_k": int(top_k) if top_k else None}
+        return {
+            "question": question,
+            "as_of": day_field(as_of, "As of"),
+            "filters": filters,
+            "top_k": int(top_k) if top_k else None,
+        }
 
     def ask(self, request: dict[str, Any], history: list[Turn] | None) -> Answer:
         with self.lock:
@@ -106,16 +114,26 @@ class Page:
         with self.lock:
             yield from self.engine.ask_stream(**request, history=history or None)
 
-    def respond(self, question: str, chat: list[dict[str, Any]], history: list[Turn],
-                as_of: str | None, date_from: str | None, date_to: str | None,
-                sources: list[str] | None, top_k: float) -> Iterator[tuple[Any, ...]]:
+    def respond(
+        self,
+        question: str,
+        chat: list[dict[str, Any]],
+        history: list[Turn],
+        as_of: str | None,
+        date_from: str | None,
+        date_to: str | None,
+        sources: list[str] | None,
+        top_k: float,
+    ) -> Iterator[tuple[Any, ...]]:
         """Chat handler: show the question, the model's text as it comes (a draft), then the
         checked answer with its citations."""
         req = self.request(question, as_of, date_from, date_to, sources, top_k)
         chat = list(chat or [])
         history = list(history or [])
-        chat += [{"role": "user", "content": render.question_html(req["question"])},
-                 {"role": "assistant", "content": render.pending_html()}]
+        chat += [
+            {"role": "user", "content": render.question_html(req["question"])},
+            {"role": "assistant", "content": render.pending_html()},
+        ]
         yield chat, "", gr.skip(), history, gr.skip()
         draft = ""
         shown = time.monotonic()
@@ -164,9 +182,16 @@ class Page:
             art = self.engine.article(art_id)
         return render.article_html(art, start, end) if art else render.missing_article_html(art_id)
 
-    def api_ask(self, question: str, history: list[list[str]] | None = None,
-                as_of: str | None = None, date_from: str | None = None, date_to: str | None = None,
-                sources: list[str] | None = None, top_k: int | None = None) -> dict[str, Any]:
+    def api_ask(
+        self,
+        question: str,
+        history: list[list[str]] | None = None,
+        as_of: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        sources: list[str] | None = None,
+        top_k: int | None = None,
+    ) -> dict[str, Any]:
         """Answer a question from the stored articles, citing the sentences used.
 
         Args:
@@ -183,11 +208,11 @@ class Page:
         """
         turns: list[Turn] = [(str(r), str(t)) for r, t in (history or [])]
         req = self.request(question, as_of, date_from, date_to, sources, top_k)
-        out = self.ask(req, turns).to_json_dict()
+        ans = self.ask(req, turns)
+        out = ans.to_json_dict()
         # A server-side file path means nothing to a remote client (and gradio_client would
         # mistake a dict with a `path` for a file to download), so the API leaves it out.
-        out["citations"] = [{k: v for k, v in c.items() if k != "path"}
-                            for c in out["citations"]]  # type: ignore[attr-defined]
+        out["citations"] = [c.model_dump(mode="json", exclude={"path"}) for c in ans.citations]
         return out
 
     # --- corpus ----------------------------------------------------------------------------
@@ -196,8 +221,7 @@ class Page:
             s = self.engine.stats()
         return render.stats_html(s), gr.update(choices=list(render.source_choices(s)))
 
-    def add_files(self, files: list[str] | None,
-                  progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio idiom)
+    def add_files(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio hands its progress tracker in through this default)
         """Copy the uploads into the store's `uploads/` folder (so re-uploading an edited file
         updates its article instead of adding a twin), then ingest them. Questions go on
         meanwhile: the ingest holds the store's write lock, not the page's."""
@@ -207,8 +231,10 @@ class Page:
         for f in files:
             size = Path(f).stat().st_size
             if size > limit * 1e6:
-                raise gr.Error(f"{upload_name(f)} is {size / 1e6:.1f} MB, over the upload limit of "
-                               f"{limit:g} MB (RAG_MAX_UPLOAD_MB); nothing was added.")
+                raise gr.Error(
+                    f"{upload_name(f)} is {size / 1e6:.1f} MB, over the upload limit of "
+                    f"{limit:g} MB (RAG_MAX_UPLOAD_MB); nothing was added."
+                )
         upload_dir = Path(self.engine.config.store) / "uploads"
         upload_dir.mkdir(parents=True, exist_ok=True)
         paths = []
@@ -243,9 +269,12 @@ def build(engine: Engine) -> gr.Blocks:
     file_types = sorted({s if s != ".jsonl.gz" else ".gz" for s in SUFFIXES})
     with gr.Blocks(title="Ask the news") as demo:
         with gr.Row(elem_id="rag-header"):
-            gr.HTML('<div class="rag-title">Ask the news</div><div class="rag-subtitle">Short answers '
-                    "that quote the exact sentences they come from \u2014 or say plainly that the "
-                    "articles don\u2019t tell.</div>", js_on_load=None)
+            gr.HTML(
+                '<div class="rag-title">Ask the news</div><div class="rag-subtitle">Short answers '
+                "that quote the exact sentences they come from \u2014 or say plainly that the "
+                "articles don\u2019t tell.</div>",
+                js_on_load=None,
+            )
             stats = gr.HTML(render.stats_html(corpus), elem_id="rag-stats", js_on_load=None)
         if not health.ok:
             gr.HTML(render.check_warning_html(health.problems), elem_id="rag-check-warning", js_on_load=None)
@@ -253,43 +282,68 @@ def build(engine: Engine) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=380):
                 chatbot = gr.Chatbot(
-                    label="Chat", show_label=False, elem_id="rag-chat", height=460,
+                    label="Chat",
+                    show_label=False,
+                    elem_id="rag-chat",
+                    height=460,
                     buttons=[],  # a copy button would copy the message's HTML
-                    feedback_options=None, group_consecutive_messages=False, layout="bubble",
-                    placeholder="<b>Ask a question about the articles.</b><br>Answers cite the "
-                                "sentences they rely on.",
+                    feedback_options=None,
+                    group_consecutive_messages=False,
+                    layout="bubble",
+                    placeholder="<b>Ask a question about the articles.</b><br>Answers cite the sentences they rely on.",
                 )
                 with gr.Row(equal_height=True):
-                    question = gr.Textbox(placeholder="Ask about the articles\u2026", show_label=False,
-                                          scale=6, elem_id="rag-question", max_lines=4, autofocus=True)
+                    question = gr.Textbox(
+                        placeholder="Ask about the articles\u2026",
+                        show_label=False,
+                        scale=6,
+                        elem_id="rag-question",
+                        max_lines=4,
+                        autofocus=True,
+                    )
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rag-ask")
-                    clear_btn = gr.Button("Clear", variant="secondary", scale=1, min_width=80,
-                                          elem_id="rag-clear")
+                    clear_btn = gr.Button("Clear", variant="secondary", scale=1, min_width=80, elem_id="rag-clear")
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
                 with gr.Accordion("Search settings", open=False, elem_id="rag-settings"):
                     gr.Markdown(SETTINGS_HELP, elem_classes="rag-note")
                     with gr.Row():
-                        as_of = gr.DateTime(include_time=False, type="string", label="As of",
-                                            min_width=150, elem_id="rag-as-of")
-                        date_from = gr.DateTime(include_time=False, type="string", label="From",
-                                                min_width=150, elem_id="rag-from")
-                        date_to = gr.DateTime(include_time=False, type="string", label="To",
-                                              min_width=150, elem_id="rag-to")
+                        as_of = gr.DateTime(
+                            include_time=False, type="string", label="As of", min_width=150, elem_id="rag-as-of"
+                        )
+                        date_from = gr.DateTime(
+                            include_time=False, type="string", label="From", min_width=150, elem_id="rag-from"
+                        )
+                        date_to = gr.DateTime(
+                            include_time=False, type="string", label="To", min_width=150, elem_id="rag-to"
+                        )
                     with gr.Row():
-                        sources = gr.Dropdown(choices=list(render.source_choices(corpus)),
-                                              multiselect=True, allow_custom_value=True, label="Sources",
-                                              scale=3, elem_id="rag-source-filter")
-                        top_k = gr.Slider(1, 20, value=engine.config.top_k, step=1, label="Passages",
-                                          scale=2, elem_id="rag-top-k")
+                        sources = gr.Dropdown(
+                            choices=list(render.source_choices(corpus)),
+                            multiselect=True,
+                            allow_custom_value=True,
+                            label="Sources",
+                            scale=3,
+                            elem_id="rag-source-filter",
+                        )
+                        top_k = gr.Slider(
+                            1, 20, value=engine.config.top_k, step=1, label="Passages", scale=2, elem_id="rag-top-k"
+                        )
                 with gr.Accordion("Add articles", open=False, elem_id="rag-add"):
-                    gr.Markdown("Formats: " + ", ".join(SUFFIXES) + ". Files already added are "
-                                "skipped; a file with the name of an earlier one replaces it.",
-                                elem_classes="rag-note")
-                    files = gr.File(file_count="multiple", file_types=file_types, type="filepath",
-                                    label="Files", elem_id="rag-files", height=140)
+                    gr.Markdown(
+                        "Formats: " + ", ".join(SUFFIXES) + ". Files already added are "
+                        "skipped; a file with the name of an earlier one replaces it.",
+                        elem_classes="rag-note",
+                    )
+                    files = gr.File(
+                        file_count="multiple",
+                        file_types=file_types,
+                        type="filepath",
+                        label="Files",
+                        elem_id="rag-files",
+                        height=140,
+                    )
                     add_btn = gr.Button("Add to the collection", elem_id="rag-add-btn")
-                    summary = gr.Textbox(label="Ingest summary", interactive=False, lines=2,
-                                         elem_id="rag-summary")
+                    summary = gr.Textbox(label="Ingest summary", interactive=False, lines=2, elem_id="rag-summary")
             with gr.Column(scale=2, min_width=320):
                 gr.HTML('<div class="rag-panel-title">Sources</div>', js_on_load=None)
                 sources_panel = gr.HTML(render.SOURCES_EMPTY, js_on_load=CITE_JS, elem_id="rag-sources")
@@ -300,8 +354,7 @@ def build(engine: Engine) -> gr.Blocks:
         chat_inputs = [question, chatbot, history, as_of, date_from, date_to, sources, top_k]
         chat_outputs = [chatbot, question, sources_panel, history, viewer]
         for trigger in (question.submit, ask_btn.click):
-            trigger(page.respond, chat_inputs, chat_outputs, api_visibility="private",
-                    concurrency_id="chat")
+            trigger(page.respond, chat_inputs, chat_outputs, api_visibility="private", concurrency_id="chat")
         clear_btn.click(page.cleared, None, chat_outputs, api_visibility="private")
         sources_panel.click(page.open_citation, None, viewer, api_visibility="private")
         add_btn.click(page.add_files, files, [summary, stats, sources], api_visibility="private")
@@ -312,8 +365,15 @@ def build(engine: Engine) -> gr.Blocks:
     return demo
 
 
-def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-           share: bool = False, block: bool = True) -> gr.Blocks:
+def launch(
+    engine: Engine,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: str | None = None,
+    share: bool = False,
+    block: bool = True,
+) -> gr.Blocks:
     """Serve the page. Safe defaults: local address only, no share link unless asked."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     credentials = parse_auth(auth)  # a malformed value fails before anything slow starts
@@ -326,12 +386,21 @@ def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, auth: s
     demo = build(engine)
     demo.queue(default_concurrency_limit=1)
     demo.launch(
-        server_name=host, server_port=port, share=share,
+        server_name=host,
+        server_port=port,
         # Gradio awaits a coroutine function here, though its annotation names only plain ones
-        auth=throttled_auth(*credentials, max_failures=cfg.auth_max_failures,  # type: ignore[arg-type]
-                            window_s=cfg.auth_window_s) if credentials else None,
+        auth=throttled_auth(  # type: ignore[arg-type]
+            *credentials, max_failures=cfg.auth_max_failures, window_s=cfg.auth_window_s
+        )
+        if credentials
+        else None,
+        share=share,
         theme=gr.themes.Soft(primary_hue="indigo", font=THEME_FONTS, font_mono=["ui-monospace", "monospace"]),
-        css=CSS, show_error=True, ssr_mode=False, footer_links=["api"], prevent_thread_lock=not block,
+        css=CSS,
+        show_error=True,
+        ssr_mode=False,
+        footer_links=["api"],
+        prevent_thread_lock=not block,
         max_file_size=f"{cfg.max_upload_mb:g}mb",
     )
     return demo

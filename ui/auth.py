@@ -8,13 +8,21 @@ import hmac
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-AuthFn = Callable[[str, str], Awaitable[bool]]
+AuthFn = Callable[[str, str], Coroutine[Any, Any, bool]]
 
 
-def throttled_auth(user: str, password: str, *, max_failures: int = 5, window_s: float = 60.0,
-                   delay_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> AuthFn:
+def throttled_auth(
+    user: str,
+    password: str,
+    *,
+    max_failures: int = 5,
+    window_s: float = 60.0,
+    delay_s: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> AuthFn:
     """Gradio's `auth` callable. Failures are counted for the whole page, not per user name, so
     changing the name buys nothing; the price is that a locked-out page refuses its owner too
     for up to `window_s`. Async, so the delay never blocks the server's event loop."""
@@ -29,7 +37,8 @@ def throttled_auth(user: str, password: str, *, max_failures: int = 5, window_s:
             locked = len(failures) >= max_failures
         if not locked:
             ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(
-                given.encode(), password.encode())
+                given.encode(), password.encode()
+            )
             if ok:
                 return True
         with lock:

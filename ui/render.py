@@ -11,8 +11,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from rag.answerers.generative import UNVERIFIED
-from rag.models import Answer, Article, Citation, Stats
+from rag import UNVERIFIED, Answer, Article, Citation, Stats
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # a sentence kept although its sources don't support it (RagConfig.keep_unsupported), to its marker
@@ -42,8 +41,10 @@ def cite_href(article_id: str, start: int, end: int) -> str:
 
 
 def cite_attrs(c: Citation) -> str:
-    return (f'class="rag-cite" href="{esc(cite_href(c.article_id, c.start, c.end))}" role="button" '
-            f'title="Open [{c.n}] in its article"')
+    return (
+        f'class="rag-cite" href="{esc(cite_href(c.article_id, c.start, c.end))}" role="button" '
+        f'title="Open [{c.n}] in its article"'
+    )
 
 
 def question_html(question: str) -> str:
@@ -55,8 +56,10 @@ def pending_html(text: str = "") -> str:
     against the sources (its [n] are the model's numbers, so they are not links)."""
     if not text:
         return '<div class="rag-answer rag-pending">Searching the articles\u2026</div>'
-    return (f'<div class="rag-answer rag-pending"><div class="rag-draft-label">Draft \u2014 being '
-            f'checked against the sources</div>{esc(one_line(text))}</div>')
+    return (
+        f'<div class="rag-answer rag-pending"><div class="rag-draft-label">Draft \u2014 being '
+        f"checked against the sources</div>{esc(one_line(text))}</div>"
+    )
 
 
 def backend_html(ans: Answer) -> str:
@@ -72,13 +75,17 @@ def removed_html(ans: Answer) -> str:
     if not ans.removed:
         return ""
     items = "".join(f"<li><del>{esc(one_line(s))}</del></li>" for s in ans.removed)
-    return (f'<div class="rag-removed">Not supported by the sentences they cite, so not part of '
-            f'the answer:<ul>{items}</ul></div>')
+    return (
+        f'<div class="rag-removed">Not supported by the sentences they cite, so not part of '
+        f"the answer:<ul>{items}</ul></div>"
+    )
 
 
 def error_html(message: str) -> str:
-    return (f'<div class="rag-refusal rag-error"><div class="rag-refusal-title">Something went wrong'
-            f'</div>{esc(one_line(message))}</div>')
+    return (
+        f'<div class="rag-refusal rag-error"><div class="rag-refusal-title">Something went wrong'
+        f"</div>{esc(one_line(message))}</div>"
+    )
 
 
 def answer_html(ans: Answer) -> str:
@@ -92,8 +99,10 @@ def answer_html(ans: Answer) -> str:
         text = text[: -len(notice)].rstrip()
     foot = (f'<div class="rag-notice">{esc(notice)}</div>' if notice else "") + removed_html(ans) + backend_html(ans)
     if ans.refused:
-        return (f'<div class="rag-refusal"><div class="rag-refusal-title">\u26a0\ufe0f No answer '
-                f'in the articles</div>{esc(text)}{query}{foot}</div>')
+        return (
+            f'<div class="rag-refusal"><div class="rag-refusal-title">\u26a0\ufe0f No answer '
+            f"in the articles</div>{esc(text)}{query}{foot}</div>"
+        )
     by_n = {c.n: c for c in ans.citations}
     parts: list[str] = []
     pos = 0
@@ -105,7 +114,7 @@ def answer_html(ans: Answer) -> str:
         if c is None:
             continue
         parts.append(esc(text[pos : m.start()]))
-        parts.append(f'<a {cite_attrs(c)}><sup>[{c.n}]</sup></a>')
+        parts.append(f"<a {cite_attrs(c)}><sup>[{c.n}]</sup></a>")
         pos = m.end()
     parts.append(esc(text[pos:]))
     head = f'<div class="rag-short">{esc(short)}</div>' if short else ""
@@ -124,15 +133,19 @@ def _meta(date: object, source: str, url: str) -> str:
     link = safe_url(url)
     if link:
         # The source is already named; a long URL as link text only wraps badly.
-        bits.append(f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer nofollow" '
-                    f'title="{esc(link)}">original \u2197</a>')
+        bits.append(
+            f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer nofollow" '
+            f'title="{esc(link)}">original \u2197</a>'
+        )
     elif url:
         bits.append(esc(url))
     return " \u00b7 ".join(bits)
 
 
-SOURCES_EMPTY = ('<div class="rag-sources-empty">The articles an answer cites are listed here. '
-                 'Click a citation number to read the sentence in its article.</div>')
+SOURCES_EMPTY = (
+    '<div class="rag-sources-empty">The articles an answer cites are listed here. '
+    "Click a citation number to read the sentence in its article.</div>"
+)
 
 
 def sources_html(ans: Answer | None, articles: dict[str, Article] | None = None) -> str:
@@ -140,8 +153,10 @@ def sources_html(ans: Answer | None, articles: dict[str, Article] | None = None)
     if ans is None:
         return SOURCES_EMPTY
     if ans.refused or not ans.citations:
-        return ('<div class="rag-sources-empty">No article supports an answer, so nothing is '
-                'cited. Try other words, a wider date range, or more sources.</div>')
+        return (
+            '<div class="rag-sources-empty">No article supports an answer, so nothing is '
+            "cited. Try other words, a wider date range, or more sources.</div>"
+        )
     articles = articles or {}
     groups: dict[str, list[Citation]] = {}
     for c in ans.citations:
@@ -164,8 +179,10 @@ def sources_html(ans: Answer | None, articles: dict[str, Article] | None = None)
     return f'<div class="rag-sources">{"".join(cards)}</div>'
 
 
-VIEWER_EMPTY = ('<div class="rag-viewer-empty">Click a citation to open its article here, with the '
-                'quoted sentence highlighted.</div>')
+VIEWER_EMPTY = (
+    '<div class="rag-viewer-empty">Click a citation to open its article here, with the '
+    "quoted sentence highlighted.</div>"
+)
 
 
 def article_html(art: Article, start: int, end: int) -> str:
@@ -173,12 +190,17 @@ def article_html(art: Article, start: int, end: int) -> str:
     if not 0 <= start < end <= len(art.text):
         start = end = 0
     text = art.text
-    body = (f"{esc(text[:start])}<mark class=\"rag-mark\">{esc(text[start:end])}</mark>"
-            f"{esc(text[end:])}") if end else esc(text)
+    body = (
+        (f'{esc(text[:start])}<mark class="rag-mark">{esc(text[start:end])}</mark>{esc(text[end:])}')
+        if end
+        else esc(text)
+    )
     title = esc(one_line(art.title or untitled(art.id)))
-    return (f'<article class="rag-article"><div class="rag-card-title">{title}'
-            f'</div><div class="rag-meta">{_meta(art.date, art.source, art.url)}</div>'
-            f'<div class="rag-article-text">{body}</div></article>')
+    return (
+        f'<article class="rag-article"><div class="rag-card-title">{title}'
+        f'</div><div class="rag-meta">{_meta(art.date, art.source, art.url)}</div>'
+        f'<div class="rag-article-text">{body}</div></article>'
+    )
 
 
 def missing_article_html(article_id: str) -> str:
@@ -190,16 +212,20 @@ def stats_html(s: Stats) -> str:
         return '<div class="rag-stats">No articles yet: add some under \u201cAdd articles\u201d.</div>'
     dates = f"{s.first_date} \u2192 {s.last_date}" if s.first_date else "undated"
     n_src = len([k for k in s.sources if k])
-    src = f' \u00b7 {n_src} source{"s" if n_src != 1 else ""}' if n_src else ""
-    return (f'<div class="rag-stats"><b>{s.articles:,}</b> articles \u00b7 <b>{s.chunks:,}</b> chunks'
-            f' \u00b7 {esc(dates)}{src}</div>')
+    src = f" \u00b7 {n_src} source{'s' if n_src != 1 else ''}" if n_src else ""
+    return (
+        f'<div class="rag-stats"><b>{s.articles:,}</b> articles \u00b7 <b>{s.chunks:,}</b> chunks'
+        f" \u00b7 {esc(dates)}{src}</div>"
+    )
 
 
 def check_warning_html(problems: Sequence[str]) -> str:
     """The header's warning when the store failed `rag check` (rag.store_check)."""
     items = "".join(f"<li>{esc(p)}</li>" for p in problems)
-    return (f'<div class="rag-warning" role="alert"><b>This store failed its check</b>; answers may '
-            f"miss articles. Run <code>rag check --repair</code>.<ul>{items}</ul></div>")
+    return (
+        f'<div class="rag-warning" role="alert"><b>This store failed its check</b>; answers may '
+        f"miss articles. Run <code>rag check --repair</code>.<ul>{items}</ul></div>"
+    )
 
 
 def source_choices(s: Stats) -> Sequence[str]:

@@ -56,7 +56,8 @@ CSS = """
   padding: 8px 12px; border-radius: 6px; }
 .rag-refusal-title { font-weight: 700; color: #b45309; margin-bottom: 2px; }
 .rag-draft-label { font-size: 0.8rem; font-style: normal; text-transform: uppercase; letter-spacing: 0.04em; }
-.rag-warning { margin: 6px 0; padding: 6px 10px; border-radius: 6px; background: #fef3c7; color: #92400e; font-size: 0.9rem; }
+.rag-warning { margin: 6px 0; padding: 6px 10px; border-radius: 6px; background: #fef3c7; color: #92400e;
+  font-size: 0.9rem; }
 .rag-notice { margin-top: 6px; font-size: 0.88rem; color: #92400e; }
 .rag-backend { margin-top: 6px; font-size: 0.8rem; color: var(--body-text-color-subdued); }
 .rag-removed { margin-top: 6px; font-size: 0.85rem; color: var(--body-text-color-subdued); }

@@ -1,5 +1,6 @@
 """One evaluator per file, all implementing `eval.base.Evaluator`."""
 
+from ..base import Evaluator
 from .accuracy import AnswerAccuracyEvaluator
 from .citations import CitationEvaluator
 from .conflict import ConflictEvaluator
@@ -23,7 +24,15 @@ __all__ = [
 ]
 
 
-def default_evaluators() -> list:  # type: ignore[type-arg]
-    return [RetrievalEvaluator(), ReaderEvaluator(), AnswerAccuracyEvaluator(), FaithfulnessEvaluator(),
-            CitationEvaluator(), RefusalEvaluator(), ConflictEvaluator(), GenerationEvaluator(),
-            LatencyEvaluator()]
+def default_evaluators() -> list[Evaluator]:
+    return [
+        RetrievalEvaluator(),
+        ReaderEvaluator(),
+        AnswerAccuracyEvaluator(),
+        FaithfulnessEvaluator(),
+        CitationEvaluator(),
+        RefusalEvaluator(),
+        ConflictEvaluator(),
+        GenerationEvaluator(),
+        LatencyEvaluator(),
+    ]

@@ -18,15 +18,29 @@ class AnswerAccuracyEvaluator(Evaluator):
         if not rows:
             return EvaluationResult(name=self.name)
         ok = [not r.answer.refused and contains_answer(r.answer.answer, r.question.answers) for r in rows]
-        em = [r.answer.short_answer is not None
-              and normalize(r.answer.short_answer) in {normalize(a) for a in r.question.answers}
-              for r in rows]
+        em = [
+            r.answer.short_answer is not None
+            and normalize(r.answer.short_answer) in {normalize(a) for a in r.question.answers}
+            for r in rows
+        ]
         answered = [o for o, r in zip(ok, rows, strict=True) if not r.answer.refused]
-        failures = [{"id": r.question.id, "why": "refused" if r.answer.refused else "gold answer not in answer",
-                     "gold": r.question.answers[0], "answer": r.answer.answer[:200]}
-                    for r, o in zip(rows, ok, strict=True) if not o]
+        failures = [
+            {
+                "id": r.question.id,
+                "why": "refused" if r.answer.refused else "gold answer not in answer",
+                "gold": r.question.answers[0],
+                "answer": r.answer.answer[:200],
+            }
+            for r, o in zip(rows, ok, strict=True)
+            if not o
+        ]
         return EvaluationResult(
-            name=self.name, n=len(rows), failures=failures,
-            metrics={"accuracy": mean([float(o) for o in ok]),
-                     "accuracy_when_answered": mean([float(o) for o in answered]),
-                     "short_answer_em": mean([float(e) for e in em])})
+            name=self.name,
+            n=len(rows),
+            failures=failures,
+            metrics={
+                "accuracy": mean([float(o) for o in ok]),
+                "accuracy_when_answered": mean([float(o) for o in answered]),
+                "short_answer_em": mean([float(e) for e in em]),
+            },
+        )

@@ -8,9 +8,11 @@ averaged over answers; refusals are skipped."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from rag import SupportJudge
 
 from ..base import EvaluationResult, Evaluator, answered, mean
-from ..judge import SupportJudge
 from ..records import Record
 from ..statements import passages, statements
 
@@ -27,7 +29,7 @@ class CitationEvaluator(Evaluator):
     def evaluate(self, records: Sequence[Record]) -> EvaluationResult:
         recalls: list[float] = []
         precisions: list[float] = []
-        failures = []
+        failures: list[dict[str, Any]] = []
         to_judge = answered(records)
         if not to_judge:
             return EvaluationResult(name=self.name)
@@ -39,7 +41,9 @@ class CitationEvaluator(Evaluator):
                 entail += joint
                 n_cites += len(st.cites)
                 if not joint:
-                    failures.append({"id": r.question.id, "sentence": st.text[:200], "why": "not supported by its citations"})
+                    failures.append(
+                        {"id": r.question.id, "sentence": st.text[:200], "why": "not supported by its citations"}
+                    )
                     continue
                 for n in st.cites:
                     rest = tuple(m for m in st.cites if m != n)
@@ -50,5 +54,9 @@ class CitationEvaluator(Evaluator):
                         prec_ok += 1
             recalls.append(entail / len(sts) if sts else 0.0)
             precisions.append(prec_ok / n_cites if n_cites else 0.0)
-        return EvaluationResult(name=self.name, n=len(recalls), failures=failures,
-                                metrics={"citation_recall": mean(recalls), "citation_precision": mean(precisions)})
+        return EvaluationResult(
+            name=self.name,
+            n=len(recalls),
+            failures=failures,
+            metrics={"citation_recall": mean(recalls), "citation_precision": mean(precisions)},
+        )

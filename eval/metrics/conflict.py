@@ -25,8 +25,11 @@ class ConflictEvaluator(Evaluator):
             metrics["conflict_detected"] = mean([float(bool(r.answer.conflict)) for r in expect])
         if calm:
             metrics["false_conflict_rate"] = mean([float(bool(r.answer.conflict)) for r in calm])
-        failures = [{"id": r.question.id, "why": "sources disagree but the answer doesn't say so"}
-                    for r in expect if not r.answer.conflict]
+        failures = [
+            {"id": r.question.id, "why": "sources disagree but the answer doesn't say so"}
+            for r in expect
+            if not r.answer.conflict
+        ]
         grounded = []
         for r in flagged:
             quotes = {c.n: c.quote for c in r.answer.citations}

@@ -1,12 +1,14 @@
 """Faithfulness: the share of answer sentences that the sources they cite support (judged by
-`eval.judge.SupportJudge`; a sentence citing nothing is unsupported). Refusals are skipped."""
+`rag.SupportJudge`, the check the generative answerer applies; a sentence citing nothing is
+unsupported). Refusals are skipped."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rag import SupportJudge
+
 from ..base import EvaluationResult, Evaluator, answered, mean
-from ..judge import SupportJudge
 from ..records import Record
 from ..statements import judged
 
@@ -29,8 +31,14 @@ class FaithfulnessEvaluator(Evaluator):
             oks = [float(v.supported) for _, v in verdicts]
             sentence_ok += oks
             answer_ok.append(float(bool(oks) and all(oks)))
-            failures += [{"id": r.question.id, "sentence": st.text[:200], "why": v.reason, "missing": v.missing}
-                         for st, v in verdicts if not v.supported]
-        return EvaluationResult(name=self.name, n=len(answer_ok), failures=failures,
-                                metrics={"faithfulness": mean(sentence_ok),
-                                         "answers_fully_supported": mean(answer_ok)})
+            failures += [
+                {"id": r.question.id, "sentence": st.text[:200], "why": v.reason, "missing": v.missing}
+                for st, v in verdicts
+                if not v.supported
+            ]
+        return EvaluationResult(
+            name=self.name,
+            n=len(answer_ok),
+            failures=failures,
+            metrics={"faithfulness": mean(sentence_ok), "answers_fully_supported": mean(answer_ok)},
+        )

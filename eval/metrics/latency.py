@@ -17,6 +17,12 @@ class LatencyEvaluator(Evaluator):
         ms = np.array([r.latency_ms for r in records], dtype=float)
         if not len(ms):
             return EvaluationResult(name=self.name)
-        return EvaluationResult(name=self.name, n=len(ms), metrics={
-            "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
-            "max_ms": float(ms.max())})
+        return EvaluationResult(
+            name=self.name,
+            n=len(ms),
+            metrics={
+                "p50_ms": float(np.percentile(ms, 50)),
+                "p95_ms": float(np.percentile(ms, 95)),
+                "max_ms": float(ms.max()),
+            },
+        )

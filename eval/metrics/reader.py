@@ -22,12 +22,18 @@ class ReaderEvaluator(Evaluator):
             return EvaluationResult(name=self.name)
         holds = [[contains_answer(s, r.question.answers) for s in r.ranked] for r in rows]
         metrics = {
-            "in_top5_chunks": mean([float(any(contains_answer(c.text, r.question.answers) for c in r.retrieved[:5]))
-                                    for r in rows]),
+            "in_top5_chunks": mean(
+                [float(any(contains_answer(c.text, r.question.answers) for c in r.retrieved[:5])) for r in rows]
+            ),
             "in_candidates": mean([float(any(h)) for h in holds]),
-            **{f"top{n}_sentence" if n == 1 else f"top{n}_sentences": mean([float(any(h[:n])) for h in holds])
-               for n in TOPS},
+            **{
+                f"top{n}_sentence" if n == 1 else f"top{n}_sentences": mean([float(any(h[:n])) for h in holds])
+                for n in TOPS
+            },
         }
-        failures = [{"id": r.question.id, "why": "answer in a candidate sentence, not the top one"}
-                    for r, h in zip(rows, holds, strict=True) if any(h) and not h[0]]
+        failures = [
+            {"id": r.question.id, "why": "answer in a candidate sentence, not the top one"}
+            for r, h in zip(rows, holds, strict=True)
+            if any(h) and not h[0]
+        ]
         return EvaluationResult(name=self.name, metrics=metrics, n=len(rows), failures=failures)

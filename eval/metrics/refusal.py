@@ -20,7 +20,9 @@ class RefusalEvaluator(Evaluator):
             metrics["refusal_rate"] = mean([float(r.answer.refused) for r in unans])
         if ans:
             metrics["false_refusal_rate"] = mean([float(r.answer.refused) for r in ans])
-        failures = ([{"id": r.question.id, "why": "answered an unanswerable question", "answer": r.answer.answer[:200]}
-                     for r in unans if not r.answer.refused]
-                    + [{"id": r.question.id, "why": "refused an answerable question"} for r in ans if r.answer.refused])
+        failures = [
+            {"id": r.question.id, "why": "answered an unanswerable question", "answer": r.answer.answer[:200]}
+            for r in unans
+            if not r.answer.refused
+        ] + [{"id": r.question.id, "why": "refused an answerable question"} for r in ans if r.answer.refused]
         return EvaluationResult(name=self.name, n=len(records), metrics=metrics, failures=failures)

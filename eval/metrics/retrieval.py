@@ -30,10 +30,16 @@ class RetrievalEvaluator(Evaluator):
         with_gold = [r for r in rows if r.question.gold_articles]
         for k in self.ks:
             if with_gold:
-                metrics[f"article@{k}"] = mean([
-                    1.0 if {c.article_id for c in r.retrieved[:k]} & set(r.question.gold_articles) else 0.0
-                    for r in with_gold])
+                metrics[f"article@{k}"] = mean(
+                    [
+                        1.0 if {c.article_id for c in r.retrieved[:k]} & set(r.question.gold_articles) else 0.0
+                        for r in with_gold
+                    ]
+                )
         metrics["mrr"] = mean([1.0 / h if h is not None else 0.0 for h in hit_rank])
-        failures = [{"id": r.question.id, "why": f"answer not in top {max(self.ks)} chunks"}
-                    for r, h in zip(rows, hit_rank, strict=True) if h is None]
+        failures = [
+            {"id": r.question.id, "why": f"answer not in top {max(self.ks)} chunks"}
+            for r, h in zip(rows, hit_rank, strict=True)
+            if h is None
+        ]
         return EvaluationResult(name=self.name, metrics=metrics, n=len(rows), failures=failures)

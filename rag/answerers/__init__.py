@@ -26,5 +26,12 @@ def get_answerer(config: RagConfig, embedder: Embedder) -> Answerer:
     return GenerativeAnswerer(build_llm(config), config, fallback=extractive)
 
 
-__all__ = ["BACKENDS", "REFUSAL_START", "Answerer", "ExtractiveAnswerer", "GenerativeAnswerer",
-           "get_answerer", "refusal_text"]
+__all__ = [
+    "BACKENDS",
+    "REFUSAL_START",
+    "Answerer",
+    "ExtractiveAnswerer",
+    "GenerativeAnswerer",
+    "get_answerer",
+    "refusal_text",
+]

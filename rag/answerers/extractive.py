@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..config import RagConfig
 from ..conflicts import find_conflict
@@ -15,6 +16,9 @@ from ..models import Answer, Article, Citation, Retrieval
 from ..reader import SentenceVectors, coverage, features, load_model, pool, similarities
 from ..short_answer import confident_extract
 from .base import refusal
+
+if TYPE_CHECKING:
+    from ..logistic import LogisticModel
 
 _WORD = re.compile(r"\w+")
 
@@ -52,14 +56,22 @@ class ExtractiveAnswerer:
         support = ranked[0].score if ranked else 0.0
         if not chosen:
             return refusal(retrieval, self.name, support=support)
-        conflict = find_conflict(ranked, window=self.cfg.conflict_window)
+        conflict = find_conflict(ranked, self.cfg)
         if conflict:  # cite both sides of the disagreement
             chosen = conflict.cited(chosen)
         text, short, citations = self.compose(retrieval.question, chosen, ranked)
         notice = conflict.notice(citations) if conflict else None
-        return Answer(question=retrieval.question, answer=f"{text} {notice}" if notice else text,
-                      refused=False, citations=citations, short_answer=short, support=support,
-                      query=retrieval.query, conflict=notice, backend=self.name)
+        return Answer(
+            question=retrieval.question,
+            answer=f"{text} {notice}" if notice else text,
+            refused=False,
+            citations=citations,
+            short_answer=short,
+            support=support,
+            query=retrieval.query,
+            conflict=notice,
+            backend=self.name,
+        )
 
     def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
         # Nothing is written piece by piece: no draft, the checked answer at once.
@@ -74,32 +86,46 @@ class ExtractiveAnswerer:
         as_of = retrieval.as_of.toordinal() if retrieval.as_of else None
         x = features(retrieval.query, sentences, dense, retrieval.idf, as_of, focus_dense)
         probs, cover = self.model.proba(x), coverage(x)
-        scored = [Candidate(s.passage.article, s.start, s.end, s.passage.rank, float(p), float(c))
-                  for s, p, c in zip(sentences, probs, cover, strict=True)]
+        scored = [
+            Candidate(s.passage.article, s.start, s.end, s.passage.rank, float(p), float(c))
+            for s, p, c in zip(sentences, probs, cover, strict=True)
+        ]
         return sorted(scored, key=lambda c: -c.score)
 
     def choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus runners-up likely enough to add the answer and saying something new;
         none when no sentence covers the question or none is likely to answer it."""
-        if not ranked or ranked[0].score < self.cfg.refusal_threshold \
-                or max(c.coverage for c in ranked) < self.cfg.min_coverage:
+        if (
+            not ranked
+            or ranked[0].score < self.cfg.refusal_threshold
+            or max(c.coverage for c in ranked) < self.cfg.min_coverage
+        ):
             return []
         chosen = [ranked[0]]
         for c in ranked[1:]:
             if len(chosen) >= self.cfg.max_answer_sentences:
                 break
-            if c.score >= self.cfg.second_sentence_ratio * ranked[0].score \
-                    and not any(_same(c.text, o.text) for o in chosen):
+            if c.score >= self.cfg.second_sentence_ratio * ranked[0].score and not any(
+                _same(c.text, o.text, self.cfg.duplicate_overlap) for o in chosen
+            ):
                 chosen.append(c)
         return chosen
 
-    def compose(self, question: str, chosen: list[Candidate],
-                ranked: list[Candidate]) -> tuple[str, str | None, list[Citation]]:
+    def compose(
+        self, question: str, chosen: list[Candidate], ranked: list[Candidate]
+    ) -> tuple[str, str | None, list[Citation]]:
         citations = [
             Citation(
-                n=i, article_id=c.article.id, title=c.article.title, url=c.article.url,
-                date=c.article.date, path=c.article.path, quote=c.text, start=c.start,
-                end=c.end, score=round(c.score, 4),
+                n=i,
+                article_id=c.article.id,
+                title=c.article.title,
+                url=c.article.url,
+                date=c.article.date,
+                path=c.article.path,
+                quote=c.text,
+                start=c.start,
+                end=c.end,
+                score=round(c.score, 4),
             )
             for i, c in enumerate(chosen, 1)
         ]
@@ -108,7 +134,7 @@ class ExtractiveAnswerer:
         return (f"{short}. {body}" if short else body), short, citations
 
 
-def _same(a: str, b: str) -> bool:
+def _same(a: str, b: str, overlap: float) -> bool:
     """Near-duplicate sentences (the same wire story in two papers) add nothing."""
     wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
-    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.8
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) > overlap

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from ..config import RagConfig
 from ..conflicts import find_conflict
@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 UNVERIFIED = "(unverified)"  # opens a kept unsupported sentence (keep_unsupported=True)
 
 
+class Made(TypedDict):
+    """What the model made, kept in the `Answer` whoever answers in the end."""
+
+    generated: str
+    generated_sentences: int
+    removed: list[str]
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -35,8 +43,15 @@ def _plural(n: int, one: str, many: str) -> str:
 class GenerativeAnswerer:
     """Answer with `llm` (any llama-index LLM), verified sentence by sentence."""
 
-    def __init__(self, llm: LLM, config: RagConfig, fallback: Answerer, *, name: str | None = None,
-                 judge: SupportJudge | None = None) -> None:
+    def __init__(
+        self,
+        llm: LLM,
+        config: RagConfig,
+        fallback: Answerer,
+        *,
+        name: str | None = None,
+        judge: SupportJudge | None = None,
+    ) -> None:
         self.llm = llm
         self.cfg = config
         self.fallback = fallback
@@ -72,20 +87,27 @@ class GenerativeAnswerer:
             raise clear from exc
         t_gen = time.perf_counter()
         ans = self.finish(retrieval, prompt, "".join(parts))
-        timings = {"first_token": 1000 * (first if first is not None else t_gen - t0),
-                   "generate": 1000 * (t_gen - t0), "verify": 1000 * (time.perf_counter() - t_gen)}
+        timings = {
+            "first_token": 1000 * (first if first is not None else t_gen - t0),
+            "generate": 1000 * (t_gen - t0),
+            "verify": 1000 * (time.perf_counter() - t_gen),
+        }
         yield ans.model_copy(update={"timings_ms": {**ans.timings_ms, **timings}})
 
     def prompt(self, retrieval: Retrieval) -> Prompt:
-        return build_prompt(retrieval, max_sentences=self.cfg.llm_max_sentences,
-                            context_window=self.cfg.llm_context_window, max_tokens=self.cfg.llm_max_tokens)
+        return build_prompt(
+            retrieval,
+            max_sentences=self.cfg.llm_max_sentences,
+            context_window=self.cfg.llm_context_window,
+            max_tokens=self.cfg.llm_max_tokens,
+        )
 
     # --- after generation --------------------------------------------------------------------
     def finish(self, retrieval: Retrieval, prompt: Prompt, generated: str) -> Answer:
         """The verified answer for the model's text (or the fallback, saying why)."""
         checked = verify(generated, [s.text for s in prompt.sentences], self.judge, retrieval.query)
         removed = [c.text for c in checked.unsupported]
-        made = {"generated": generated, "generated_sentences": len(checked.claims), "removed": removed}
+        made = Made(generated=generated, generated_sentences=len(checked.claims), removed=removed)
         if checked.refused or not checked.claims:
             return self._fall_back(retrieval, made, refused=True)
         if not checked.supported:
@@ -96,9 +118,18 @@ class GenerativeAnswerer:
         conflict, support = self._conflict(retrieval, citations)
         notice = self._removal_notice(checked)
         body = " ".join(t for t in (text, conflict, notice) if t)
-        return Answer(question=retrieval.question, answer=body, refused=False, citations=citations,
-                      support=support, query=retrieval.query, conflict=conflict, backend=self.name,
-                      notice=notice, **made)
+        return Answer(
+            question=retrieval.question,
+            answer=body,
+            refused=False,
+            citations=citations,
+            support=support,
+            query=retrieval.query,
+            conflict=conflict,
+            backend=self.name,
+            notice=notice,
+            **made,
+        )
 
     def cite(self, prompt: Prompt, claims: list[Claim]) -> tuple[list[Citation], dict[int, int]]:
         """Citations numbered 1..k in order of first use; prompt number -> citation number."""
@@ -107,8 +138,20 @@ class GenerativeAnswerer:
         for k, n in enumerate(order, 1):
             s = prompt.sentences[n - 1]
             a = s.passage.article
-            citations.append(Citation(n=k, article_id=a.id, title=a.title, url=a.url, date=a.date, path=a.path,
-                                      quote=s.text, start=s.start, end=s.end, score=round(s.passage.score, 4)))
+            citations.append(
+                Citation(
+                    n=k,
+                    article_id=a.id,
+                    title=a.title,
+                    url=a.url,
+                    date=a.date,
+                    path=a.path,
+                    quote=s.text,
+                    start=s.start,
+                    end=s.end,
+                    score=round(s.passage.score, 4),
+                )
+            )
         return citations, {n: k for k, n in enumerate(order, 1)}
 
     @staticmethod
@@ -124,10 +167,14 @@ class GenerativeAnswerer:
         if not bad:
             return None
         if self.cfg.keep_unsupported:
-            return (f"({_plural(len(bad), 'sentence is', 'sentences are')} marked {UNVERIFIED}: "
-                    "the sentences cited do not support them.)")
-        return (f"({_plural(len(bad), 'generated sentence was', 'generated sentences were')} removed: "
-                "the sentences cited do not support them.)")
+            return (
+                f"({_plural(len(bad), 'sentence is', 'sentences are')} marked {UNVERIFIED}: "
+                "the sentences cited do not support them.)"
+            )
+        return (
+            f"({_plural(len(bad), 'generated sentence was', 'generated sentences were')} removed: "
+            "the sentences cited do not support them.)"
+        )
 
     def _conflict(self, retrieval: Retrieval, citations: list[Citation]) -> tuple[str | None, float]:
         """The extractive answerer's check for sources that disagree (both sides get cited),
@@ -136,26 +183,38 @@ class GenerativeAnswerer:
             return None, 0.0
         ranked = self.fallback.rank(retrieval)
         support = ranked[0].score if ranked else 0.0
-        found = find_conflict(ranked, window=self.cfg.conflict_window)
+        found = find_conflict(ranked, self.cfg)
         if found is None:
             return None, support
         have = {(c.article_id, c.start) for c in citations}
         for side in (found.a, found.b):
             if (side.article.id, side.start) not in have:
                 a = side.article
-                citations.append(Citation(n=len(citations) + 1, article_id=a.id, title=a.title, url=a.url,
-                                          date=a.date, path=a.path, quote=side.text, start=side.start,
-                                          end=side.end, score=round(side.score, 4)))
+                citations.append(
+                    Citation(
+                        n=len(citations) + 1,
+                        article_id=a.id,
+                        title=a.title,
+                        url=a.url,
+                        date=a.date,
+                        path=a.path,
+                        quote=side.text,
+                        start=side.start,
+                        end=side.end,
+                        score=round(side.score, 4),
+                    )
+                )
                 have.add((a.id, side.start))
         return found.notice(citations), support
 
-    def _fall_back(self, retrieval: Retrieval, made: dict[str, object], *, refused: bool) -> Answer:
+    def _fall_back(self, retrieval: Retrieval, made: Made, *, refused: bool) -> Answer:
         ans = self.fallback.answer(retrieval)
         model = f"The {self.name} model"
         if refused:
             why = f"{model} found no answer in the sources" + ("" if ans.refused else ", so this is the quoted one")
         else:
             why = f"{model}\u2019s answer was not shown: the sentences it cites do not support it" + (
-                "" if ans.refused else "; this is the quoted answer instead")
+                "" if ans.refused else "; this is the quoted answer instead"
+            )
         notice = f"({why}.)"
         return ans.model_copy(update={"answer": f"{ans.answer} {notice}", "notice": notice, **made})

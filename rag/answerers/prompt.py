@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-
-from llama_index.core.base.llms.types import ChatMessage
+from typing import TYPE_CHECKING
 
 from ..models import Passage, Retrieval
 from ..reader import Sentence, pool
+
+if TYPE_CHECKING:  # llama-index loads only when a generating backend builds its messages
+    from llama_index.core.base.llms.types import ChatMessage
 
 # The one reply that means "no answer here"; the verifier recognises it.
 REFUSAL = "The sources do not answer this question."
@@ -58,9 +60,14 @@ class Prompt:
     sentences: tuple[Sentence, ...]  # sentence n of the prompt is sentences[n - 1]
 
     def messages(self) -> list[ChatMessage]:
-        return [ChatMessage(role="system", content=self.system),
-                ChatMessage(role="user", content=DEMO_QUESTION), ChatMessage(role="assistant", content=DEMO_ANSWER),
-                ChatMessage(role="user", content=self.user)]
+        from llama_index.core.base.llms.types import ChatMessage
+
+        return [
+            ChatMessage(role="system", content=self.system),
+            ChatMessage(role="user", content=DEMO_QUESTION),
+            ChatMessage(role="assistant", content=DEMO_ANSWER),
+            ChatMessage(role="user", content=self.user),
+        ]
 
     def sentence(self, n: int) -> Sentence | None:
         return self.sentences[n - 1] if 1 <= n <= len(self.sentences) else None
@@ -105,12 +112,15 @@ def sources_block(sentences: list[Sentence]) -> str:
     return "\n".join(lines)
 
 
-def build_prompt(retrieval: Retrieval, *, max_sentences: int = 3, context_window: int = 4096,
-                 max_tokens: int = 256) -> Prompt:
+def build_prompt(
+    retrieval: Retrieval, *, max_sentences: int = 3, context_window: int = 4096, max_tokens: int = 256
+) -> Prompt:
     budget = max(context_window - max_tokens - OVERHEAD_TOKENS, 200) * CHARS_PER_TOKEN
     sentences = numbered(retrieval.passages, budget - len(retrieval.query))
     as_of = retrieval.as_of or dt.date.today()
-    user = (f"Today is {as_of.isoformat()}; words like \u201cthis week\u201d mean the days up to it.\n"
-            f"{sources_block(sentences)}\n\nQuestion: {retrieval.query.strip()}")
+    user = (
+        f"Today is {as_of.isoformat()}; words like \u201cthis week\u201d mean the days up to it.\n"
+        f"{sources_block(sentences)}\n\nQuestion: {retrieval.query.strip()}"
+    )
     system = SYSTEM.format(open=OPEN, close=CLOSE, k=max_sentences, refusal=REFUSAL)
     return Prompt(system=system, user=user, sentences=tuple(sentences))

@@ -93,9 +93,12 @@ def segments(generated: str) -> list[tuple[str, list[int]]]:
     return merged
 
 
+def _words(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
 def _is_refusal(sentence: str) -> bool:
-    norm = lambda s: re.sub(r"\W+", " ", s).strip().lower()  # noqa: E731
-    return norm(REFUSAL) in norm(sentence)
+    return _words(REFUSAL) in _words(sentence)
 
 
 def off_topic(question: str, claim: str, cited: Sequence[str]) -> bool:

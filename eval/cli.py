@@ -1,0 +1,102 @@
+"""The eval suite's commands, `rag eval` and `rag bench`, added to the `rag` command line (see
+rag/cli/__init__.py). What they need (matplotlib, psutil, the suites) loads when they run."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rag import LLMError
+from rag.cli import BackendOpt, StoreOpt, config_for, fail
+
+EXTRA = "pip install '.[eval]'"
+
+
+def need_extra(command: str, *modules: str) -> None:
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise fail(f"`rag {command}` needs the `eval` extra ({', '.join(missing)} not installed): run `{EXTRA}`")
+
+
+def eval_(
+    suite: Annotated[str, typer.Option("--suite", help="seeds (the CI gate), news or rgb")] = "seeds",
+    questions: Annotated[Path | None, typer.Option("--questions", help="questions file of the suite's schema")] = None,
+    store: StoreOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="only the first N questions")] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report", help="report folder (default reports/SUITE-TIME)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    backend: BackendOpt = None,
+) -> None:
+    """Score answers (retrieval, accuracy, faithfulness, citations, refusal, latency); write a report.
+
+    --store reuses a store (e.g. the whole news corpus); without it the suite builds its own."""
+    need_extra("eval", "matplotlib")
+    from .report import print_table
+    from .run import run_suite
+
+    try:
+        run = run_suite(
+            suite,
+            folder=report_dir,
+            config=config_for(None, backend=backend),
+            store=store,
+            questions=questions,
+            limit=limit,
+            progress=not quiet,
+            say=typer.echo,
+        )
+    except (ValueError, FileNotFoundError, LLMError) as exc:
+        raise fail(str(exc)) from None
+    print_table(run.report)
+    typer.echo(f"report: {run.folder}/ (" + ", ".join(p.name for p in run.files) + ")")
+    if run.report.gate is not None:
+        if run.report.gate:
+            typer.secho("gate FAILED: " + "; ".join(run.report.gate), fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=1)
+        typer.secho("gate passed (eval/thresholds.toml)", fg=typer.colors.GREEN)
+
+
+def bench(
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="only this many articles (quick run)")] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="only measure queries on (a copy of) this existing store")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for bench.json and bench.png")] = Path("reports"),
+    quality: Annotated[bool, typer.Option(help="also ingest with torch and compare top-5 retrieval")] = True,
+    int8: Annotated[bool, typer.Option(help="also try OpenVINO int8, calibrated on these chunks")] = True,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            "--llm", help="also time generation with this backend (llamacpp, openai, ollama): first token, total"
+        ),
+    ] = None,
+) -> None:
+    """Speed of ingestion and answering on the news benchmark data; writes JSON and a plot."""
+    need_extra("bench", "matplotlib", "psutil", *(["nncf"] if int8 and store is None else []))
+    from .bench import plot, run_bench, table
+
+    if store is not None and not (store / "articles.sqlite").exists():
+        raise fail(f"{store} is not a store (no articles.sqlite in it)")
+    try:
+        result = run_bench(
+            limit=limit, store=store, quality=quality, int8=int8, llm=llm, log=lambda m: typer.echo(m, err=True)
+        )
+    except (FileNotFoundError, LLMError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    name = "bench-store" if store is not None else "bench"
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2))
+    plot(result, out / f"{name}.png")
+    typer.echo(table(result))
+    typer.echo(f"wrote {out / f'{name}.json'} and {out / f'{name}.png'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_)
+    app.command()(bench)

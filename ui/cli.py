@@ -1,0 +1,49 @@
+"""The page's command, `rag serve`, added to the `rag` command line (see rag/cli/__init__.py).
+Gradio loads only when the command runs: the rest of the command line never waits for it."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rag import LLMError
+from rag.cli import BackendOpt, StoreOpt, engine_for, fail
+
+EXTRA = "pip install '.[ui]'"
+
+
+def serve(
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 7860,
+    seed: Annotated[list[Path] | None, typer.Option("--ingest", help="ingest these first")] = None,
+    auth: Annotated[str | None, typer.Option(help="user:password (or $RAG_AUTH)")] = None,
+    share: Annotated[bool, typer.Option(help="make a public Gradio share link")] = False,
+    backend: BackendOpt = None,
+) -> None:
+    """Start the chat page."""
+    if importlib.util.find_spec("gradio") is None:
+        raise fail(f"the chat page needs the `ui` extra (Gradio is not installed): run `{EXTRA}`")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from .app import launch, parse_auth
+
+    auth = auth or os.environ.get("RAG_AUTH")
+    try:
+        parse_auth(auth)
+    except ValueError as exc:
+        raise fail(f"--auth / RAG_AUTH: {exc}") from None
+    eng = engine_for(store, backend=backend)
+    if seed:
+        typer.echo(eng.ingest(seed).summary())
+    try:
+        launch(eng, host=host, port=port, auth=auth, share=share)
+    except (LLMError, ValueError) as exc:  # the backend is set up before the page opens
+        raise fail(str(exc)) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
