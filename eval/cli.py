@@ -76,6 +76,9 @@ def bench(
             "--llm", help="also time generation with this backend (llamacpp, openai, ollama): first token, total"
         ),
     ] = None,
+    startup: Annotated[
+        bool, typer.Option(help="also time whole rag ask / rag stats commands and the page's start (seeds store)")
+    ] = True,
 ) -> None:
     """Speed of ingestion and answering on the news benchmark data; writes JSON and a plot."""
     need_extra("bench", "matplotlib", "psutil", *(["nncf"] if int8 and store is None else []))
@@ -85,7 +88,13 @@ def bench(
         raise fail(f"{store} is not a store (no articles.sqlite in it)")
     try:
         result = run_bench(
-            limit=limit, store=store, quality=quality, int8=int8, llm=llm, log=lambda m: typer.echo(m, err=True)
+            limit=limit,
+            store=store,
+            quality=quality,
+            int8=int8,
+            llm=llm,
+            startup=startup,
+            log=lambda m: typer.echo(m, err=True),
         )
     except (FileNotFoundError, LLMError, ValueError) as exc:
         raise fail(str(exc)) from None

@@ -35,7 +35,7 @@ def test_slice_keeps_whole_questions() -> None:
 @pytest.mark.model
 def test_bench_on_a_small_slice(tmp_path: Path) -> None:
     need_news()
-    result = run_bench(limit=4, int8=False, log=lambda _: None)
+    result = run_bench(limit=4, int8=False, startup=False, log=lambda _: None)
     assert result["articles"] == 4 and result["chunks"] > 0 and result["questions"] >= 1
     fast, torch = result["fast"], result["torch"]
     assert fast["chunks"] == torch["chunks"] == result["chunks"]
@@ -83,3 +83,13 @@ def test_generation_latency_with_the_test_model(gen_engine: Engine) -> None:
         }
     )
     assert "time to first streamed token p50 / p95" in text and "checked answer total" in text
+
+
+@pytest.mark.model
+def test_startup_times_whole_commands_and_the_page() -> None:
+    from eval.startup import measure_startup
+
+    st = measure_startup(runs=1)
+    assert len(st["ask_s"]) == len(st["stats_s"]) == 1
+    assert st["stats_median_s"] > 0 and st["ask_median_s"] > 0 and st["page_ready_s"] > 0
+    assert st["ask_peak_rss_mb"] > 50  # the model was loaded in that process

@@ -1,0 +1,83 @@
+"""Start-up as a user meets it: whole `rag ask` and `rag stats` commands (process start, imports,
+model load) and `rag serve` until the page first answers HTTP 200, on a store of the seed
+articles. Each command runs in its own process; its wall time and peak memory are its own."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .datasets import SEEDS
+
+QUESTION = "Who guaranteed the security of Russian bases?"
+
+
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of one `rag` command."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"rag {args[0]} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+    return wall, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def page_ready_s(store: Path, env: dict[str, str], timeout_s: float = 120.0) -> float:
+    """Seconds from `rag serve` to the page's first HTTP 200."""
+    port = _free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--store", str(store), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - t0 < timeout_s:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - t0
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"the page did not answer within {timeout_s:.0f} s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def measure_startup(runs: int = 3) -> dict[str, Any]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Path(tmp) / "store"
+        _run(["ingest", str(SEEDS), "--quiet", "--store", str(store)], env)
+        _run(["ask", QUESTION, "--store", str(store)], env)  # compiles the model into its cache once
+        ask = [_run(["ask", QUESTION, "--store", str(store)], env) for _ in range(runs)]
+        stats = [_run(["stats", "--store", str(store)], env) for _ in range(runs)]
+        page = page_ready_s(store, env)
+    return {
+        "runs": runs,
+        "ask_s": [round(w, 2) for w, _ in ask],
+        "ask_median_s": round(statistics.median(w for w, _ in ask), 2),
+        "ask_peak_rss_mb": round(max(m for _, m in ask)),
+        "stats_s": [round(w, 2) for w, _ in stats],
+        "stats_median_s": round(statistics.median(w for w, _ in stats), 2),
+        "page_ready_s": round(page, 2),
+    }
