@@ -52,6 +52,22 @@ class Citation(BaseModel):
     end: int
     score: float
 
+    @classmethod
+    def quoting(cls, n: int, article: Article, start: int, end: int, score: float) -> Citation:
+        """Citation `n` of `article.text[start:end]`: the invariant holds by construction."""
+        return cls(
+            n=n,
+            article_id=article.id,
+            title=article.title,
+            url=article.url,
+            date=article.date,
+            path=article.path,
+            quote=article.text[start:end],
+            start=start,
+            end=end,
+            score=round(score, 4),
+        )
+
 
 # The one refusal text. It carries no facts: the condenser recognises a refused turn by this
 # start and borrows nothing from it.

@@ -114,21 +114,7 @@ class ExtractiveAnswerer:
     def compose(
         self, question: str, chosen: list[Candidate], ranked: list[Candidate]
     ) -> tuple[str, str | None, list[Citation]]:
-        citations = [
-            Citation(
-                n=i,
-                article_id=c.article.id,
-                title=c.article.title,
-                url=c.article.url,
-                date=c.article.date,
-                path=c.article.path,
-                quote=c.text,
-                start=c.start,
-                end=c.end,
-                score=round(c.score, 4),
-            )
-            for i, c in enumerate(chosen, 1)
-        ]
+        citations = [Citation.quoting(i, c.article, c.start, c.end, c.score) for i, c in enumerate(chosen, 1)]
         short = confident_extract(question, [(c.text, c.score) for c in ranked[:5]], self.cfg.short_answer_min_conf)
         body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return (f"{short}. {body}" if short else body), short, citations

@@ -137,21 +137,7 @@ class GenerativeAnswerer:
         citations = []
         for k, n in enumerate(order, 1):
             s = prompt.sentences[n - 1]
-            a = s.passage.article
-            citations.append(
-                Citation(
-                    n=k,
-                    article_id=a.id,
-                    title=a.title,
-                    url=a.url,
-                    date=a.date,
-                    path=a.path,
-                    quote=s.text,
-                    start=s.start,
-                    end=s.end,
-                    score=round(s.passage.score, 4),
-                )
-            )
+            citations.append(Citation.quoting(k, s.passage.article, s.start, s.end, s.passage.score))
         return citations, {n: k for k, n in enumerate(order, 1)}
 
     @staticmethod
@@ -189,22 +175,8 @@ class GenerativeAnswerer:
         have = {(c.article_id, c.start) for c in citations}
         for side in (found.a, found.b):
             if (side.article.id, side.start) not in have:
-                a = side.article
-                citations.append(
-                    Citation(
-                        n=len(citations) + 1,
-                        article_id=a.id,
-                        title=a.title,
-                        url=a.url,
-                        date=a.date,
-                        path=a.path,
-                        quote=side.text,
-                        start=side.start,
-                        end=side.end,
-                        score=round(side.score, 4),
-                    )
-                )
-                have.add((a.id, side.start))
+                citations.append(Citation.quoting(len(citations) + 1, side.article, side.start, side.end, side.score))
+                have.add((side.article.id, side.start))
         return found.notice(citations), support
 
     def _fall_back(self, retrieval: Retrieval, made: Made, *, refused: bool) -> Answer:
