@@ -64,3 +64,25 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "no article with id 'nope'" in bad.stderr
     bad = rag("ingest", str(tmp_path / "missing"), "--quiet", store=store, check=False)
     assert bad.returncode == 1 and "no such file or folder" in bad.stdout
+
+
+@pytest.mark.parametrize(
+    ("flag", "want"), [("--keep-unsupported", True), ("--remove-unsupported", False), (None, None)]
+)
+def test_ask_passes_keep_unsupported_to_the_config(
+    flag: str | None, want: bool | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    import rag.cli.core as core
+
+    seen: dict[str, object] = {}
+
+    def capture(store: Path | None, **update: object) -> object:
+        seen.update(update)
+        raise SystemExit(0)  # stop before anything is loaded
+
+    monkeypatch.setattr(core, "engine_for", capture)
+    CliRunner().invoke(core.app, ["ask", "Who fled?", *([flag] if flag else [])])
+    assert seen["keep_unsupported"] is want  # None: RagConfig's default (remove) stands
+    assert core.config_for(None, keep_unsupported=want).keep_unsupported is bool(want)

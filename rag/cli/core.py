@@ -143,6 +143,14 @@ def ask(
     stream: Annotated[
         bool, typer.Option("--stream", help="print the text as it is generated, then the checked answer")
     ] = False,
+    keep_unsupported: Annotated[
+        bool | None,
+        typer.Option(
+            "--keep-unsupported/--remove-unsupported",
+            help="a generated sentence its sources don't support: shown marked (unverified), or removed (default)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the stored articles, citing the sentences used."""
     filters = Filters(
@@ -151,7 +159,7 @@ def ask(
     as_of_day = day_option(as_of, "--as-of")
     if not question.strip():
         raise fail("the question is empty")
-    eng = engine_for(store, backend=backend)
+    eng = engine_for(store, backend=backend, keep_unsupported=keep_unsupported)
     if eng.stats().articles == 0:
         raise fail(f"the store {eng.config.store} has no articles yet: run `rag ingest PATH` first")
     try:
