@@ -33,15 +33,26 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A local TCP port nothing listens on (the page, test servers)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+def stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str], timeout_s: float = 15) -> None:
+    """End a server process: politely first, by force if it does not go."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def page_ready_s(store: Path, env: dict[str, str], timeout_s: float = 120.0) -> float:
     """Seconds from `rag serve` to the page's first HTTP 200."""
-    port = _free_port()
+    port = free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag.cli", "serve", "--store", str(store), "--port", str(port)],
@@ -59,8 +70,7 @@ def page_ready_s(store: Path, env: dict[str, str], timeout_s: float = 120.0) -> 
                 time.sleep(0.1)
         raise TimeoutError(f"the page did not answer within {timeout_s:.0f} s")
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
 
 
 def measure_startup(runs: int = 3) -> dict[str, Any]:

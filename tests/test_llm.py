@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from eval.startup import free_port, stop
 from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, split_stream, statements_supported
 from rag import Engine
 from rag.answerers import GenerativeAnswerer
@@ -35,12 +35,6 @@ pytestmark = pytest.mark.llm  # the `llm` extra and its test model
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm: LLM) -> None:
@@ -178,11 +172,7 @@ def llama_server() -> Iterator[str]:
             time.sleep(0.3)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def test_openai_backend_streams_from_the_server_and_is_checked(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE, SEED_TITLE
+from eval.startup import free_port, stop
 from ui.app import parse_auth
 
 pytestmark = pytest.mark.page  # the real server (and a browser, where chromium is installed)
@@ -67,12 +67,6 @@ BROWSER_ARGS = [
     "--disable-sync",
 ]
 ANSWERS = "#rag-chat .rag-answer:not(.rag-pending), #rag-chat .rag-refusal"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for_page(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 240) -> None:
@@ -125,11 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_for_page(url, proc, log)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
