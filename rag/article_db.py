@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -66,6 +67,22 @@ def _check_ours(path: Path) -> bool:
     return True
 
 
+def _use_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """WAL is a property of the file, set once per process. Switching a new file to WAL takes an
+    exclusive lock that SQLite's busy timeout does not wait for: two processes making one store
+    at once (rag.store creates it under the write lock, but a second process can open the file
+    the first has just made) retry here instead of failing."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class ArticleDB:
     """One SQLite connection per thread: the chat page answers from a thread pool, and a
     connection shared across threads is not safe; WAL lets the readers run side by side."""
@@ -81,6 +98,7 @@ class ArticleDB:
         self._lock = threading.Lock()
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _use_wal(self.conn)
             self.conn.executescript(_SCHEMA)
             cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
             if "complete" not in cols:  # a store made before the flag: all its articles are whole
@@ -102,7 +120,6 @@ class ArticleDB:
             else:
                 conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
                 conn.execute("PRAGMA foreign_keys = ON")
-                conn.execute("PRAGMA journal_mode = WAL")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

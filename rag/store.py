@@ -47,8 +47,13 @@ class Store:
         self.folder = Path(config.store)
         self.read_only = open_folder(self.folder)
         self.lock = WriteLock(self.folder / ".write.lock", config.lock_wait_s)
+        path = self.folder / "articles.sqlite"
         try:
-            self.db = ArticleDB(self.folder / "articles.sqlite", read_only=self.read_only)
+            if self.read_only or path.exists():
+                self.db = ArticleDB(path, read_only=self.read_only)
+            else:  # two processes making one new store at once: one creates, the other waits
+                with self.lock.hold():
+                    self.db = ArticleDB(path)
         except ForeignDatabaseError as exc:
             raise StoreError(str(exc)) from None
         self._vectors: VectorStore | None = None
