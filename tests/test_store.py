@@ -61,7 +61,7 @@ def _open_new_store_at(folder: str, start: float) -> None:
 
     while time.time() < start:  # both processes open the new store in the same instant
         pass
-    Store(RagConfig(store=folder, lock_wait_s=5)).db.conn.execute("SELECT count(*) FROM articles").fetchone()
+    Store(RagConfig(store=Path(folder), lock_wait_s=5)).db.conn.execute("SELECT count(*) FROM articles").fetchone()
 
 
 def test_two_processes_making_one_new_store_at_once_both_open_it(tmp_path: Path) -> None:
