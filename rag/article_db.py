@@ -225,6 +225,13 @@ class ArticleDB:
             out.update((r[0], _article(r)) for r in rows)
         return out
 
+    def chunks_of(self, article: Article) -> list[Chunk]:
+        """The stored chunks of an article, in order."""
+        rows = self.conn.execute(
+            'SELECT id, start, "end" FROM chunks WHERE article_id = ? ORDER BY rowid', (article.id,)
+        ).fetchall()
+        return [Chunk(id=cid, article_id=article.id, start=s, end=e, text=article.text[s:e]) for cid, s, e in rows]
+
     def chunk_spans(self, ids: list[str]) -> dict[str, tuple[str, int, int]]:
         """chunk id -> (article id, start, end)."""
         rows = self.conn.execute(

@@ -16,6 +16,9 @@ class RagConfig(BaseSettings):
 
     store: Path = Field(default=Path(".rag"), description="folder holding the store")
     chroma_url: str | None = Field(default=None, description="use a Chroma server instead")
+    # With a Chroma server, `rag serve` checks this often whether another replica changed the
+    # articles (one small request), then copies the change and rebuilds its keyword index.
+    replica_poll_s: float = 2.0
     collection: str = "chunks"
     # A second writer waits this long for the first to finish, then refuses with a clear
     # message: long enough for a `rag delete`, short enough that nobody stares at a hung command.
@@ -30,6 +33,8 @@ class RagConfig(BaseSettings):
     # took 0.63 s without it).
     auth_max_failures: int = 5
     auth_window_s: float = 60.0
+    # Questions the page (and its /ask API) answers at once; more wait in Gradio's queue.
+    serve_concurrency: int = 8
 
     # Embedding
     device: Literal["cpu", "cuda", "auto"] = "cpu"

@@ -20,6 +20,7 @@ store's lock file (rag.store_lock) for the whole run."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
@@ -34,6 +35,7 @@ from .article_db import ArticleDB, ForeignDatabaseError
 from .config import RagConfig
 from .keyword_index import KeywordIndex
 from .models import Article, Chunk, Stats, date_int
+from .server_articles import ServerArticles
 from .store_guard import StoreError, open_folder
 from .store_lock import StoreBusyError, WriteLock
 from .vector_store import VectorStore
@@ -64,6 +66,14 @@ class Store:
         self._keywords_disk = -2  # the stamp of the index on disk when it was cached
         self._seen_gen = self.db.generation()  # the generation this process last wrote or read
         self._snapshot: Path | None = None
+        self._server: ServerArticles | None = None
+        if config.chroma_url and not self.read_only:
+            from .replica import follow
+
+            # a replica starts from what the server holds (rag.server_articles); when a writer
+            # in this folder is busy, the copy catches up later
+            with contextlib.suppress(StoreBusyError):
+                follow(self)
 
     # --- parts -----------------------------------------------------------------------------
     @property
@@ -75,6 +85,13 @@ class Store:
                     self._vectors = self._open_vectors()
                 vectors = self._vectors
         return vectors
+
+    @property
+    def server(self) -> ServerArticles | None:
+        """The articles kept in the Chroma server (None without RAG_CHROMA_URL)."""
+        if self.config.chroma_url and self._server is None:
+            self._server = ServerArticles(self.vectors.client, self.config.collection, self.vectors.batch_size)
+        return self._server
 
     def _open_vectors(self) -> VectorStore:
         cfg = self.config
@@ -92,11 +109,12 @@ class Store:
         return VectorStore(folder, cfg.collection, cfg.chroma_url, cfg.chroma_batch_size)
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the store's write lock (re-entrant); refuses a read-only store."""
+    def writing(self, wait_s: float | None = None) -> Iterator[None]:
+        """Hold the store's write lock (re-entrant; waits `wait_s`, default the store's);
+        refuses a read-only store."""
         if self.read_only:
             raise StoreError(f"the store {self.folder} is read-only: it can be asked, not changed")
-        with self.lock.hold():
+        with self.lock.hold(wait_s):
             if self.lock._depth == 1:  # the outermost writer: see what others wrote before writing
                 self._refresh()
             yield
@@ -122,7 +140,15 @@ class Store:
                 self._vectors = None
         return True
 
-    def _wrote(self) -> None:
+    def _published(self) -> None:
+        """Tell other replicas (they poll the token); this copy already shows the change."""
+        if self.server is not None:
+            before = self.server.version()
+            token = self.server.bump()
+            if before == self.db.meta("server_version"):  # else another replica wrote too: pull it
+                self.db.set_meta("server_version", token)
+
+    def wrote(self) -> None:
         self._seen_gen = self.db.generation()
 
     # --- writes (callers hold `writing()`) ---------------------------------------------------
@@ -145,16 +171,22 @@ class Store:
                 if replace:
                     self.vectors.delete_article(article.id)
             self.vectors.upsert(ids, vectors, metas)
+            if self.server is not None:  # what other replicas read, once the vectors are in
+                self.server.put_many([(article, digest, chunks) for article, digest, chunks, _ in items])
             self.db.mark_complete(article.id for article, _, _, _ in items)
-            self._wrote()
+            self._published()
+            self.wrote()
 
     def delete(self, article_id: str) -> None:
         with self.writing():
             if self.db.get(article_id) is None:
                 raise KeyError(f"no article with id {article_id!r} in {self.folder}")
+            if self.server is not None:
+                self.server.delete([article_id])
             self.vectors.delete_article(article_id)
             self.db.delete(article_id)
-            self._wrote()
+            self._published()
+            self.wrote()
             self.rebuild_keywords()
 
     # --- keyword index: rebuilt after changes (bm25s has no in-place add) ---------------------

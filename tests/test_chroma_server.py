@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -62,3 +63,66 @@ def test_ingest_and_ask_through_a_chroma_server(
         assert again.chunks_embedded == 0 and eng.store.vectors.count() == report.chunks_embedded
     assert not (store / "chroma").exists()  # the vectors live in the server, not in the folder
     assert (tmp_path / "server-data" / "chroma.sqlite3").exists()
+
+
+def test_two_engines_on_one_server_share_articles(
+    chroma_url: str, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replica keeps nothing of its own: one on an empty folder starts with every article,
+    sees another's ingest and delete once it follows, and answers identically."""
+    from rag.replica import follow
+
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
+    with Engine(store=tmp_path / "a", embedder=embedder) as a, Engine(store=tmp_path / "b", embedder=embedder) as b:
+        a.ingest([SEEDS], progress=False)
+        assert b.stats().articles == 0 and follow(b.store) and b.stats() == a.stats()
+        assert not follow(b.store)  # nothing new
+        assert ask_json(b) == ask_json(a)
+        gone = a.ask(SEED_QUESTION).citations[0].article_id
+        a.delete(gone)
+        assert follow(b.store) and b.article(gone) is None and b.stats() == a.stats()
+        expected = a.stats()
+    with Engine(store=tmp_path / "c", embedder=embedder) as c:  # a new replica starts complete
+        assert c.stats() == expected
+
+
+def ask_json(engine: Engine) -> dict[str, object]:
+    out = engine.ask(SEED_QUESTION).to_json_dict()
+    out.pop("timings_ms", None)
+    return out
+
+
+def serve(store: Path, url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "RAG_CHROMA_URL": url, "RAG_REPLICA_POLL_S": "0.5", "GRADIO_ANALYTICS_ENABLED": "False"}
+    with log.open("wb") as out:
+        cmd = [sys.executable, "-m", "rag.cli", "serve", "--store", str(store), "--port", str(port)]
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}/"
+
+
+def test_ingest_through_one_replica_ask_through_the_other(chroma_url: str, tmp_path: Path) -> None:
+    """Two `rag serve` replicas on one `chroma run`, each on its own (empty) folder: what is
+    ingested through A is answered by B within seconds, with A's answer and citation offsets."""
+    gradio_client = pytest.importorskip("gradio_client", reason="pip install .[ui]")
+    from test_ui_app import wait_for_page
+
+    replicas = [serve(tmp_path / name, chroma_url, tmp_path / f"{name}.log") for name in ("a", "b")]
+    try:
+        for (proc, url), name in zip(replicas, ("a", "b"), strict=True):
+            wait_for_page(url, proc, tmp_path / f"{name}.log")
+        env = {**os.environ, "RAG_CHROMA_URL": chroma_url}
+        ingest = [sys.executable, "-m", "rag.cli", "ingest", str(SEEDS), "--store", str(tmp_path / "a"), "--quiet"]
+        assert subprocess.run(ingest, env=env, capture_output=True, text=True).returncode == 0
+        a, b = (gradio_client.Client(url, verbose=False) for _, url in replicas)
+        from_a = a.predict(SEED_QUESTION, api_name="/ask")
+        deadline = time.monotonic() + 30
+        while (from_b := b.predict(SEED_QUESTION, api_name="/ask"))["refused"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not from_a["refused"] and any(SEED_SENTENCE in c["quote"] for c in from_a["citations"])
+        for out in (from_a, from_b):
+            out.pop("timings_ms")
+        assert from_b == from_a
+    finally:
+        for proc, _ in replicas:
+            stop(proc)

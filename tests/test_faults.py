@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED_QUESTION, SEEDS
-from rag import Article, Engine, RagConfig
+from rag import Answer, Article, Engine, RagConfig
 from rag.embedder import Embedder
 from rag.store_guard import StoreError
 
@@ -264,10 +265,14 @@ def test_uploads_over_the_limit_are_refused_and_questions_are_not_held(seed_engi
     small = tmp_path / "note.txt"
     small.write_text("Harbour news\n\nThe harbour of Vigo reopened on Tuesday.")
     asked: list[bool] = []
+    request = page.request(SEED_QUESTION, None, None, None, None, None)
 
-    def on_progress(*_: object, **__: object) -> None:  # mid-upload: the page still answers
-        asked.append(page.lock.acquire(timeout=1))
-        page.lock.release()
+    def on_progress(*_: object, **__: object) -> None:  # mid-upload: another thread's question is answered
+        answers: list[Answer] = []
+        asker = threading.Thread(target=lambda: answers.append(page.ask(request, None)))
+        asker.start()
+        asker.join(timeout=30)
+        asked.append(bool(answers) and not answers[0].refused)
 
     page.add_files([str(small)], progress=on_progress)  # type: ignore[arg-type]
     assert asked and all(asked)

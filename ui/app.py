@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import gradio as gr
 
 from rag import SUFFIXES, Answer, Engine, Filters, Turn, parse_day
+from rag.replica import Follower
 from rag.store_guard import StoreError
 
 from . import render
@@ -65,11 +65,12 @@ def day_field(value: str | float | None, label: str) -> dt.date | None:
 
 
 class Page:
-    """The handlers behind the page, over one Engine (serialised: the store is not thread-safe)."""
+    """The handlers behind the page, over one Engine. Questions run side by side (the engine's
+    reads are safe across threads: SQLite connections are per thread, Chroma and the keyword
+    index are read-only while asked); an upload holds the store's write lock, never a question."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.lock = threading.Lock()
 
     # --- asking ----------------------------------------------------------------------------
     def request(
@@ -106,13 +107,11 @@ class Page:
         }
 
     def ask(self, request: dict[str, Any], history: list[Turn] | None) -> Answer:
-        with self.lock:
-            return self.engine.ask(**request, history=history or None)
+        return self.engine.ask(**request, history=history or None)
 
     def ask_stream(self, request: dict[str, Any], history: list[Turn] | None) -> Iterator[str | Answer]:
         """The engine's stream (text as the model writes it, then the checked `Answer`)."""
-        with self.lock:
-            yield from self.engine.ask_stream(**request, history=history or None)
+        yield from self.engine.ask_stream(**request, history=history or None)
 
     def respond(
         self,
@@ -164,9 +163,8 @@ class Page:
         return [], "", render.SOURCES_EMPTY, [], render.VIEWER_EMPTY
 
     def sources_panel(self, ans: Answer) -> str:
-        with self.lock:
-            arts = {c.article_id: self.engine.article(c.article_id) for c in ans.citations}
-        return render.sources_html(ans, {k: v for k, v in arts.items() if v is not None})
+        arts = self.engine.articles(c.article_id for c in ans.citations)
+        return render.sources_html(ans, arts)
 
     def open_citation(self, evt: gr.EventData) -> str:
         """A click on a citation (in the chat or the sources panel) opens its article."""
@@ -178,8 +176,7 @@ class Page:
             start, end = int(data.get("start", 0)), int(data.get("end", 0))
         except (TypeError, ValueError):
             start = end = 0
-        with self.lock:
-            art = self.engine.article(art_id)
+        art = self.engine.article(art_id)
         return render.article_html(art, start, end) if art else render.missing_article_html(art_id)
 
     def api_ask(
@@ -217,8 +214,7 @@ class Page:
 
     # --- corpus ----------------------------------------------------------------------------
     def corpus(self) -> tuple[str, Any]:
-        with self.lock:
-            s = self.engine.stats()
+        s = self.engine.stats()
         return render.stats_html(s), gr.update(choices=list(render.source_choices(s)))
 
     def add_files(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio hands its progress tracker in through this default)
@@ -357,7 +353,8 @@ def build(engine: Engine) -> gr.Blocks:
             trigger(page.respond, chat_inputs, chat_outputs, api_visibility="private", concurrency_id="chat")
         clear_btn.click(page.cleared, None, chat_outputs, api_visibility="private")
         sources_panel.click(page.open_citation, None, viewer, api_visibility="private")
-        add_btn.click(page.add_files, files, [summary, stats, sources], api_visibility="private")
+        # uploads take turns (each holds the store's write lock); questions go on meanwhile
+        add_btn.click(page.add_files, files, [summary, stats, sources], api_visibility="private", concurrency_limit=1)
         # the chat's own trash icon forgets the history too
         chatbot.clear(page.cleared, None, chat_outputs, api_visibility="private")
         demo.load(page.corpus, None, [stats, sources], api_visibility="private", show_progress="hidden")
@@ -384,7 +381,9 @@ def launch(
     print(f"answering with: {engine.config.backend}", flush=True)
     _ = engine.answerer  # a model loads (or a missing extra / model file fails) before the page opens
     demo = build(engine)
-    demo.queue(default_concurrency_limit=1)
+    if cfg.chroma_url:  # a replica: follow what the others write to the server
+        Follower(engine.store, cfg.replica_poll_s).start()
+    demo.queue(default_concurrency_limit=cfg.serve_concurrency)
     demo.launch(
         server_name=host,
         server_port=port,

@@ -1,0 +1,71 @@
+"""Keeping a replica's copy of the articles in step with the Chroma server (see
+rag.server_articles for the design): `follow` once at start, a `Follower` thread in `rag serve`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from .store import Store
+from .store_lock import StoreBusyError
+
+log = logging.getLogger(__name__)
+
+
+def follow(store: Store, wait_s: float | None = None) -> bool:
+    """Bring the store's copy up to date with the server; True when articles changed.
+
+    A server that no replica has written articles to yet (its vectors came from an older
+    version of this program) gets this copy's articles instead, so nothing stored is lost."""
+    server = store.server
+    if server is None:
+        return False
+    token = server.version()
+    if token is not None and token == store.db.meta("server_version"):
+        return False
+    with store.writing(wait_s):
+        ours = store.db.hashes()
+        if token is None:
+            if ours:
+                ids = [i for i, h in ours.items() if h]
+                server.put_many([(a, ours[a.id], store.db.chunks_of(a)) for a in store.db.get_many(ids).values()])
+                store.db.set_meta("server_version", server.bump())
+            return False
+        theirs = server.hashes()
+        changed = [i for i, h in theirs.items() if ours.get(i) != h]
+        gone = [i for i in ours if i not in theirs]
+        if changed:
+            records = server.get_many(changed)
+            store.db.put_many(records)
+            store.db.mark_complete(a.id for a, _, _ in records)
+        for aid in gone:
+            store.db.delete(aid)
+        store.db.set_meta("server_version", token)
+        store.wrote()
+    if changed or gone:
+        log.info("replica: %d article(s) new or changed, %d removed (server %s)", len(changed), len(gone), token)
+    return bool(changed or gone)
+
+
+class Follower(threading.Thread):
+    """Polls the server every `poll_s` seconds; after a change it also rebuilds the keyword
+    index here, so no question waits for that (questions meanwhile use the previous index)."""
+
+    def __init__(self, store: Store, poll_s: float) -> None:
+        super().__init__(name="rag-replica-follower", daemon=True)
+        self.store = store
+        self.poll_s = poll_s
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            try:
+                if follow(self.store, wait_s=0):
+                    _ = self.store.keywords
+            except StoreBusyError:  # a writer in this folder: its own rebuild follows; try later
+                continue
+            except Exception:  # (a server hiccup must not end the replica; next poll retries)
+                log.exception("replica: following the Chroma server failed")
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -1,0 +1,119 @@
+"""The article texts and chunk offsets kept in the Chroma server beside the vectors, so that a
+replica holds no state of its own (RAG_CHROMA_URL).
+
+With a Chroma server, every replica (`rag serve` on another port or machine) answers from the
+same server: the chunk vectors are in the `chunks` collection, and each article is one record of
+the `chunks-articles` collection (the text as its document; title, date, source, url, path,
+digest and the chunk offsets in its metadata; a constant one-number embedding, never searched).
+The collection's metadata holds a `version` token, replaced by every committed change.
+
+A replica's store folder is only a cache of that: its SQLite copy of the articles and its
+keyword index are brought up to date from the server when the token differs from the one the
+copy was made from (at start, and by `rag serve` every `replica_poll_s` seconds), so an article
+ingested through one replica is answerable through the others within seconds, and a new replica
+on an empty folder starts with everything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .models import Article, Chunk
+
+VERSION_KEY = "version"
+_DUMMY = [1.0]  # Chroma stores an embedding with every record; these are fetched, never searched
+
+
+class ServerArticles:
+    def __init__(self, client: Any, collection: str, batch_size: int) -> None:
+        self.client = client
+        self.name = f"{collection}-articles"
+        self.collection = client.get_or_create_collection(self.name, embedding_function=None)
+        self.batch_size = batch_size
+
+    # --- the version token -------------------------------------------------------------------
+    def version(self) -> str | None:
+        """The token of the last committed change; None when no replica ever wrote here."""
+        meta = self.client.get_collection(self.name).metadata or {}
+        token = meta.get(VERSION_KEY)
+        return str(token) if token else None
+
+    def bump(self) -> str:
+        token = uuid.uuid4().hex
+        self.collection.modify(metadata={VERSION_KEY: token})
+        return token
+
+    # --- records -----------------------------------------------------------------------------
+    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk]]]) -> None:
+        """Write (or replace) articles with their digests and chunk offsets."""
+        for i in range(0, len(items), self.batch_size):
+            part = items[i : i + self.batch_size]
+            self.collection.upsert(
+                ids=[a.id for a, _, _ in part],
+                documents=[a.text for a, _, _ in part],
+                embeddings=[_DUMMY] * len(part),
+                metadatas=[_meta(a, digest, chunks) for a, digest, chunks in part],
+            )
+
+    def delete(self, article_ids: Sequence[str]) -> None:
+        for i in range(0, len(article_ids), self.batch_size):
+            self.collection.delete(ids=list(article_ids[i : i + self.batch_size]))
+
+    def hashes(self) -> dict[str, str]:
+        """id -> digest of every article on the server."""
+        out: dict[str, str] = {}
+        step = 5000
+        offset = 0
+        while True:
+            got = self.collection.get(include=["metadatas"], limit=step, offset=offset)
+            for aid, m in zip(got["ids"], got["metadatas"] or [], strict=True):
+                out[aid] = str((m or {}).get("hash", ""))
+            if len(got["ids"]) < step:
+                return out
+            offset += step
+
+    def get_many(self, ids: Iterable[str]) -> list[tuple[Article, str, list[Chunk]]]:
+        """(article, digest, chunks) of each of `ids` found on the server."""
+        ids = list(ids)
+        out: list[tuple[Article, str, list[Chunk]]] = []
+        for i in range(0, len(ids), 500):
+            got = self.collection.get(ids=ids[i : i + 500], include=["documents", "metadatas"])
+            for aid, text, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
+                out.append(_record(aid, str(text or ""), dict(m or {})))
+        return out
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+
+def _meta(a: Article, digest: str, chunks: list[Chunk]) -> dict[str, str | int]:
+    return {
+        "title": a.title,
+        "date": a.date.isoformat() if a.date else "",
+        "source": a.source,
+        "url": a.url,
+        "path": a.path,
+        "hash": digest,
+        "chunks": json.dumps([[c.id, c.start, c.end] for c in chunks]),
+    }
+
+
+def _record(aid: str, text: str, m: dict[str, Any]) -> tuple[Article, str, list[Chunk]]:
+    date = str(m.get("date") or "")
+    article = Article(
+        id=aid,
+        title=str(m.get("title", "")),
+        date=dt.date.fromisoformat(date) if date else None,
+        source=str(m.get("source", "")),
+        url=str(m.get("url", "")),
+        path=str(m.get("path", "")),
+        text=text,
+    )
+    chunks = [
+        Chunk(id=cid, article_id=aid, start=int(s), end=int(e), text=text[int(s) : int(e)])
+        for cid, s, e in json.loads(str(m.get("chunks") or "[]"))
+    ]
+    return article, str(m.get("hash", "")), chunks
