@@ -1,12 +1,16 @@
 """Keeping a replica's copy of the articles in step with the Chroma server (see
-rag.server_articles for the design): `follow` once at start, a `Follower` thread in `rag serve`."""
+rag.server_articles for the design): `follow` once at start, a `Follower` thread in `rag serve`,
+and `publish` to move a store kept in its folder onto a server."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+import numpy as np
+
 from .store import Store
+from .store_guard import StoreError
 from .store_lock import StoreBusyError
 
 log = logging.getLogger(__name__)
@@ -69,3 +73,29 @@ class Follower(threading.Thread):
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def publish(source: Store, url: str) -> tuple[int, int]:
+    """Copy a store kept in its folder (vectors and articles) to a Chroma server, so that
+    replicas (`RAG_CHROMA_URL=url rag serve --store NEW_FOLDER`) answer from it without
+    embedding anything again. Returns (articles, vectors) copied."""
+    from .server_articles import ServerArticles
+    from .vector_store import VectorStore
+
+    cfg = source.config
+    if cfg.chroma_url:
+        raise StoreError(f"the store {source.folder} is on a Chroma server already ({cfg.chroma_url})")
+    target = VectorStore(source.folder / "chroma", cfg.collection, url, cfg.chroma_batch_size)
+    server = ServerArticles(target.client, cfg.collection, target.batch_size)
+    with source.writing():  # nothing changes while it is copied
+        step = target.batch_size
+        for offset in range(0, source.vectors.count(), step):
+            got = source.vectors.collection.get(include=["embeddings", "metadatas"], limit=step, offset=offset)
+            target.upsert(got["ids"], np.asarray(got["embeddings"]), got["metadatas"] or [])
+        hashes = {i: h for i, h in source.db.hashes().items() if h}  # complete articles only
+        ids = list(hashes)
+        for i in range(0, len(ids), 500):
+            arts = source.db.get_many(ids[i : i + 500]).values()
+            server.put_many([(a, hashes[a.id], source.db.chunks_of(a)) for a in arts])
+        server.bump()
+    return len(ids), target.count()

@@ -126,3 +126,26 @@ def test_ingest_through_one_replica_ask_through_the_other(chroma_url: str, tmp_p
     finally:
         for proc, _ in replicas:
             stop(proc)
+
+
+def test_publish_moves_a_folder_store_onto_the_server(
+    chroma_url: str, seed_store: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rag publish` copies vectors and articles; a replica on an empty folder answers as the
+    folder store did, and no chunk is embedded again."""
+    import shutil
+
+    local_store = tmp_path / "local"
+    shutil.copytree(seed_store, local_store)
+    env = {k: v for k, v in os.environ.items() if k != "RAG_CHROMA_URL"}
+    cmd = [sys.executable, "-m", "rag.cli", "publish", "--store", str(local_store), "--to", chroma_url]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and "published" in out.stdout, out.stderr
+    with Engine(store=local_store, embedder=embedder) as local:
+        expected, stats = ask_json(local), local.stats()
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
+    with Engine(store=tmp_path / "replica", embedder=embedder) as replica:
+        assert replica.stats() == stats and replica.store.vectors.count() == stats.chunks
+        assert ask_json(replica) == expected
+        again = subprocess.run(cmd, env={**env, "RAG_CHROMA_URL": chroma_url}, capture_output=True, text=True)
+        assert again.returncode == 2 and "on a Chroma server already" in again.stderr

@@ -217,6 +217,20 @@ def check(
 
 
 @app.command()
+def publish(
+    to: Annotated[str, typer.Option("--to", help="the Chroma server's URL, e.g. http://10.0.0.5:8000")],
+    store: StoreOpt = None,
+) -> None:
+    """Copy a store (vectors and articles) to a Chroma server; replicas then serve it with
+    RAG_CHROMA_URL set, each on its own folder, without embedding anything again."""
+    from ..replica import publish as copy_to
+
+    articles, vectors = copy_to(engine_for(store).store, to)
+    typer.echo(f"published {articles} articles and {vectors} vectors to {to}")
+    typer.echo(f"serve it with: RAG_CHROMA_URL={to} rag serve --store NEW_FOLDER")
+
+
+@app.command()
 def delete(article_id: Annotated[str, typer.Argument(help="the article id")], store: StoreOpt = None) -> None:
     """Remove an article everywhere (texts, vectors, keyword index)."""
     try:
