@@ -121,6 +121,9 @@ def load(
     questions: Annotated[
         Path | None, typer.Option("--questions", help="jsonl with a `question` field (default: news, else seeds)")
     ] = None,
+    warmup: Annotated[
+        int | None, typer.Option("--warmup", min=1, help="warm-up questions per server (default: all, once)")
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="the markdown table")] = Path("eval/results/load.md"),
 ) -> None:
     """Load test `rag serve` with locust: throughput and latency per user count (markdown table)."""
@@ -153,6 +156,7 @@ def load(
             ingest_store=ingest_store,
             wait=wait,
             questions=questions,
+            warmup=warmup,
             out=out,
             command="rag " + shlex.join(sys.argv[1:]),
             say=lambda m: typer.echo(m, err=True),

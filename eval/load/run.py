@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,14 +225,15 @@ def parse_stats(case: Case, stats: Path) -> None:
     case.p50, case.p95, case.p99 = (float(row[k]) for k in ("50%", "95%", "99%"))
 
 
-def table(cases: list[Case], command: str, duration_s: int) -> str:
+def table(cases: list[Case], command: str, duration_s: int, warmed: int = 1) -> str:
     base = {c.config: c.rps for c in cases if c.users == 1}
     lines = [
         "# rag load",
         "",
         f"`{command}`",
         "",
-        f"{duration_s} s per case, closed loop unless --wait; one request = one question (POST + event stream).",
+        f"{duration_s} s per case, closed loop unless --wait; one request = one question (POST + event stream); "
+        f"each server answered {warmed} warm-up question(s) first.",
         "",
         "| replicas | users | ingest | requests | req/s | p50 ms | p95 ms | p99 ms | errors | × 1 user |",
         "|---:|---:|:--|---:|---:|---:|---:|---:|---:|---:|",
@@ -280,6 +282,7 @@ def run_load(
     ingest_store: Path | None = None,
     wait: str | None = None,
     questions: Path | None = None,
+    warmup: int | None = None,
     out: Path | None = None,
     command: str = "",
     say: Callable[[str], None] = print,
@@ -291,7 +294,7 @@ def run_load(
     if ingest is not None and not ingest.exists():
         raise FileNotFoundError(f"{ingest} not found")
     questions = questions or default_questions()
-    first, as_of = load_questions(questions)[0]
+    warm = load_questions(questions)[: max(1, warmup) if warmup is not None else None]
     env = child_env()
     env.update(LOAD_STORE_DB=str(db.resolve()), LOAD_QUESTIONS=str(questions.resolve()))
     if wait:
@@ -303,9 +306,12 @@ def run_load(
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rag-load-")))
         say(f"starting {replicas} `rag serve` on {store} (logs in {work})")
         hosts = stack.enter_context(servers(store, replicas, work, env))
-        for url in hosts:  # the first question loads what the server loads lazily
-            ask_once(url, first, as_of)
-        say("servers: " + ", ".join(hosts))
+        # The answerer remembers sentence embeddings (rag/reader.py SentenceVectors): a case that
+        # ran after another would find a warmer cache than the one before. So every replica first
+        # answers the questions once (default all: every case starts from the same warm state).
+        say(f"servers: {', '.join(hosts)}; warming each up with {len(warm)} question(s)")
+        with ThreadPoolExecutor(len(hosts)) as pool:
+            list(pool.map(lambda url: [ask_once(url, q, d) for q, d in warm], hosts))
         for n in users:
             for with_ingest in (False, True) if ingest is not None else (False,):
                 case = Case(replicas=replicas, users=n, ingest=with_ingest)
@@ -321,7 +327,7 @@ def run_load(
                     f"p95 {case.p95:.0f} ms, errors {case.failures}" + (f"; {case.ingest_note}" if bg else "")
                 )
                 cases.append(case)
-    text = table(cases, command or shlex.join(sys.argv), duration_s)
+    text = table(cases, command or shlex.join(sys.argv), duration_s, len(warm))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text)
