@@ -1,4 +1,4 @@
-"""The eval suite's commands, `rag eval` and `rag bench`, added to the `rag` command line (see
+"""The eval suite's commands, `rag eval`, `rag bench` and `rag load`, added to the `rag` command line (see
 rag/cli/__init__.py). What they need (matplotlib, psutil, the suites) loads when they run."""
 
 from __future__ import annotations
@@ -106,6 +106,68 @@ def bench(
     typer.echo(f"wrote {out / f'{name}.json'} and {out / f'{name}.png'}")
 
 
+def load(
+    store: Annotated[Path, typer.Option("--store", help="the store to serve (read only, unless --ingest-store)")],
+    replicas: Annotated[int, typer.Option("--replicas", min=1, max=2, help="`rag serve` processes on the store")] = 1,
+    users: Annotated[str, typer.Option("--users", help="concurrent users, one case each (comma-separated)")] = "1,8,32",
+    duration: Annotated[int, typer.Option("--duration", min=1, help="seconds per case")] = 60,
+    ingest: Annotated[
+        Path | None, typer.Option("--ingest", help="also run each case while `rag ingest FILE` runs beside it")
+    ] = None,
+    ingest_store: Annotated[
+        Path | None, typer.Option("--ingest-store", help="where that ingest writes (default: fresh temporary stores)")
+    ] = None,
+    wait: Annotated[str | None, typer.Option("--wait", help="think time a,b seconds (default: none)")] = None,
+    questions: Annotated[
+        Path | None, typer.Option("--questions", help="jsonl with a `question` field (default: news, else seeds)")
+    ] = None,
+    warmup: Annotated[
+        int | None, typer.Option("--warmup", min=1, help="warm-up questions per server (default: all, once)")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="the markdown table")] = Path("eval/results/load.md"),
+) -> None:
+    """Load test `rag serve` with locust: throughput and latency per user count (markdown table)."""
+    need_extra("load", "locust")
+    import shlex
+    import sys
+
+    from .load.run import run_load
+
+    try:
+        counts = [int(u) for u in users.split(",") if u.strip()]
+        if not counts or min(counts) < 1:
+            raise ValueError
+    except ValueError:
+        raise fail(f"--users wants positive whole numbers separated by commas, not {users!r}") from None
+    if wait is not None:
+        try:
+            a, b = (float(x) for x in wait.split(","))
+        except ValueError:
+            raise fail(f"--wait wants two numbers a,b (seconds), not {wait!r}") from None
+        if not 0 <= a <= b:
+            raise fail(f"--wait wants 0 <= a <= b, not {wait!r}")
+    try:
+        text, _ = run_load(
+            store,
+            replicas=replicas,
+            users=counts,
+            duration_s=duration,
+            ingest=ingest,
+            ingest_store=ingest_store,
+            wait=wait,
+            questions=questions,
+            warmup=warmup,
+            out=out,
+            command="rag " + shlex.join(sys.argv[1:]),
+            say=lambda m: typer.echo(m, err=True),
+        )
+    except (FileNotFoundError, RuntimeError, TimeoutError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(text)
+    typer.echo(f"wrote {out}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_)
     app.command()(bench)
+    app.command()(load)

@@ -37,7 +37,7 @@ HEAVY = (
 )
 FACES = ("ui", "eval")
 # What a core install lacks (and the faces, which a library user need not have).
-EXTRAS = ("gradio", "matplotlib", "sklearn", "psutil")
+EXTRAS = ("gradio", "matplotlib", "sklearn", "psutil", "locust")
 
 
 def probe(code: str, *args: str, block: tuple[str, ...] = ()) -> tuple[subprocess.CompletedProcess[str], set[str]]:
@@ -91,7 +91,7 @@ def test_sentences_split_without_importing_all_of_nltk() -> None:
 def test_a_face_that_is_not_installed_adds_nothing() -> None:
     assert attach_faces(app, ("not_a_face.cli",)) == []
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
-    assert {"ingest", "ask", "stats", "delete", "serve", "eval", "bench"} <= names
+    assert {"ingest", "ask", "stats", "delete", "serve", "eval", "bench", "load"} <= names
 
 
 def test_core_install_without_extras_says_which_extra_a_command_needs(tmp_path: Path) -> None:
@@ -99,6 +99,8 @@ def test_core_install_without_extras_says_which_extra_a_command_needs(tmp_path: 
     assert proc.returncode == 2 and "needs the `ui` extra" in proc.stderr and "Traceback" not in proc.stderr
     proc, _ = probe("from rag.cli import main\nmain()", "eval", "--report", str(tmp_path / "r"), block=EXTRAS)
     assert proc.returncode == 2 and "needs the `eval` extra" in proc.stderr
+    proc, _ = probe("from rag.cli import main\nmain()", "load", "--store", str(tmp_path / "s"), block=EXTRAS)
+    assert proc.returncode == 2 and "`rag load` needs the `eval` extra (locust" in proc.stderr
     proc, _ = probe("from rag.cli import main\nmain()", "--help", block=(*EXTRAS, "ui", "eval"))
     assert "ask" in proc.stdout and "serve" not in proc.stdout and "bench" not in proc.stdout
 

@@ -1,0 +1,121 @@
+"""The `/ask` API as a load test calls it, without locust (so the runner and the tests can import
+it without gevent's monkey-patching): the questions, the two-step Gradio call, and the check that
+every citation is verbatim in the article the store holds."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from eval.datasets import NEWS_QUESTIONS, SEED_QUESTIONS
+
+# Gradio 6's plain-HTTP API: POST the inputs, get an event id; GET the result as server-sent
+# events ending in `event: complete` (data: the outputs as a JSON list) or `event: error`.
+CALL = "/gradio_api/call/ask"
+
+
+def default_questions() -> Path:
+    """The news questions where the benchmark data is, else the seed questions."""
+    return NEWS_QUESTIONS if NEWS_QUESTIONS.exists() else SEED_QUESTIONS
+
+
+def load_questions(path: Path) -> list[tuple[str, str | None]]:
+    """(question, as_of) for each row of a jsonl file with a `question` field (`as_of` optional:
+    the news questions ask about their own week, as `rag eval --suite news` asks them)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = [(str(r["question"]), r.get("as_of")) for r in rows if r.get("question")]
+    if not out:
+        raise ValueError(f"{path}: no rows with a `question`")
+    return out
+
+
+def ask_inputs(question: str, as_of: str | None = None) -> dict[str, Any]:
+    """The POST body: every input of `Page.api_ask` in order (Gradio wants all seven, it does not
+    apply the Python defaults): question, history, as_of, date_from, date_to, sources, top_k."""
+    return {"data": [question, None, as_of, None, None, None, None]}
+
+
+def parse_sse(body: str) -> tuple[str, Any]:
+    """The final event of a result stream: ("complete", outputs) or ("error", details).
+    ValueError when there is none or its data is not JSON."""
+    for block in body.split("\n\n"):
+        event, data = "", ""
+        for line in block.splitlines():
+            if line.startswith("event:"):
+                event = line[len("event:") :].strip()
+            elif line.startswith("data:"):
+                data += line[len("data:") :].strip()
+        if event in ("complete", "error"):
+            try:
+                return event, json.loads(data)
+            except json.JSONDecodeError:
+                raise ValueError(f"`{event}` event data is not JSON: {data[:200]!r}") from None
+    raise ValueError(f"no complete or error event in the stream: {body[:200]!r}")
+
+
+class ArticleTexts:
+    """Article texts by id from a store's articles.sqlite, opened read-only, cached per id."""
+
+    def __init__(self, db: Path) -> None:
+        if not db.exists():
+            raise FileNotFoundError(f"{db} not found (LOAD_STORE_DB: a store's articles.sqlite)")
+        self.db = db
+        self.cache: dict[str, str | None] = {}
+        self._conn: sqlite3.Connection | None = None
+
+    def __call__(self, article_id: str) -> str | None:
+        if article_id not in self.cache:
+            if self._conn is None:
+                self._conn = sqlite3.connect(f"{self.db.resolve().as_uri()}?mode=ro", uri=True)
+            row = self._conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:  # not cached: an ingest running beside the test may add it later
+                return None
+            self.cache[article_id] = row[0]
+        return self.cache[article_id]
+
+
+def check_answer(outputs: Any, texts: ArticleTexts | Any) -> str | None:
+    """Why an `/ask` result is wrong, or None. `outputs` is the `complete` event's data: a list
+    holding the `rag ask --json` object; every citation must quote its article exactly:
+    `quote == text[start:end]`. `texts(article_id)` gives an article's text (None: unknown)."""
+    if not (isinstance(outputs, list) and len(outputs) == 1 and isinstance(outputs[0], dict)):
+        return f"malformed output: expected a list with one object, got {str(outputs)[:200]}"
+    out = outputs[0]
+    missing = {"question", "answer", "refused", "citations"} - out.keys()
+    if missing:
+        return f"malformed output: no {', '.join(sorted(missing))}"
+    if not isinstance(out["citations"], list):
+        return "malformed output: citations is not a list"
+    for c in out["citations"]:
+        try:
+            n, article_id, quote, start, end = c["n"], c["article_id"], c["quote"], c["start"], c["end"]
+        except (KeyError, TypeError):
+            return f"malformed citation: {str(c)[:200]}"
+        if not (isinstance(start, int) and isinstance(end, int) and isinstance(quote, str)):
+            return f"malformed citation [{n}]: start/end/quote of the wrong type"
+        text = texts(article_id)
+        if text is None:
+            return f"citation [{n}] cites article {article_id}, which is not in the store"
+        if text[start:end] != quote:
+            return f"citation [{n}] is not verbatim: text[{start}:{end}] of {article_id} is {text[start:end][:80]!r}"
+    return None
+
+
+def ask_once(base_url: str, question: str, as_of: str | None = None, timeout_s: float = 120) -> Any:
+    """One question through the two-step call, blocking (the runner's warm-up): the outputs of
+    the `complete` event. RuntimeError on an `error` event."""
+    req = urllib.request.Request(
+        base_url.rstrip("/") + CALL,
+        data=json.dumps(ask_inputs(question, as_of)).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout_s) as r:
+        event_id = json.load(r)["event_id"]
+    with urllib.request.urlopen(f"{base_url.rstrip('/')}{CALL}/{event_id}", timeout=timeout_s) as r:
+        event, data = parse_sse(r.read().decode())
+    if event != "complete":
+        raise RuntimeError(f"/ask answered an error: {data}")
+    return data
