@@ -125,6 +125,13 @@ class KeywordIndex:
             meta["df"],
         )
 
+    def chunk_meta(self, chunk_id: str) -> dict[str, str | int] | None:
+        """The chunk's article, date and source (as Chroma holds them), None if not indexed."""
+        i = self.position.get(chunk_id)
+        if i is None:
+            return None
+        return {"article_id": self.article_ids[i], "date": int(self.dates[i]), "source": str(self.sources[i])}
+
     def idf(self, term: str) -> float:
         n = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))
@@ -154,7 +161,7 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [
-            Hit(chunk_id=self.ids[i], article_id=self.article_ids[i], score=float(scores[i]))
+            Hit.model_construct(chunk_id=self.ids[i], article_id=self.article_ids[i], score=float(scores[i]))
             for i in top
             if scores[i] > 0
         ]

@@ -211,7 +211,9 @@ def parse_day(value: str | float | dt.date | None) -> dt.date | None:
 
 
 class Hit(BaseModel):
-    """One retrieved chunk with its score from one retriever (or the fusion)."""
+    """One retrieved chunk with its score from one retriever (or the fusion). The retrievers
+    make hundreds per question with `model_construct` (their fields are typed already:
+    validating them was 6% of a question's time)."""
 
     chunk_id: str
     article_id: str

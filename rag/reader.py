@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def pool(passages: Sequence[Passage], *, min_words: int = 4, drop_questions: boo
     seen: set[tuple[str, int]] = set()
     out: list[Sentence] = []
     for p in passages:
-        for s, e in sentence_spans(p.text, offset=p.start):
+        for s, e in _passage_spans(p.text, p.start):
             text = p.article.text[s:e]
             if (
                 (p.article.id, s) in seen
@@ -127,6 +128,13 @@ def pool(passages: Sequence[Passage], *, min_words: int = 4, drop_questions: boo
             seen.add((p.article.id, s))
             out.append(Sentence(p, s, e))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _passage_spans(text: str, offset: int) -> list[tuple[int, int]]:
+    """Sentence splitting was a tenth of a question's time once its sentence vectors were
+    remembered, and the same passages come back for many questions."""
+    return sentence_spans(text, offset=offset)
 
 
 def _is_question(sentence: str) -> bool:

@@ -56,7 +56,8 @@ class Retriever:
     ) -> tuple[list[Hit], list[Hit]]:
         """The dense and the keyword ranking, `n` each; nothing dated after `as_of`."""
         filters = (filters or Filters()).capped(as_of)
-        return (self.store.vectors.search(query_vector, n, filters), self.store.keywords.search(query, n, filters))
+        kw = self.store.keywords
+        return (self.store.vectors.search(query_vector, n, filters, known=kw.chunk_meta), kw.search(query, n, filters))
 
     def fuse(
         self,
