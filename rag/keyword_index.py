@@ -161,7 +161,7 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [
-            Hit.model_construct(chunk_id=self.ids[i], article_id=self.article_ids[i], score=float(scores[i]))
+            Hit(chunk_id=self.ids[i], article_id=self.article_ids[i], score=float(scores[i]))
             for i in top
             if scores[i] > 0
         ]

@@ -141,9 +141,7 @@ class VectorStore:
             metas = list(res["metadatas"][0]) if res["metadatas"] else [{}] * len(ids)
         return [
             (
-                Hit.model_construct(
-                    chunk_id=cid, article_id=str((m or {}).get("article_id", "")), score=1.0 - float(d)
-                ),
+                Hit(chunk_id=cid, article_id=str((m or {}).get("article_id", "")), score=1.0 - float(d)),
                 m or {},
             )
             for cid, m, d in zip(ids, metas, dists, strict=True)

@@ -373,6 +373,11 @@ def launch(
 ) -> gr.Blocks:
     """Serve the page. Safe defaults: local address only, no share link unless asked."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Gradio's queue summarises its last 10,000 events with pandas after every event (for its
+    # monitoring page, which we don't serve): at 40 questions/s that was 8% of the server's time
+    # and grew with the number of events served. Summarise 1,000 events once per 1,000.
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
     credentials = parse_auth(auth)  # a malformed value fails before anything slow starts
     cfg = engine.config
     if engine.stats().articles:

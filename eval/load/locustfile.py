@@ -17,6 +17,7 @@ import json
 import os
 import random
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ class Asker(FastHttpUser):
 
     def __init__(self, environment: Any) -> None:
         self.length = 0
+        self.session = uuid.uuid4().hex[:11]  # one Gradio session per user, as a page visitor has
         number = next(_numbers)
         if HOSTS:  # before FastHttpUser builds its client on self.host
             self.host = HOSTS[number % len(HOSTS)]
@@ -66,7 +68,7 @@ class Asker(FastHttpUser):
         t0 = time.perf_counter()
         self.length = 0
         try:
-            queued = self.call("POST", CALL, json=ask_inputs(question, as_of))
+            queued = self.call("POST", CALL, json=ask_inputs(question, as_of, self.session))
             try:
                 event_id = json.loads(queued)["event_id"]
             except (ValueError, KeyError, TypeError):

@@ -48,7 +48,7 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.cfg = config
         self.model = model or load_model()
-        self.vectors = SentenceVectors(embedder.embed)
+        self.vectors = SentenceVectors(embedder.embed, config.sentence_cache)
 
     def answer(self, retrieval: Retrieval) -> Answer:
         ranked = self.rank(retrieval)
