@@ -104,9 +104,11 @@ def servers(store: Path, replicas: int, logs: Path, env: dict[str, str]) -> Iter
 
 
 class BackgroundIngest:
-    """`rag ingest FILE` running beside a case. Into `store` when given (once: it is not rerun into
-    a store that already holds the files); else into a fresh temporary store, rerun into another
-    whenever it ends, so it spans the case."""
+    """`rag ingest` running beside a case, rerun whenever it ends so that it spans the case. Each
+    run writes FILE's articles under new ids (`ID~load-N`), so every run is real work (splitting,
+    embedding, writing, a keyword rebuild) even into a store that holds FILE already. Into
+    `store` when given (the served store: questions then read a store being written; with
+    RAG_CHROMA_URL any folder writes to the shared server); else into fresh temporary stores."""
 
     def __init__(self, file: Path, store: Path | None, scratch: Path, env: dict[str, str], logs: Path) -> None:
         self.file, self.store, self.scratch, self.env, self.logs = file, store, scratch, env, logs
@@ -119,9 +121,11 @@ class BackgroundIngest:
     def _start(self) -> None:
         self.runs += 1
         target = self.store or self.scratch / f"ingest-{self.runs}"
+        batch = self.scratch / f"ingest-{self.runs}.jsonl"
+        batch.write_text(renamed_articles(self.file, f"~load-{self.runs}-{time.time_ns()}"), encoding="utf-8")
         log = (self.logs / f"ingest-{self.runs}.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rag.cli", "ingest", str(self.file), "--quiet", "--store", str(target)],
+            [sys.executable, "-m", "rag.cli", "ingest", str(batch), "--quiet", "--store", str(target)],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -135,11 +139,12 @@ class BackgroundIngest:
         self.busy_s += time.monotonic() - self._started
         self.failed += not stopped and self.proc.returncode != 0
         self.proc = None
+        (self.scratch / f"ingest-{self.runs}.jsonl").unlink(missing_ok=True)
         if self.store is None:
             shutil.rmtree(self.scratch / f"ingest-{self.runs}", ignore_errors=True)
 
     def poll(self) -> None:
-        if self.proc is None and (self.runs == 0 or self.store is None):
+        if self.proc is None:
             self._start()
         elif self.proc is not None and self.proc.poll() is not None:
             self._ended()
@@ -155,6 +160,19 @@ class BackgroundIngest:
         failed = f", {self.failed} failed" if self.failed else ""
         busy = min(self.busy_s, duration_s)
         return f"ingest busy {busy:.0f} of {duration_s:.0f} s ({self.runs} run(s) into {where}{failed})"
+
+
+def renamed_articles(file: Path, suffix: str) -> str:
+    """FILE's articles as jsonl, each id given `suffix` (new articles with the same texts)."""
+    from rag.loaders import load_paths
+    from rag.models import Article
+
+    rows = [
+        a.model_copy(update={"id": a.id + suffix}).model_dump_json()
+        for a in load_paths([file])
+        if isinstance(a, Article)
+    ]
+    return "\n".join(rows) + "\n"
 
 
 def run_locust(
