@@ -134,10 +134,18 @@ class Store:
         with self._open_lock:
             if gen == self._seen_gen:  # another thread just did it
                 return False
+            if self._vectors is not None and not self.config.chroma_url:
+                # A Chroma client keeps its index in memory: reopen it, and load the index, only
+                # while no writer is writing those files (loading them mid-write crashed a
+                # serving process). Meanwhile the old vectors serve: SQLite decides what is read.
+                try:
+                    with self.lock.hold(wait_s=0):
+                        self._vectors.close()  # threads still asking the old client finish on it
+                        self._vectors = self._open_vectors()
+                        self._vectors.load()
+                except StoreBusyError:
+                    return False  # a writer is mid-run: try again at the next question
             self._seen_gen = gen
-            if self._vectors is not None:
-                self._vectors.close()  # a Chroma client keeps its index in memory: reopen it
-                self._vectors = None
         return True
 
     def _published(self) -> None:

@@ -56,7 +56,7 @@ def _few(ids: Sequence[str] | set[str], n: int = 3) -> str:
 class _Findings:
     report: CheckReport
     redo: set[str]  # articles to re-split and re-embed
-    orphans: list[str]  # vector ids that belong to no chunk
+    orphans: dict[str, str]  # vector ids that belong to no chunk -> the article they are labelled with
     keywords_bad: bool
     model_missing: bool
 
@@ -97,7 +97,7 @@ def _inspect(store: Store, deep: bool, dim: int | None) -> _Findings:
     vecs = store.vectors.all_ids()
     rep.counts["vectors"] = len(vecs)
     missing = set(chunks) - set(vecs)
-    orphans = sorted(set(vecs) - all_chunk_ids)
+    orphans = {cid: vecs[cid] for cid in sorted(set(vecs) - all_chunk_ids)}
     wrong = {aid for cid, aid in chunks.items() if cid in vecs and vecs[cid] != aid}
     if missing:
         rep.problems.append(
@@ -105,7 +105,7 @@ def _inspect(store: Store, deep: bool, dim: int | None) -> _Findings:
             f"{len({chunks[c] for c in missing})} article(s): {_few({chunks[c] for c in missing})}"
         )
     if orphans:
-        rep.problems.append(f"{len(orphans)} vector(s) belong to no stored chunk: {_few(orphans)}")
+        rep.problems.append(f"{len(orphans)} vector(s) belong to no stored chunk: {_few(list(orphans))}")
     if wrong:
         rep.problems.append(f"{len(wrong)} article(s) with vectors labelled for another article")
 
@@ -145,15 +145,23 @@ def check_store(
     store: Store, *, embed: EmbedFn | None = None, dim: int | None = None, repair: bool = False, deep: bool = True
 ) -> CheckReport:
     """Inspect the store; with `repair`, mend it (under the write lock) and inspect again."""
+    if store.server is not None:  # a replica: compare with what the server holds now
+        from .replica import follow
+
+        follow(store)
     if not repair:
         store.sync()
         return _inspect(store, deep, dim).report
     with store.writing():
         found = _inspect(store, deep, dim)
         done: list[str] = []
-        if found.orphans:
-            store.vectors.delete_ids(found.orphans)
-            done.append(f"deleted {len(found.orphans)} orphan vector(s)")
+        orphans = list(found.orphans)
+        if store.server is not None:  # vectors of an article on the server are another replica's, mid-write
+            live = set(store.server.hashes())
+            orphans = [cid for cid in orphans if found.orphans[cid] not in live]
+        if orphans:
+            store.vectors.delete_ids(orphans)
+            done.append(f"deleted {len(orphans)} orphan vector(s)")
         if found.redo:
             if embed is None:
                 raise ValueError("repairing articles needs the embedding model")

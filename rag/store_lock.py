@@ -32,10 +32,17 @@ class WriteLock:
 
     @contextmanager
     def hold(self, wait_s: float | None = None) -> Iterator[None]:
-        """Hold the lock, waiting at most `wait_s` (default: the store's) for another writer."""
-        with self._mutex:
+        """Hold the lock, waiting at most `wait_s` (default: the store's) for another writer
+        (another thread of this process included)."""
+        wait = self.wait_s if wait_s is None else wait_s
+        if not (self._mutex.acquire(timeout=wait) if wait > 0 else self._mutex.acquire(blocking=False)):
+            raise StoreBusyError(
+                f"the store {self.path.parent} is being changed by this process (another upload or "
+                f"ingest); waited {wait:g} s: try again when it has finished"
+            )
+        try:
             if self._depth == 0:
-                self._acquire(self.wait_s if wait_s is None else wait_s)
+                self._acquire(wait)
             self._depth += 1
             try:
                 yield
@@ -43,6 +50,8 @@ class WriteLock:
                 self._depth -= 1
                 if self._depth == 0:
                     self._release()
+        finally:
+            self._mutex.release()
 
     @property
     def held_here(self) -> bool:

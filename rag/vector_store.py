@@ -68,6 +68,15 @@ class VectorStore:
             SharedSystemClient._identifier_to_system.pop(ident, None)
             SharedSystemClient._identifier_to_refcount.pop(ident, None)
 
+    def load(self) -> None:
+        """Make Chroma read its index now (it does so on the first query)."""
+        if self.count():
+            self.collection.query(query_embeddings=np.zeros((1, self.dim()), np.float32), n_results=1, include=[])
+
+    def dim(self) -> int:
+        got = self.collection.get(limit=1, include=["embeddings"])
+        return len(got["embeddings"][0]) if got["embeddings"] is not None and len(got["embeddings"]) else 0
+
     def all_ids(self) -> dict[str, str]:
         """chunk id -> article id of every stored vector (for `rag check`)."""
         out: dict[str, str] = {}

@@ -81,6 +81,11 @@ def test_two_engines_on_one_server_share_articles(
         gone = a.ask(SEED_QUESTION).citations[0].article_id
         a.delete(gone)
         assert follow(b.store) and b.article(gone) is None and b.stats() == a.stats()
+        a.ingest([SEEDS], progress=False)  # back, through A; B's check sees it on the server first
+        vectors = a.store.vectors.count()
+        report = b.check(repair=True)
+        assert report.ok and not report.repaired and b.article(gone) is not None
+        assert b.store.vectors.count() == vectors
         expected = a.stats()
     with Engine(store=tmp_path / "c", embedder=embedder) as c:  # a new replica starts complete
         assert c.stats() == expected

@@ -55,6 +55,22 @@ def test_users_asking_rag_serve_get_verbatim_citations(
     assert "| 1 | 4 | no |" in text and "rag load --users 4" in text
 
 
+def test_questions_go_on_while_an_ingest_writes_the_served_store(
+    served: tuple[str, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """The served store is written (new articles, rerun for the whole case) while users ask:
+    no error, every quote verbatim. Serving processes once crashed here, reloading Chroma's
+    files while the ingest wrote them."""
+    from eval.load.run import BackgroundIngest, Case, run_locust
+
+    url, db, env = served
+    case = Case(replicas=1, users=4, ingest=True)
+    ingest = BackgroundIngest(Path("seeds"), db.parent, tmp_path, env, tmp_path)
+    run_locust(case, [url], 8, tmp_path / "run", env, ingest)
+    assert case.requests > 0 and case.failures == 0, case.failures_head
+    assert ingest.runs >= 2 and not ingest.failed, case.ingest_note
+
+
 def test_a_quote_not_in_its_article_fails_the_question(
     served: tuple[str, Path, dict[str, str]], tmp_path: Path
 ) -> None:
