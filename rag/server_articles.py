@@ -24,6 +24,7 @@ from typing import Any
 from .models import Article, Chunk
 
 VERSION_KEY = "version"
+MODEL_KEY = "embed_model"
 _DUMMY = [1.0]  # Chroma stores an embedding with every record; these are fetched, never searched
 
 
@@ -35,15 +36,22 @@ class ServerArticles:
         self.batch_size = batch_size
 
     # --- the version token -------------------------------------------------------------------
+    def _meta(self) -> dict[str, Any]:
+        return dict(self.client.get_collection(self.name).metadata or {})
+
     def version(self) -> str | None:
         """The token of the last committed change; None when no replica ever wrote here."""
-        meta = self.client.get_collection(self.name).metadata or {}
-        token = meta.get(VERSION_KEY)
+        token = self._meta().get(VERSION_KEY)
         return str(token) if token else None
 
-    def bump(self) -> str:
+    def embed_model(self) -> str | None:
+        """The embedding model the vectors were made with, as the writer recorded it."""
+        model = self._meta().get(MODEL_KEY)
+        return str(model) if model else None
+
+    def bump(self, embed_model: str | None) -> str:
         token = uuid.uuid4().hex
-        self.collection.modify(metadata={VERSION_KEY: token})
+        self.collection.modify(metadata={VERSION_KEY: token, **({MODEL_KEY: embed_model} if embed_model else {})})
         return token
 
     # --- records -----------------------------------------------------------------------------

@@ -152,7 +152,7 @@ class Store:
         """Tell other replicas (they poll the token); this copy already shows the change."""
         if self.server is not None:
             before = self.server.version()
-            token = self.server.bump()
+            token = self.server.bump(self.db.meta("embed_model"))
             if before == self.db.meta("server_version"):  # else another replica wrote too: pull it
                 self.db.set_meta("server_version", token)
 
@@ -198,9 +198,9 @@ class Store:
             self.rebuild_keywords()
 
     # --- keyword index: rebuilt after changes (bm25s has no in-place add) ---------------------
-    def rebuild_keywords(self) -> None:
+    def rebuild_keywords(self, wait_s: float | None = None) -> None:
         """Build from the complete articles and swap the folder in whole (writers only)."""
-        with self.writing():
+        with self.writing(wait_s):
             gen = self.db.generation()
             index = KeywordIndex.build(self.db.chunk_texts())
             tmp = self.folder / f"bm25.tmp-{os.getpid()}"
@@ -241,7 +241,9 @@ class Store:
         question would stall every reader); when a writer died, the index is rebuilt from the
         articles, and saved unless the store is read-only or a writer has just begun."""
         gen = self.db.generation()
-        if self._keywords is not None and self._keywords_gen == gen:
+        if self._keywords is not None and (self._keywords_gen == gen or self.config.chroma_url):
+            # (a replica's index is brought up to date by its follower thread: a question never
+            # waits for a rebuild, which takes seconds on a large store)
             return self._keywords
         disk = self._disk_generation()
         if self._keywords is not None and disk == self._keywords_disk and self.lock.busy():

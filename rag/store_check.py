@@ -148,7 +148,8 @@ def check_store(
     if store.server is not None:  # a replica: compare with what the server holds now
         from .replica import follow
 
-        follow(store)
+        if follow(store):
+            store.rebuild_keywords()
     if not repair:
         store.sync()
         return _inspect(store, deep, dim).report
