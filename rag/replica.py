@@ -57,28 +57,29 @@ def follow(store: Store, wait_s: float | None = None) -> bool:
 class Follower(threading.Thread):
     """Polls the server every `poll_s` seconds and copies what changed. The keyword index is
     rebuilt here too, never by a question (questions use the previous one meanwhile), and only
-    once the server has been quiet for a poll or `max_stale_s` have passed: an ingest elsewhere
-    changes the server after every batch, and rebuilding after each (~6 s for 44k chunks) took
-    most of a replica's time. New articles are found by their vectors before that."""
+    once the server has been quiet for `quiet_s` or the index is `max_stale_s` old: an ingest
+    elsewhere changes the server after every batch (every few seconds), and rebuilding after each
+    (~6 s for 44k chunks) took most of a replica's time. New articles are found by their
+    vectors before that."""
 
-    def __init__(self, store: Store, poll_s: float, max_stale_s: float = 30.0) -> None:
+    def __init__(self, store: Store, poll_s: float, quiet_s: float = 10.0, max_stale_s: float = 30.0) -> None:
         super().__init__(name="rag-replica-follower", daemon=True)
         self.store = store
         self.poll_s = poll_s
+        self.quiet_s = quiet_s
         self.max_stale_s = max_stale_s
         self._stop = threading.Event()
 
     def run(self) -> None:
-        stale_since: float | None = None
+        stale_since = last_change = 0.0
         while not self._stop.wait(self.poll_s):
             try:
-                changed = follow(self.store, wait_s=0)
                 now = time.monotonic()
-                if changed and stale_since is None:
-                    stale_since = now
-                if stale_since is not None and (not changed or now - stale_since >= self.max_stale_s):
+                if follow(self.store, wait_s=0):
+                    stale_since, last_change = stale_since or now, now
+                if stale_since and (now - last_change >= self.quiet_s or now - stale_since >= self.max_stale_s):
                     self.store.rebuild_keywords(wait_s=0)
-                    stale_since = None
+                    stale_since = 0.0
             except StoreBusyError:  # a writer in this folder: its own rebuild follows; try later
                 continue
             except Exception:  # (a server hiccup must not end the replica; next poll retries)
