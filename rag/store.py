@@ -51,8 +51,16 @@ class Store:
         self.lock = WriteLock(self.folder / ".write.lock", config.lock_wait_s)
         path = self.folder / "articles.sqlite"
         try:
-            if self.read_only or path.exists():
-                self.db = ArticleDB(path, read_only=self.read_only)
+            if self.read_only:
+                self.db = ArticleDB(path, read_only=True)
+            elif path.exists():
+                try:
+                    self.db = ArticleDB(path)
+                except ForeignDatabaseError:
+                    if not self.lock.path.exists():  # no newsrag process ever wrote here: foreign
+                        raise
+                    with self.lock.hold():  # or a store another process is creating this instant
+                        self.db = ArticleDB(path)
             else:  # two processes making one new store at once: one creates, the other waits
                 with self.lock.hold():
                     self.db = ArticleDB(path)
