@@ -221,8 +221,8 @@ def publish(
     to: Annotated[str, typer.Option("--to", help="the Chroma server's URL, e.g. http://10.0.0.5:8000")],
     store: StoreOpt = None,
 ) -> None:
-    """Copy a store (vectors and articles) to a Chroma server; replicas then serve it with
-    RAG_CHROMA_URL set, each on its own folder, without embedding anything again."""
+    """Copy a store (vectors and articles) to a Chroma server; replicas with RAG_CHROMA_URL set
+    then answer from it, each on its own folder, without embedding anything again."""
     from ..replica import publish as copy_to
 
     articles, vectors = copy_to(engine_for(store).store, to)
