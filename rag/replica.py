@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from .server_articles import ServerArticles
 from .store import Store
 from .store_guard import StoreError
 from .store_lock import StoreBusyError
@@ -32,8 +33,7 @@ def follow(store: Store, wait_s: float | None = None) -> bool:
         ours = store.db.hashes()
         if token is None:
             if ours:
-                ids = [i for i, h in ours.items() if h]
-                server.put_many([(a, ours[a.id], store.db.chunks_of(a)) for a in store.db.get_many(ids).values()])
+                _put_articles(store, server)
                 store.db.set_meta("server_version", server.bump(store.db.meta("embed_model")))
             return False
         theirs = server.hashes()
@@ -93,7 +93,6 @@ def publish(source: Store, url: str) -> tuple[int, int]:
     """Copy a store kept in its folder (vectors and articles) to a Chroma server, so that
     replicas (`RAG_CHROMA_URL=url rag serve --store NEW_FOLDER`) answer from it without
     embedding anything again. Returns (articles, vectors) copied."""
-    from .server_articles import ServerArticles
     from .vector_store import VectorStore
 
     cfg = source.config
@@ -106,10 +105,16 @@ def publish(source: Store, url: str) -> tuple[int, int]:
         for offset in range(0, source.vectors.count(), step):
             got = source.vectors.collection.get(include=["embeddings", "metadatas"], limit=step, offset=offset)
             target.upsert(got["ids"], np.asarray(got["embeddings"]), got["metadatas"] or [])
-        hashes = {i: h for i, h in source.db.hashes().items() if h}  # complete articles only
-        ids = list(hashes)
-        for i in range(0, len(ids), 500):
-            arts = source.db.get_many(ids[i : i + 500]).values()
-            server.put_many([(a, hashes[a.id], source.db.chunks_of(a)) for a in arts])
+        articles = _put_articles(source, server)
         server.bump(source.db.meta("embed_model"))
-    return len(ids), target.count()
+    return articles, target.count()
+
+
+def _put_articles(store: Store, server: ServerArticles) -> int:
+    """Write the store's complete articles (text, digest, chunks) to the server; how many."""
+    hashes = {i: h for i, h in store.db.hashes().items() if h}
+    ids = list(hashes)
+    for i in range(0, len(ids), 500):
+        arts = store.db.get_many(ids[i : i + 500]).values()
+        server.put_many([(a, hashes[a.id], store.db.chunks_of(a)) for a in arts])
+    return len(ids)

@@ -154,3 +154,21 @@ def test_publish_moves_a_folder_store_onto_the_server(
         assert ask_json(replica) == expected
         again = subprocess.run(cmd, env={**env, "RAG_CHROMA_URL": chroma_url}, capture_output=True, text=True)
         assert again.returncode == 2 and "on a Chroma server already" in again.stderr
+
+
+def test_a_server_without_article_records_gets_them_from_the_first_replica_that_opens(
+    chroma_url: str, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server written by an older version holds vectors only: the folder that wrote them
+    publishes its articles when it opens, and nothing is lost."""
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
+    with Engine(store=tmp_path / "old", embedder=embedder) as old:
+        old.ingest([SEEDS], progress=False)
+        expected = old.stats()
+        old.store.vectors.client.delete_collection("chunks-articles")  # as an older version left it
+    with Engine(store=tmp_path / "old", embedder=embedder) as reopened:
+        assert reopened.stats() == expected and reopened.store.server is not None
+        assert reopened.store.server.count() == expected.articles
+        answer = ask_json(reopened)
+    with Engine(store=tmp_path / "new", embedder=embedder) as new:
+        assert new.stats() == expected and ask_json(new) == answer
