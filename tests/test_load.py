@@ -68,7 +68,7 @@ def test_questions_go_on_while_an_ingest_writes_the_served_store(
     ingest = BackgroundIngest(Path("seeds"), db.parent, tmp_path, env, tmp_path)
     run_locust(case, [url], 8, tmp_path / "run", env, ingest)
     assert case.requests > 0 and case.failures == 0, case.failures_head
-    assert ingest.runs >= 2 and not ingest.failed, case.ingest_note
+    assert ingest.runs >= 1 and not ingest.failed, case.ingest_note  # (2 here; a slower machine may fit one)
 
 
 def test_a_quote_not_in_its_article_fails_the_question(
