@@ -50,6 +50,28 @@ def stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str], timeout_s: float
         proc.wait()
 
 
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], log: Path | None = None, timeout_s: float = 300, poll_s: float = 0.3
+) -> None:
+    """Return once `rag serve` (`proc`) answers `url` with HTTP 200; RuntimeError (with the end
+    of its log) if it exits first, TimeoutError if it does not answer within `timeout_s`."""
+
+    def tail() -> str:
+        return f":\n{log.read_text()[-2000:]}" if log is not None else ""
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"`rag serve` exited with {proc.returncode}{tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(poll_s)
+    raise TimeoutError(f"`rag serve` did not answer {url} within {timeout_s:.0f} s{tail()}")
+
+
 def page_ready_s(store: Path, env: dict[str, str], timeout_s: float = 120.0) -> float:
     """Seconds from `rag serve` to the page's first HTTP 200."""
     port = free_port()
@@ -61,14 +83,8 @@ def page_ready_s(store: Path, env: dict[str, str], timeout_s: float = 120.0) -> 
         stderr=subprocess.DEVNULL,
     )
     try:
-        while time.perf_counter() - t0 < timeout_s:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    if r.status == 200:
-                        return time.perf_counter() - t0
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError(f"the page did not answer within {timeout_s:.0f} s")
+        wait_ready(f"http://127.0.0.1:{port}/", proc, timeout_s=timeout_s, poll_s=0.1)
+        return time.perf_counter() - t0
     finally:
         stop(proc)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED_QUESTION, SEED_SENTENCE, SEEDS
-from eval.startup import free_port, stop
+from eval.startup import free_port, stop, wait_ready
 from rag import Engine
 from rag.embedder import Embedder
 
@@ -110,12 +110,10 @@ def test_ingest_through_one_replica_ask_through_the_other(chroma_url: str, tmp_p
     """Two `rag serve` replicas on one `chroma run`, each on its own (empty) folder: what is
     ingested through A is answered by B within seconds, with A's answer and citation offsets."""
     gradio_client = pytest.importorskip("gradio_client", reason="pip install .[ui]")
-    from test_ui_app import wait_for_page
-
     replicas = [serve(tmp_path / name, chroma_url, tmp_path / f"{name}.log") for name in ("a", "b")]
     try:
         for (proc, url), name in zip(replicas, ("a", "b"), strict=True):
-            wait_for_page(url, proc, tmp_path / f"{name}.log")
+            wait_ready(url, proc, tmp_path / f"{name}.log")
         env = {**os.environ, "RAG_CHROMA_URL": chroma_url}
         ingest = [sys.executable, "-m", "rag.cli", "ingest", str(SEEDS), "--store", str(tmp_path / "a"), "--quiet"]
         assert subprocess.run(ingest, env=env, capture_output=True, text=True).returncode == 0

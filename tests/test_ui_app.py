@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import httpx
 import pytest
 
 from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE, SEED_TITLE
-from eval.startup import free_port, stop
+from eval.startup import free_port, stop, wait_ready
 from ui.app import parse_auth
 
 pytestmark = pytest.mark.page  # the real server (and a browser, where chromium is installed)
@@ -70,17 +69,10 @@ ANSWERS = "#rag-chat .rag-answer:not(.rag-pending), #rag-chat .rag-refusal"
 
 
 def wait_for_page(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"`rag serve` exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"`rag serve` did not answer within {timeout}s:\n{log.read_text()[-3000:]}")
+    try:
+        wait_ready(url, proc, log, timeout_s=timeout, poll_s=0.5)
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")

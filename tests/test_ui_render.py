@@ -22,18 +22,7 @@ END = ART.text.index(" Last")
 
 
 def cite(n: int = 1) -> Citation:
-    return Citation(
-        n=n,
-        article_id=ART.id,
-        title=ART.title,
-        url=ART.url,
-        date=ART.date,
-        path="p",
-        quote=ART.text[START:END],
-        start=START,
-        end=END,
-        score=0.5,
-    )
+    return Citation.quoting(n, ART, START, END, 0.5).model_copy(update={"path": "p"})
 
 
 def answer(refused: bool = False, query: str = "q (Evil)") -> Answer:
