@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .models import Article, Chunk
+from .vector_store import metadata_field
 
 VERSION_KEY = "version"
 MODEL_KEY = "embed_model"
@@ -72,16 +73,7 @@ class ServerArticles:
 
     def hashes(self) -> dict[str, str]:
         """id -> digest of every article on the server."""
-        out: dict[str, str] = {}
-        step = 5000
-        offset = 0
-        while True:
-            got = self.collection.get(include=["metadatas"], limit=step, offset=offset)
-            for aid, m in zip(got["ids"], got["metadatas"] or [], strict=True):
-                out[aid] = str((m or {}).get("hash", ""))
-            if len(got["ids"]) < step:
-                return out
-            offset += step
+        return metadata_field(self.collection, "hash")
 
     def get_many(self, ids: Iterable[str]) -> list[tuple[Article, str, list[Chunk]]]:
         """(article, digest, chunks) of each of `ids` found on the server."""

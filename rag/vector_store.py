@@ -29,6 +29,16 @@ def _client(folder: Path, url: str | None) -> Any:
     return chromadb.PersistentClient(path=str(folder), settings=settings)
 
 
+def metadata_field(collection: Any, key: str, step: int = 10_000) -> dict[str, str]:
+    """record id -> one metadata field of every record of a Chroma collection, read page by page."""
+    out: dict[str, str] = {}
+    for offset in range(0, int(collection.count()), step):
+        got = collection.get(include=["metadatas"], limit=step, offset=offset)
+        for rid, m in zip(got["ids"], got["metadatas"] or [{}] * len(got["ids"]), strict=True):
+            out[rid] = str((m or {}).get(key, ""))
+    return out
+
+
 # chunk id -> its metadata (article_id, date, source) as this process already holds it, or None
 KnownMeta = Callable[[str], Mapping[str, Any] | None]
 
@@ -79,13 +89,7 @@ class VectorStore:
 
     def all_ids(self) -> dict[str, str]:
         """chunk id -> article id of every stored vector (for `rag check`)."""
-        out: dict[str, str] = {}
-        step = 10_000
-        for offset in range(0, self.count(), step):
-            got = self.collection.get(include=["metadatas"], limit=step, offset=offset)
-            for cid, m in zip(got["ids"], got["metadatas"] or [{}] * len(got["ids"]), strict=True):
-                out[cid] = str((m or {}).get("article_id", ""))
-        return out
+        return metadata_field(self.collection, "article_id")
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), self.batch_size):
