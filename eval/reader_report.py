@@ -16,10 +16,6 @@ if TYPE_CHECKING:
     from .train_reader import Table
 
 MAX_FALSE_REFUSAL = 0.07  # on answerable questions; the issue's bound
-# The answerability check may add at most this much false refusal to any answerable set. Its
-# threshold is picked on the questions it is scored on, and the seed set moves in steps of 4
-# points (1 of 25): at the bound itself (0.44) it refused one seed question it should answer.
-MAX_ADDED_FALSE_REFUSAL = 0.02
 SHORT_MIN_PRECISION = 0.5  # exact match: a gold "Joe Biden" makes "President Joe Biden" wrong
 RATIO = 0.25  # RagConfig.second_sentence_ratio
 MAX_SENTENCES = 3  # RagConfig.max_answer_sentences
@@ -79,24 +75,6 @@ def choose_refusal(
     return best[1], best[2]
 
 
-def choose_answerable(
-    t: Table, refuse: np.ndarray, p_answerable: np.ndarray, answerable: dict[str, list[int]]
-) -> float:
-    """The highest answerability threshold (on top of `refuse`) that adds at most
-    `MAX_ADDED_FALSE_REFUSAL` to false refusal on news, RGB noise and seeds, and keeps it within
-    the bound: refusing more only adds refusals."""
-    chosen = 0.0
-    sets = ("news", "rgb-noise", "seeds")
-    before = {s: _mean([refuse[i] for i in answerable[s]]) for s in sets}
-    for th in np.round(np.arange(0.0, 0.9, 0.01), 3):
-        ref = refuse | (p_answerable < th)
-        after = {s: _mean([ref[i] for i in answerable[s]]) for s in sets}
-        if any(after[s] > MAX_FALSE_REFUSAL or after[s] - before[s] > MAX_ADDED_FALSE_REFUSAL + 1e-9 for s in sets):
-            break
-        chosen = float(th)
-    return chosen
-
-
 def _mean(xs: list[bool] | list[float]) -> float:
     return float(np.mean(xs)) if len(xs) else float("nan")
 
@@ -113,12 +91,7 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
     best_p = np.array([rk.top_p(i) for i in range(len(t.q_id))])
     best_cover = np.array([coverage(t.x[r]).max() if len(r) else 0.0 for r in rk.rows])
     threshold, min_cover = choose_refusal(t, best_p, best_cover, answerable, ids)
-    first = (best_p < threshold) | (best_cover < min_cover)
-    from .train_reader import held_out_answerable
-
-    p_answerable = held_out_answerable(t, probs)
-    ans_threshold = choose_answerable(t, first, p_answerable, answerable)
-    refuse = first | (p_answerable < ans_threshold)
+    refuse = (best_p < threshold) | (best_cover < min_cover)
     rk.refused = refuse
     ratios = sorted({0.0, 0.25, 0.5, 0.75, 1.01, RATIO})
     acc = {(s, r): _mean([rk.answered_right(i, r) for i in answerable[s]]) for s in sets for r in ratios}
@@ -162,20 +135,15 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
         f"Refuse when the best sentence's probability is under **{threshold:.3f}** or no sentence covers "
         f"the question as much as **{min_cover:.3f}** (`rag.reader.coverage`): the pair with the best mean "
         f"balanced accuracy over RGB (noise + counterfactual vs. negative-only) and the seed set among pairs "
-        f"with false refusal <= {MAX_FALSE_REFUSAL} on news, RGB noise and seeds. Then also refuse when "
-        f"the answerability model (`rag.answerability`, held out) gives under **{ans_threshold:.2f}**: the "
-        f"highest threshold that adds at most {MAX_ADDED_FALSE_REFUSAL} to those false refusals and keeps "
-        f"them within {MAX_FALSE_REFUSAL}.",
+        f"with false refusal <= {MAX_FALSE_REFUSAL} on news, RGB noise and seeds.",
         "",
-        "| set | refusal on unanswerable: pair only | with answerability | false refusal: pair only "
-        "| with answerability |",
-        "|---|---|---|---|---|",
+        "| set | refusal on unanswerable | false refusal on answerable |",
+        "|---|---|---|",
     ]
     for s in sets:
         unans = [i for i in ids[s] if not t.q_answerable[i]]
         out.append(
-            f"| {s} | {_mean([first[i] for i in unans]):.3f} | {_mean([refuse[i] for i in unans]):.3f} "
-            f"| {_mean([first[i] for i in answerable[s]]):.3f} | {_mean([refuse[i] for i in answerable[s]]):.3f} |"
+            f"| {s} | {_mean([refuse[i] for i in unans]):.3f} | {_mean([refuse[i] for i in answerable[s]]):.3f} |"
         )
 
     out += [
@@ -200,11 +168,8 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
         "|---|" + "---|" * len(sets),
     ]
     for n in (1, 2, 3, 4):
-        out.append(
-            f"| {n} | "
-            + " | ".join(f"{_mean([rk.answered_right(i, RATIO, n) for i in answerable[s]]):.3f}" for s in sets)
-            + " |"
-        )
+        cells = [f"{_mean([rk.answered_right(i, RATIO, n) for i in answerable[s]]):.3f}" for s in sets]
+        out.append(f"| {n} | " + " | ".join(cells) + " |")
 
     from .train_reader import held_out_short
 

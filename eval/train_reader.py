@@ -9,8 +9,7 @@ Two steps:
            questions share articles, so a random split would leak) or a slice of RGB queries;
            every figure reported is of rows predicted by a model that never saw their group.
            The seed set is never trained on. From the held-out rankings it then fits the short
-           answer's confidence model and the answerability model (rag.answerability), and
-           chooses the refusal thresholds on held-out probabilities.
+           answer's confidence model, and chooses the refusal thresholds on held-out probabilities.
 
     python -m eval.train_reader collect --news-store DIR
     python -m eval.train_reader fit            # from the shipped eval/reader_data.npz
@@ -27,8 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answerability import ANSWERABLE_FEATURES, question_features
-from rag.answerability import MODEL_PATH as ANSWERABLE_MODEL_PATH
 from rag.config import RagConfig
 from rag.embedder import Embedder, get_embedder
 from rag.engine import Engine
@@ -196,22 +193,6 @@ def fold_of(groups: np.ndarray) -> np.ndarray:
     return np.array([index.get(g, -1) for g in groups])
 
 
-def answerable_rows(t: Table, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(indices of the questions with candidates, their `ANSWERABLE_FEATURES` rows), ranked by
-    `probs` as `ExtractiveAnswerer.read` ranks them."""
-    from .reader_report import Ranked
-
-    qs, rows = [], []
-    for qi, r in enumerate(Ranked(t, probs).rows):
-        if not len(r):
-            continue
-        keys = t.short_key[r[:5]]
-        agree = int(sum(k == keys[0] for k in keys[1:])) if keys[0] else 0
-        rows.append(question_features(probs[r], t.x[r], agree))
-        qs.append(qi)
-    return np.array(qs, dtype=int), np.array(rows, dtype=np.float64)
-
-
 def _held_out(x: np.ndarray, y: np.ndarray, fold: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     """Each row's probability from the model fitted without its fold (-1, seeds: every fold's)."""
     out = np.zeros(len(y))
@@ -225,14 +206,6 @@ def held_out_short(t: Table, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     """(question indices, held-out confidence that the phrase is right, labels)."""
     qs, x, y = short_rows(t, probs)
     return qs, _held_out(x, y, fold_of(t.q_group)[qs], SHORT_FEATURES), y
-
-
-def held_out_answerable(t: Table, probs: np.ndarray) -> np.ndarray:
-    """Per question, the held-out probability that its passages answer it (0: no candidates)."""
-    qs, x = answerable_rows(t, probs)
-    out = np.zeros(len(t.q_id))
-    out[qs] = _held_out(x, t.q_answerable[qs], fold_of(t.q_group)[qs], ANSWERABLE_FEATURES)
-    return out
 
 
 def held_out_probs(t: Table) -> np.ndarray:
@@ -257,7 +230,6 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--data", type=Path, default=DATA_PATH)
     f.add_argument("--model", type=Path, default=MODEL_PATH)
     f.add_argument("--short-model", type=Path, default=SHORT_MODEL_PATH)
-    f.add_argument("--answerable-model", type=Path, default=ANSWERABLE_MODEL_PATH)
     f.add_argument("--report", type=Path, default=Path("eval/results/reader.md"))
     args = ap.parse_args(argv)
     if args.step == "collect":
@@ -280,14 +252,11 @@ def main(argv: list[str] | None = None) -> None:
     qs, x, y = short_rows(t, probs)
     keep = fold_of(t.q_group)[qs] >= 0
     args.short_model.write_text(_json(fit_model(x[keep], y[keep], SHORT_FEATURES)))
-    qs, x = answerable_rows(t, probs)
-    keep = fold_of(t.q_group)[qs] >= 0
-    args.answerable_model.write_text(_json(fit_model(x[keep], t.q_answerable[qs][keep], ANSWERABLE_FEATURES)))
     text = report(t, probs, model)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(text)
     print(text)
-    print(f"wrote {args.model}, {args.short_model}, {args.answerable_model} and {args.report}")
+    print(f"wrote {args.model}, {args.short_model} and {args.report}")
 
 
 def _json(model: LogisticModel) -> str:

@@ -81,12 +81,6 @@ class RagConfig(BaseSettings):
     # news, RGB and seeds.
     refusal_threshold: float = 0.14
     min_coverage: float = 0.41
-    # Also refuse when the ranking as a whole says the passages lack the answer
-    # (rag.answerability): the highest threshold adding at most 2 points of false refusal on
-    # news, RGB and seeds. Held out, RGB's on-topic negative-only passages are refused 0.19 of
-    # the time (0.07 without it); false refusal goes 0.058 -> 0.061 on news, 0.02 -> 0.03 on RGB
-    # noise and stays 0 on seeds.
-    answerable_threshold: float = 0.38
     # Add runners-up (up to `max_answer_sentences` in all) at least this share as likely as the
     # best. Held-out news accuracy: 0.497 with one sentence, 0.619 with two, 0.670 with three;
     # the first sentence holds the answer half the time, the next two a further 0.18.

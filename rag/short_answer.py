@@ -123,7 +123,8 @@ def confidence_features(question: str, ranked: Sequence[tuple[str, float]]) -> n
         return None
     kind = question_kind(question)
     p = [score for _, score in ranked]
-    agree = agreement(question, phrase, [text for text, _ in ranked[1:]])
+    # Other strong sentences giving the same phrase: the sources agree on it.
+    agree = sum(1 for text, _ in ranked[1:] if (extract(question, text) or "").lower() == phrase.lower())
     return np.array(
         [
             p[0],
@@ -136,14 +137,6 @@ def confidence_features(question: str, ranked: Sequence[tuple[str, float]]) -> n
         ],
         dtype=np.float64,
     )
-
-
-def agreement(question: str, phrase: str | None, others: Sequence[str]) -> int:
-    """How many of `others` give the same short phrase as the best sentence (`phrase`): the
-    sources agree on it. 0 when the best sentence has none."""
-    if phrase is None:
-        return 0
-    return sum(1 for text in others if (extract(question, text) or "").lower() == phrase.lower())
 
 
 def confident_extract(question: str, ranked: Sequence[tuple[str, float]], min_conf: float) -> str | None:

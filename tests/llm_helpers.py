@@ -46,7 +46,7 @@ COST = "The bridge cost 12 million euros to build."
 
 # Small and greedy, so the whole generation test set runs in a few minutes on 2 cores. A
 # two-article store has no informative word rarity, so the quoted fallback's reader scores low:
-# low refusal thresholds keep these tests about generation, not about calibration.
+# a low refusal threshold keeps these tests about generation, not about calibration.
 CONFIG = RagConfig(
     backend="llamacpp",
     top_k=2,
@@ -55,7 +55,6 @@ CONFIG = RagConfig(
     llm_temperature=0.0,
     llm_seed=0,
     refusal_threshold=0.05,
-    answerable_threshold=0.0,
 )
 
 

@@ -12,9 +12,9 @@ ART = Article(
         "Residents were happy. The mayor opened a bridge on Monday, officials said."
     ),
 )
-# A one-article store has no informative word rarity, so its sentences score low: low thresholds
-# keep these tests about citing, not about calibration (eval/results/reader.md covers that).
-LOW = RagConfig(refusal_threshold=0.05, answerable_threshold=0.0)
+# A one-article store has no informative word rarity, so its sentences score low: a low threshold
+# keeps these tests about citing, not about calibration (eval/results/reader.md covers that).
+LOW = RagConfig(refusal_threshold=0.05)
 PASSAGES = [Passage(article=ART, start=0, end=len(ART.text), rank=0, score=1.0)]
 
 

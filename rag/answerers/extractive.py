@@ -1,7 +1,6 @@
 """The default, extractive answerer: the learned reader scores every sentence of the retrieved
 passages; the most likely ones are quoted verbatim with citations, or it refuses when even the
-best is unlikely to hold the answer or the ranking as a whole says the passages lack it
-(rag.answerability)."""
+best is unlikely to hold the answer."""
 
 from __future__ import annotations
 
@@ -10,16 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..answerability import load_model as load_answerable
-from ..answerability import question_features
 from ..config import RagConfig
 from ..conflicts import find_conflict
 from ..embedder import Embedder
 from ..models import Answer, Article, Citation, Retrieval
 from ..reader import SentenceVectors, coverage, features, load_model, pool, similarities
-from ..short_answer import agreement, confident_extract, extract
+from ..short_answer import confident_extract
 from .base import refusal
 
 if TYPE_CHECKING:
@@ -53,18 +48,15 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.cfg = config
         self.model = model or load_model()
-        self.answerable = load_answerable()
         self.vectors = SentenceVectors(embedder.embed, config.sentence_cache)
 
     def answer(self, retrieval: Retrieval) -> Answer:
-        ranked, answerable = self.read(retrieval)
-        conflict = find_conflict(ranked, self.cfg) if ranked else None
-        # Two strong sentences stating different facts do address the question: the
-        # whole-ranking check (trained without such pools) refused RGB's conflicts 0.09 -> 0.18.
-        chosen = self.choose(ranked, 1.0 if conflict else answerable)
+        ranked = self.rank(retrieval)
+        chosen = self.choose(ranked)
         support = ranked[0].score if ranked else 0.0
         if not chosen:
             return refusal(retrieval, self.name, support=support)
+        conflict = find_conflict(ranked, self.cfg)
         if conflict:  # cite both sides of the disagreement
             chosen = conflict.cited(chosen)
         text, short, citations = self.compose(retrieval.question, chosen, ranked)
@@ -87,43 +79,26 @@ class ExtractiveAnswerer:
 
     def rank(self, retrieval: Retrieval) -> list[Candidate]:
         """Every candidate sentence of the retrieved passages, most likely to answer first."""
-        return self.read(retrieval)[0]
-
-    def read(self, retrieval: Retrieval) -> tuple[list[Candidate], float]:
-        """The ranked candidates, and the probability that they answer the question at all."""
         sentences = pool(retrieval.passages)
         if not sentences:
-            return [], 0.0
+            return []
         dense, focus_dense = similarities(self.vectors, retrieval.query, retrieval.query_vector, sentences)
         as_of = retrieval.as_of.toordinal() if retrieval.as_of else None
         x = features(retrieval.query, sentences, dense, retrieval.idf, as_of, focus_dense)
         probs, cover = self.model.proba(x), coverage(x)
-        order = np.argsort(-probs, kind="stable")
-        ranked = [
-            Candidate(
-                sentences[i].passage.article,
-                sentences[i].start,
-                sentences[i].end,
-                sentences[i].passage.rank,
-                float(probs[i]),
-                float(cover[i]),
-            )
-            for i in order
+        scored = [
+            Candidate(s.passage.article, s.start, s.end, s.passage.rank, float(p), float(c))
+            for s, p, c in zip(sentences, probs, cover, strict=True)
         ]
-        question = retrieval.question
-        agree = agreement(question, extract(question, ranked[0].text), [c.text for c in ranked[1:5]])
-        row = question_features(probs[order], x[order], agree)
-        return ranked, float(self.answerable.proba(row[None, :])[0])
+        return sorted(scored, key=lambda c: -c.score)
 
-    def choose(self, ranked: list[Candidate], answerable: float = 1.0) -> list[Candidate]:
+    def choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus runners-up likely enough to add the answer and saying something new;
-        none when no sentence covers the question, none is likely to answer it, or the ranking as a
-        whole (`answerable`) says the passages lack the answer."""
+        none when no sentence covers the question or none is likely to answer it."""
         if (
             not ranked
             or ranked[0].score < self.cfg.refusal_threshold
             or max(c.coverage for c in ranked) < self.cfg.min_coverage
-            or answerable < self.cfg.answerable_threshold
         ):
             return []
         chosen = [ranked[0]]
