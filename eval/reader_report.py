@@ -161,8 +161,8 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
     out += [
         "",
         f"Accuracy by the most sentences an answer may quote (ratio {RATIO}). The metric counts the gold "
-        "answer anywhere in the answer, so more sentences never score lower; three keep an answer short "
-        "enough to read at a glance, every sentence cited.",
+        "answer anywhere in the answer, so more sentences never score lower, while each makes the answer "
+        "longer to read (`RagConfig.max_answer_sentences` says how long three are).",
         "",
         "| at most | " + " | ".join(sets) + " |",
         "|---|" + "---|" * len(sets),
