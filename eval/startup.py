@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .datasets import SEEDS
+from .datasets import ROOT, SEEDS
 
 QUESTION = "Who guaranteed the security of Russian bases?"
 
@@ -31,6 +31,14 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"rag {args[0]} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
     return wall, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a `rag` command started from here: the caller's (RAG_CHROMA_URL and the
+    rest are inherited), this checkout first on the import path, offline, no analytics."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
 
 
 def free_port() -> int:
@@ -90,7 +98,7 @@ def page_ready_s(store: Path, env: dict[str, str], timeout_s: float = 120.0) -> 
 
 
 def measure_startup(runs: int = 3) -> dict[str, Any]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = child_env()
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
         _run(["ingest", str(SEEDS), "--quiet", "--store", str(store)], env)

@@ -28,7 +28,8 @@ QUESTION = "Who guaranteed the security of Russian bases?"
 @pytest.fixture(scope="module")
 def served(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict[str, str]]]:
     """(url, articles.sqlite, the locust environment) of one `rag serve` over a copy of the seeds."""
-    from eval.load.run import child_env, servers
+    from eval.load.run import servers
+    from eval.startup import child_env
 
     tmp = tmp_path_factory.mktemp("load")
     store = tmp / "store"

@@ -11,7 +11,6 @@ store, restarted into another one whenever it finishes, so it loads the machine 
 from __future__ import annotations
 
 import csv
-import os
 import shlex
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.datasets import ROOT
-from eval.startup import free_port, stop, wait_ready
+from eval.startup import child_env, free_port, stop, wait_ready
 
 from .client import ask_once, default_questions, load_questions
 
@@ -49,14 +48,6 @@ class Case:
     @property
     def config(self) -> tuple[int, bool]:
         return self.replicas, self.ingest
-
-
-def child_env() -> dict[str, str]:
-    """The caller's environment (RAG_CHROMA_URL and the rest are inherited), this checkout first on
-    the import path, offline, no analytics."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
 
 
 @contextmanager
@@ -131,7 +122,7 @@ class BackgroundIngest:
     def poll(self) -> None:
         if self.proc is None:
             self._start()
-        elif self.proc is not None and self.proc.poll() is not None:
+        elif self.proc.poll() is not None:
             self._ended()
             self.poll()
 
