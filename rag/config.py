@@ -127,6 +127,9 @@ class RagConfig(BaseSettings):
     # spin against each other: measured 2.6x slower with 2 threads on 2 busy cores)
     llm_threads: int = 0
     llm_timeout_s: float = 120.0  # a server that hangs fails with a clear error, not forever
+    # llamacpp: the model's child process must answer within this (SmolLM2 starts in ~2 s here; a
+    # 7B model from a cold disk takes tens of seconds)
+    llm_start_timeout_s: float = 60.0
     llm_max_sentences: int = 3  # the model is asked for at most this many sentences
     # A generated sentence its cited sentences don't support is removed (False) or shown marked
     # as unverified (True); either way `Answer.removed` lists it.

@@ -58,6 +58,26 @@ def export_onnx(cache: str | Path | None = None) -> Path:
     target = model_cache(cache) / f"minilm-{_model_key(src)}" / "model.onnx"
     if target.exists():
         return target
+    import sys
+    import time
+    import warnings
+
+    # One line, once per machine (and per torch version): a first `rag ask` that is silent for
+    # ~15 s looks hung, and the exporter's own warnings say nothing a user can act on.
+    print(
+        f"preparing the embedding model for this CPU, once (~15 s; cached in {target.parent.parent})",
+        file=sys.stderr,
+        flush=True,
+    )
+    t0 = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _export(src, target)
+    print(f"prepared in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+    return target
+
+
+def _export(src: Path, target: Path) -> None:
     import torch
     from transformers import AutoModel
 
@@ -98,7 +118,6 @@ def export_onnx(cache: str | Path | None = None) -> Path:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return target
 
 
 def fast_path_available() -> bool:

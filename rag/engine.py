@@ -64,6 +64,7 @@ class Engine:
         self.store = Store(cfg)
         self._embedder = embedder
         self._answerer = answerer
+        self._built_answerer = False  # an answerer given by the caller is theirs to close
         self.retriever = Retriever(self.store, cfg)
 
     @property
@@ -76,6 +77,7 @@ class Engine:
     def answerer(self) -> Answerer:
         if self._answerer is None:  # `config.backend` names it; built on first question
             self._answerer = get_answerer(self.config, self.embedder)
+            self._built_answerer = True
         return self._answerer
 
     # --- writing -------------------------------------------------------------------------
@@ -213,7 +215,11 @@ class Engine:
         return ans.model_copy(update={"timings_ms": timings})
 
     def close(self) -> None:
+        """Close the store, and stop the model process of an answerer this engine built."""
         self.store.close()
+        close = getattr(self._answerer, "close", None) if self._built_answerer else None
+        if close is not None:
+            close()
 
     def __enter__(self) -> Engine:
         return self

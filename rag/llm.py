@@ -1,6 +1,6 @@
 """The LLM backends of generation, as llama-index LLM classes built from `RagConfig`.
 
-`llamacpp` runs a local GGUF file in-process (llama-cpp-python), `openai` talks to any
+`llamacpp` runs a local GGUF file in a child process (llama-cpp-python's server), `openai` talks to any
 OpenAI-compatible server (vLLM, LM Studio, llama.cpp's server, a hosted API), `ollama` to an
 Ollama server. Each imports its package only when chosen: they come with the `llm` extra, and
 the default install (extractive answers) needs none of them. Every failure a user can cause (a
@@ -10,16 +10,16 @@ sentence, which the command line prints as `error: ...`."""
 from __future__ import annotations
 
 import importlib.util
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import RagConfig
 
 if TYPE_CHECKING:  # llama-index loads only when a generation backend is used
-    from llama_index.core.base.llms.types import ChatMessage
     from llama_index.core.llms import LLM
+
+    from .model_process import ModelProcess
 
 LLM_BACKENDS = ("llamacpp", "openai", "ollama")
 EXTRA = "pip install .[llm]"
@@ -43,9 +43,14 @@ class LLMUnavailable(LLMError):
     """The model server can't be reached, or it refused the request."""
 
 
-def build_llm(config: RagConfig, say: Callable[[str], None] | None = None) -> LLM:
-    """The llama-index LLM `config.backend` names, set up from the `llm_*` fields."""
-    builders = {"llamacpp": llamacpp, "openai": openai_like, "ollama": ollama}
+def build_llm(config: RagConfig, say: Callable[[str], None] | None = None) -> LLM | ModelProcess:
+    """The llama-index LLM `config.backend` names, set up from the `llm_*` fields (for
+    `llamacpp`, the child process that serves one)."""
+    builders: dict[str, Callable[[RagConfig, Callable[[str], None]], LLM | ModelProcess]] = {
+        "llamacpp": llamacpp,
+        "openai": openai_like,
+        "ollama": ollama,
+    }
     if config.backend not in builders:
         raise ValueError(f"{config.backend!r} is not a generation backend: choose from {', '.join(LLM_BACKENDS)}")
     return builders[config.backend](config, say or _stderr)
@@ -75,59 +80,21 @@ def default_gguf() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
 
 
-def llamacpp(config: RagConfig, say: Callable[[str], None]) -> LLM:
-    for module in ("llama_cpp", "llama_index.llms.llama_cpp"):
+def llamacpp(config: RagConfig, say: Callable[[str], None]) -> ModelProcess:
+    """The GGUF model, served from a child process (`rag.model_process`: a crash of native code
+    there costs one answer, not the process asking)."""
+    for module in ("llama_cpp", "llama_index.llms.openai_like"):
         _require(module, "llamacpp")
-    from llama_index.core.base.llms.types import ChatMessage
-    from llama_index.llms.llama_cpp import LlamaCPP
+    from .model_process import ModelProcess
 
     if config.llm_model:
         path = Path(config.llm_model).expanduser()
     else:
         path = default_gguf()
         say(TINY_MODEL_NOTICE)
-    # LlamaCPP downloads a default model when it is given no path: never let it get that far.
     if not path.is_file():
         raise LLMError(f"the GGUF model file {path} does not exist (set RAG_LLM_MODEL to a .gguf file)")
-    threads = config.llm_threads or max(1, (os.cpu_count() or 2) // 2)
-    llm = LlamaCPP(
-        model_path=str(path),
-        temperature=min(config.llm_temperature, 1.0),  # LlamaCPP caps it at 1
-        max_new_tokens=config.llm_max_tokens,
-        context_window=config.llm_context_window,
-        model_kwargs={"seed": config.llm_seed, "n_threads": threads, "n_threads_batch": threads},
-        # greedy decoding loops on one sentence without a repeat penalty (1.1: llama.cpp's CLI default)
-        generate_kwargs={"seed": config.llm_seed, "repeat_penalty": 1.1},
-        verbose=False,  # no load log
-    )
-    # LlamaCPP formats chats as Llama-2 prompts unless told otherwise; the GGUF carries its own
-    # chat template, which is the one the model was trained with.
-    to_prompt = gguf_chat_formatter(llm._model)
-    if to_prompt is not None:
-        llm.messages_to_prompt = to_prompt
-        llm.completion_to_prompt = lambda text: to_prompt([ChatMessage(role="user", content=text)])
-    return llm
-
-
-def gguf_chat_formatter(model: Any) -> Callable[[Sequence[ChatMessage]], str] | None:
-    """messages -> prompt with the GGUF's own chat template (None when it has none)."""
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    template = model.metadata.get("tokenizer.chat_template")
-    if not template:
-        return None
-
-    def token(token_id: int) -> str:
-        return model._model.token_get_text(token_id) if token_id != -1 else ""
-
-    fmt = Jinja2ChatFormatter(template, eos_token=token(model.token_eos()), bos_token=token(model.token_bos()))
-
-    def to_prompt(messages: Sequence[ChatMessage]) -> str:
-        # llama.cpp types a message per role (system, user, ...); each dict here has its own role
-        chat: list[Any] = [{"role": m.role.value, "content": m.content or ""} for m in messages]
-        return fmt(messages=chat).prompt
-
-    return to_prompt
+    return ModelProcess(path, config)
 
 
 # --- servers -----------------------------------------------------------------------------
@@ -189,7 +156,8 @@ def as_llm_error(exc: BaseException, config: RagConfig) -> LLMError | None:
         pass
     if isinstance(exc, ConnectionError):
         return LLMUnavailable(f"could not reach {where}: is it running?")
-    if isinstance(exc, ValueError) and "exceed context window" in str(exc):  # llama.cpp's own check
+    too_long = "exceed context window" in str(exc) or "maximum context length" in str(exc)  # llama.cpp, its server
+    if too_long and (isinstance(exc, ValueError) or getattr(exc, "status_code", None) == 400):
         return LLMError(
             f"the prompt does not fit the model's context ({_first_line(exc)}): raise "
             "RAG_LLM_CONTEXT_WINDOW or lower RAG_TOP_K"

@@ -9,7 +9,7 @@ bash scripts/setup.sh "[ui,eval,test,llm]"
 # The page tests drive Debian's chromium through playwright (never a downloaded browser).
 if [ ! -x /usr/bin/chromium ]; then
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
-  { $sudo_ apt-get update -qq && $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+  { $sudo_ apt-get update -qq && $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
     || echo "warning: could not install chromium; the browser tests will skip" >&2
 fi
 bash scripts/check.sh

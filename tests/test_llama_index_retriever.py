@@ -12,7 +12,7 @@ from rag import Engine, Filters
 from rag.splitter import chunk_id
 
 if TYPE_CHECKING:
-    from llama_index.core.llms import LLM
+    from rag.model_process import ModelProcess
 
 pytestmark = pytest.mark.llm  # the generation store and the test model
 
@@ -48,12 +48,14 @@ def test_nodes_carry_article_metadata_and_offsets(gen_engine: Engine) -> None:
     assert gen_engine.as_retriever(as_of="2024-03-03").retrieve("bridge")[0].node.metadata["article_id"] == "bakery"
 
 
-def test_a_llama_index_query_engine_answers_with_it_and_the_test_model(gen_engine: Engine, smollm: LLM) -> None:
+def test_a_llama_index_query_engine_answers_with_it_and_the_test_model(
+    gen_engine: Engine, smollm: ModelProcess
+) -> None:
     need_llm_extra()
     from llama_index.core.query_engine import RetrieverQueryEngine
     from llama_index.core.schema import TextNode
 
-    engine = RetrieverQueryEngine.from_args(gen_engine.as_retriever(top_k=1), llm=smollm)
+    engine = RetrieverQueryEngine.from_args(gen_engine.as_retriever(top_k=1), llm=smollm.llm())
     response = engine.query("Who opened the Zorblat bridge?")
     assert str(response).strip()  # the tiny model's words; the test is that the pipeline runs
     [source] = response.source_nodes

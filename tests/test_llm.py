@@ -8,15 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-from eval.startup import free_port, stop
+from eval.startup import free_port
 from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, split_stream, statements_supported
 from rag import Engine
 from rag.answerers import GenerativeAnswerer
@@ -28,37 +25,33 @@ from rag.llm import (
     MissingExtra,
     build_llm,
     default_gguf,
-    gguf_chat_formatter,
 )
+from rag.model_process import ModelProcess
 
 pytestmark = pytest.mark.llm  # the `llm` extra and its test model
 
-if TYPE_CHECKING:
-    from llama_index.core.llms import LLM
 
-
-def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm: LLM) -> None:
-    from llama_index.llms.llama_cpp import LlamaCPP
-
+def test_llamacpp_defaults_to_the_tiny_bundled_model_and_says_so(smollm: ModelProcess) -> None:
     said: list[str] = []
-    llm = build_llm(CONFIG, say=said.append)
-    assert isinstance(llm, LlamaCPP)
+    proc = build_llm(CONFIG, say=said.append)
+    assert isinstance(proc, ModelProcess) and proc.pid is None  # nothing starts before a question
     assert said == [TINY_MODEL_NOTICE] and "not for good answers" in said[0]
-    assert Path(llm.model_path) == default_gguf() and default_gguf().stat().st_size > 50e6
-    assert llm.context_window == CONFIG.llm_context_window and llm.max_new_tokens == CONFIG.llm_max_tokens
+    assert proc.model == default_gguf() and default_gguf().stat().st_size > 50e6
     build_llm(CONFIG.model_copy(update={"llm_model": str(default_gguf())}), say=said.append)
     assert len(said) == 1  # a configured model gets no notice
 
 
-def test_llamacpp_prompts_with_the_ggufs_own_chat_template(smollm: LLM) -> None:
+def test_llamacpp_serves_the_model_from_a_child_process_with_its_own_chat_template(smollm: ModelProcess) -> None:
     from llama_index.core.base.llms.types import ChatMessage
-    from llama_index.llms.llama_cpp import LlamaCPP
 
-    assert isinstance(smollm, LlamaCPP)
-    prompt = smollm.messages_to_prompt([ChatMessage(role="system", content="S"), ChatMessage(role="user", content="U")])
-    assert prompt == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n"
-    # LlamaCPP keeps its llama_cpp.Llama in `_model` (no public name; rag.llm reads it there too)
-    assert gguf_chat_formatter(smollm._model) is not None
+    llm = smollm.llm()
+    assert type(llm).__name__ == "OpenAILike" and smollm.pid not in (None, os.getpid())
+    assert llm.metadata.context_window == CONFIG.llm_context_window
+    with urllib.request.urlopen(f"{smollm.url}/models", timeout=5) as r:
+        assert json.load(r)["data"][0]["id"] == "local-gguf"
+    reply = llm.chat([ChatMessage(role="user", content="Say hello.")]).message.content or ""
+    # with a wrong template (Llama-2's [INST]) SmolLM2 echoes the markup back
+    assert reply.strip() and "[INST]" not in reply and "<|im_start|>" not in reply
 
 
 def test_setup_mistakes_are_one_clear_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,54 +118,12 @@ def test_cli_says_what_is_wrong_without_a_traceback(seed_store: Path, tmp_path: 
 
 # --- through the OpenAI-compatible server ---------------------------------------------------
 @pytest.fixture(scope="module")
-def llama_server() -> Iterator[str]:
-    """llama-cpp-python's OpenAI-compatible server with the test model, on a free local port."""
-    need_llm_extra()
+def llama_server(smollm: ModelProcess) -> str:
+    """llama-cpp-python's OpenAI-compatible server with the test model, on a free local port:
+    the child process of the `llamacpp` backend, used here as any OpenAI-compatible server."""
     pytest.importorskip("sse_starlette", reason="llama-cpp-python[server] is not installed")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(default_gguf()),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            str(CONFIG.llm_context_window),
-            "--seed",
-            "0",
-            "--n_threads",
-            "1",
-            "--model_alias",
-            "smollm2",
-            "--verbose",
-            "False",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/models", timeout=2) as r:
-                    if json.load(r)["data"]:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"llama_cpp.server did not start: {proc.stderr.read()[-2000:] if proc.stderr else ''}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        stop(proc)
+    smollm.llm()
+    return smollm.url
 
 
 def test_openai_backend_streams_from_the_server_and_is_checked(
@@ -180,7 +131,7 @@ def test_openai_backend_streams_from_the_server_and_is_checked(
 ) -> None:
     shutil.copytree(gen_store, tmp_path / "s")
     cfg = CONFIG.model_copy(
-        update={"backend": "openai", "llm_base_url": llama_server, "llm_model": "smollm2", "store": tmp_path / "s"}
+        update={"backend": "openai", "llm_base_url": llama_server, "llm_model": "local-gguf", "store": tmp_path / "s"}
     )
     with Engine(config=cfg, embedder=embedder) as eng:
         assert isinstance(eng.answerer, GenerativeAnswerer)
@@ -197,7 +148,7 @@ def test_cli_ask_stream_through_the_server(llama_server: str, gen_store: Path, t
     env = {
         "RAG_STORE": str(tmp_path / "s"),
         "RAG_LLM_BASE_URL": llama_server,
-        "RAG_LLM_MODEL": "smollm2",
+        "RAG_LLM_MODEL": "local-gguf",
         "RAG_TOP_K": "2",
         "RAG_LLM_MAX_TOKENS": "128",
     }
@@ -211,13 +162,15 @@ def test_cli_ask_stream_through_the_server(llama_server: str, gen_store: Path, t
     assert all(ARTICLES[c["article_id"]].text[c["start"] : c["end"]] == c["quote"] for c in as_json["citations"])
 
 
-def test_a_prompt_too_long_for_the_context_is_a_clear_error(smollm: LLM) -> None:
+def test_a_prompt_too_long_for_the_context_is_a_clear_error(smollm: ModelProcess) -> None:
     from llama_index.core.base.llms.types import ChatMessage
 
     from rag.llm import as_llm_error
 
-    with pytest.raises(ValueError) as info:
-        list(smollm.stream_chat([ChatMessage(role="user", content="word " * 3000)]))
+    with pytest.raises(Exception) as info:  # the openai client's BadRequestError (HTTP 400)
+        smollm.llm().chat([ChatMessage(role="user", content="word " * 3000)])
     err = as_llm_error(info.value, CONFIG)
-    assert isinstance(err, LLMError) and "RAG_LLM_CONTEXT_WINDOW" in str(err)
+    assert isinstance(err, LLMError) and "RAG_LLM_CONTEXT_WINDOW" in str(err), err
+    # the server said no, it did not die: the model keeps serving
+    assert "refused the request (HTTP 400" in smollm.failure(info.value) and smollm.pid is not None
     assert as_llm_error(ValueError("something else"), CONFIG) is None  # a bug stays a bug

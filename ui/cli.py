@@ -36,6 +36,9 @@ def serve(
         parse_auth(auth)
     except ValueError as exc:
         raise fail(f"--auth / RAG_AUTH: {exc}") from None
+    busy = port_in_use(host, port)
+    if busy:
+        raise fail(f"port {port} on {host} is in use ({busy}): choose another with --port, e.g. --port {port + 1}")
     eng = engine_for(store, backend=backend)
     if seed:
         typer.echo(eng.ingest(seed).summary())
@@ -43,6 +46,20 @@ def serve(
         launch(eng, host=host, port=port, auth=auth, share=share)
     except (LLMError, ValueError) as exc:  # the backend is set up before the page opens
         raise fail(str(exc)) from None
+
+
+def port_in_use(host: str, port: int) -> str | None:
+    """Why `host:port` can't be served on (None when it can): checked before the ingest and the
+    model load, so a taken port costs one line, not a minute and a traceback."""
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is not busy
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypedDict
 from ..config import RagConfig
 from ..conflicts import find_conflict
 from ..llm import as_llm_error
+from ..model_process import ModelProcess, ModelStopped
 from ..models import Answer, Citation, Retrieval
 from ..support import SupportJudge
 from .base import Answerer
@@ -41,22 +42,37 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 class GenerativeAnswerer:
-    """Answer with `llm` (any llama-index LLM), verified sentence by sentence."""
+    """Answer with `llm` (any llama-index LLM, or a `ModelProcess` serving one), verified
+    sentence by sentence. With a `ModelProcess`, a model that dies, hangs or never starts costs
+    the question its generated text only: it gets the quoted answer and the reason."""
 
     def __init__(
         self,
-        llm: LLM,
+        llm: LLM | ModelProcess,
         config: RagConfig,
         fallback: Answerer,
         *,
         name: str | None = None,
         judge: SupportJudge | None = None,
     ) -> None:
-        self.llm = llm
+        self.process = llm if isinstance(llm, ModelProcess) else None
+        self._llm = None if isinstance(llm, ModelProcess) else llm
         self.cfg = config
         self.fallback = fallback
         self.name = name or config.backend
         self.judge = judge or SupportJudge()
+
+    @property
+    def llm(self) -> LLM:
+        """The model's client (with a `ModelProcess`: of a running child, started if need be)."""
+        if self.process is not None:
+            return self.process.llm()
+        assert self._llm is not None
+        return self._llm
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.stop()
 
     def answer(self, retrieval: Retrieval) -> Answer:
         final: Answer | None = None
@@ -75,12 +91,20 @@ class GenerativeAnswerer:
         first: float | None = None
         parts: list[str] = []
         try:
-            for chunk in self.llm.stream_chat(prompt.messages()):
+            llm = self.llm
+        except ModelStopped as exc:
+            yield self._model_stopped(retrieval, str(exc), "")
+            return
+        try:
+            for chunk in llm.stream_chat(prompt.messages()):
                 if chunk.delta:
                     first = first if first is not None else time.perf_counter() - t0
                     parts.append(chunk.delta)
                     yield chunk.delta
         except Exception as exc:
+            if self.process is not None:  # the model's process died, hung or failed: this answer only
+                yield self._model_stopped(retrieval, self.process.failure(exc), "".join(parts))
+                return
             clear = as_llm_error(exc, self.cfg)
             if clear is None:
                 raise
@@ -178,6 +202,14 @@ class GenerativeAnswerer:
                 citations.append(Citation.quoting(len(citations) + 1, side.article, side.start, side.end, side.score))
                 have.add((side.article.id, side.start))
         return found.notice(citations), support
+
+    def _model_stopped(self, retrieval: Retrieval, reason: str, generated: str) -> Answer:
+        """The quoted answer, for a question the model could not answer, saying why."""
+        ans = self.fallback.answer(retrieval)
+        notice = f"({reason[0].upper()}{reason[1:]}" + ("." if ans.refused else "; this is the quoted answer.") + ")"
+        return ans.model_copy(
+            update={"answer": f"{ans.answer} {notice}", "notice": notice, "generated": generated, "removed": []}
+        )
 
     def _fall_back(self, retrieval: Retrieval, made: Made, *, refused: bool) -> Answer:
         ans = self.fallback.answer(retrieval)

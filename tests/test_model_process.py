@@ -1,0 +1,158 @@
+"""The local model's child process (rag.model_process): a real prompt of hundreds of tokens
+through the real SmolLM2 build (the AMX fault killed the process on exactly this), then planted
+faults — the model killed by SIGKILL or SIGILL mid-answer, a model that stops answering, a file
+that is not a model — each costing one answer its generated text, never the asking process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from llm_helpers import ARTICLES, BRIDGE, CONFIG, assert_exact_citations, need_llm_extra, split_stream
+from rag import Answer, Engine, ExtractiveAnswerer, GenerativeAnswerer, RagConfig
+from rag.embedder import Embedder
+from rag.llm import default_gguf
+from rag.model_process import ModelProcess, exit_reason
+
+pytestmark = pytest.mark.llm
+
+QUESTION = "Who opened the Zorblat bridge?"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a killed child not yet reaped is a zombie: not running
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+def own_engine(
+    gen_store: Path, tmp_path: Path, embedder: Embedder, *, hang: bool = False
+) -> Iterator[tuple[Engine, GenerativeAnswerer]]:
+    """An engine whose own model process the test may kill (the session's stays untouched)."""
+    need_llm_extra()
+    shutil.copytree(gen_store, tmp_path / "store")
+    # a cold ~600-token prompt takes ~10 s to read on one busy core: the timeout is not what is tested here
+    cfg = CONFIG.model_copy(update={"store": tmp_path / "store", "llm_timeout_s": 4.0 if hang else 120.0})
+    answerer = GenerativeAnswerer(ModelProcess(default_gguf(), cfg), cfg, fallback=ExtractiveAnswerer(embedder, cfg))
+    with Engine(config=cfg, embedder=embedder, answerer=answerer) as eng:
+        yield eng, answerer
+    answerer.close()
+
+
+@pytest.fixture()
+def engine(gen_store: Path, tmp_path: Path, embedder: Embedder) -> Iterator[tuple[Engine, GenerativeAnswerer]]:
+    yield from own_engine(gen_store, tmp_path, embedder)
+
+
+@pytest.fixture()
+def hanging(gen_store: Path, tmp_path: Path, embedder: Embedder) -> Iterator[tuple[Engine, GenerativeAnswerer]]:
+    yield from own_engine(gen_store, tmp_path, embedder, hang=True)
+
+
+def ask_and_fault(eng: Engine, answerer: GenerativeAnswerer, fault: signal.Signals) -> tuple[Answer, int]:
+    """Ask, and send `fault` to the model's process once its first words arrive."""
+    stream = eng.ask_stream(QUESTION)
+    first = next(stream)
+    assert isinstance(first, str), "the model started answering"
+    assert answerer.process is not None and answerer.process.pid is not None
+    pid = answerer.process.pid
+    os.kill(pid, fault)
+    _, final = split_stream(stream)
+    return final, pid
+
+
+def test_a_prompt_of_hundreds_of_tokens_streams_through_the_real_model(smollm: ModelProcess) -> None:
+    from llama_index.core.base.llms.types import ChatMessage
+
+    text = " ".join([BRIDGE.text] * 18)  # ~650 tokens: batched prompt processing, where AMX faulted
+    llm = smollm.llm()
+    deltas = [c.delta for c in llm.stream_chat([ChatMessage(role="user", content=f"{text}\nWho opened it?")])]
+    assert "".join(d or "" for d in deltas).strip() and smollm.pid is not None
+    assert len(text.split()) > 450
+
+
+@pytest.mark.parametrize("fault", [signal.SIGKILL, signal.SIGILL])
+def test_a_model_killed_mid_answer_costs_that_answer_only(
+    engine: tuple[Engine, GenerativeAnswerer], fault: signal.Signals
+) -> None:
+    eng, answerer = engine
+    final, pid = ask_and_fault(eng, answerer, fault)
+    assert final.backend == "extractive" and not final.refused and final.citations
+    assert_exact_citations(final, ARTICLES)
+    assert final.notice and f"(signal {int(fault)})" in final.notice and final.answer.endswith(final.notice)
+    if fault == signal.SIGILL:
+        assert "illegal instruction" in final.notice and "rebuilding llama-cpp-python" in final.notice
+    assert not alive(pid)
+    # the next question starts a new model and gets a generated answer
+    t0 = time.monotonic()
+    _, again = split_stream(eng.ask_stream(QUESTION))
+    assert again.generated and answerer.process is not None and answerer.process.starts == 2
+    assert time.monotonic() - t0 < 60
+
+
+def test_a_model_that_stops_answering_is_cut_off_after_the_timeout(hanging: tuple[Engine, GenerativeAnswerer]) -> None:
+    eng, answerer = hanging
+    assert answerer.process is not None
+    answerer.process.llm()  # started and ready, then frozen: it accepts the connection, never answers
+    pid = answerer.process.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    t0 = time.monotonic()
+    final = eng.ask(QUESTION)
+    waited = time.monotonic() - t0
+    assert final.backend == "extractive" and final.citations and final.notice
+    assert "did not answer within 4 s" in final.notice, final.notice
+    assert 3.5 < waited < 30 and not alive(pid)  # the hung child is killed, not left behind
+    assert answerer.process.pid is None
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"not a model at all", "is not a GGUF file"), (b"GGUF" + os.urandom(4096), "the language model did not start:")],
+)
+def test_a_file_that_is_not_a_model_gets_the_quoted_answer_and_the_reason(
+    gen_store: Path, tmp_path: Path, embedder: Embedder, content: bytes, reason: str
+) -> None:
+    need_llm_extra()
+    bad = tmp_path / "model.gguf"
+    bad.write_bytes(content)
+    shutil.copytree(gen_store, tmp_path / "store")
+    cfg = CONFIG.model_copy(update={"store": tmp_path / "store", "llm_model": str(bad)})
+    with Engine(config=cfg, embedder=embedder) as eng:
+        _, final = split_stream(eng.ask_stream(QUESTION))
+        assert (
+            final.backend == "extractive"
+            and final.citations
+            and final.notice
+            and reason.lower() in final.notice.lower()
+        )
+        assert isinstance(eng.answerer, GenerativeAnswerer) and eng.answerer.process is not None
+        assert eng.answerer.process.pid is None  # nothing left running
+
+
+def test_closing_the_engine_stops_the_model_it_started(gen_store: Path, tmp_path: Path, embedder: Embedder) -> None:
+    need_llm_extra()
+    shutil.copytree(gen_store, tmp_path / "store")
+    with Engine(config=CONFIG.model_copy(update={"store": tmp_path / "store"}), embedder=embedder) as eng:
+        eng.ask(QUESTION)
+        assert isinstance(eng.answerer, GenerativeAnswerer) and eng.answerer.process is not None
+        pid = eng.answerer.process.pid
+        assert pid is not None and alive(pid)
+    assert not alive(pid)
+
+
+def test_exit_statuses_in_words() -> None:
+    assert exit_reason(-4).startswith("the language model stopped: illegal instruction (signal 4); see README")
+    assert exit_reason(-9) == "the language model stopped: killed (signal 9): out of memory, or killed"
+    assert exit_reason(1) == "the language model stopped (exit status 1)"
+    assert RagConfig().llm_start_timeout_s > 0
