@@ -24,17 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from rag import (
-    Article,
-    Embedder,
-    Engine,
-    OpenVINOEmbedder,
-    RagConfig,
-    TorchEmbedder,
-    get_embedder,
-    load_paths,
-    split_article,
-)
+from rag import Article, Embedder, Engine, RagConfig, get_embedder, load_paths
+from rag.embed import OpenVINOEmbedder, TorchEmbedder
+from rag.text import split_article
 
 from .datasets import NEWS_ARTICLES as ARTICLES
 from .datasets import NEWS_QUESTIONS as QUESTIONS

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from rag import Evidence, SupportJudge
+from rag.answerers import Evidence, SupportJudge
 
 CLAIMS = Path(__file__).resolve().parent / "judge_claims.jsonl"
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.reader import FEATURES, coverage
+from rag.answerers.reader import FEATURES, coverage
 
 if TYPE_CHECKING:
-    from rag.logistic import LogisticModel
+    from rag.answerers.logistic import LogisticModel
 
     from .train_reader import Table
 
@@ -133,7 +133,7 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
         "## Refusal",
         "",
         f"Refuse when the best sentence's probability is under **{threshold:.3f}** or no sentence covers "
-        f"the question as much as **{min_cover:.3f}** (`rag.reader.coverage`): the pair with the best mean "
+        f"the question as much as **{min_cover:.3f}** (`rag.answerers.reader.coverage`): the pair with the best mean "
         f"balanced accuracy over RGB (noise + counterfactual vs. negative-only) and the seed set among pairs "
         f"with false refusal <= {MAX_FALSE_REFUSAL} on news, RGB noise and seeds.",
         "",

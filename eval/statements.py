@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag import Citation, Evidence, SupportJudge, Verdict, sentence_spans
+from rag import Citation
+from rag.answerers import Evidence, SupportJudge, Verdict
+from rag.text import sentence_spans
 
 from .records import Record
 

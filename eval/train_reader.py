@@ -1,4 +1,4 @@
-"""Fit the sentence reader (`rag/reader_model.json`) and its refusal threshold on labelled data.
+"""Fit the sentence reader (`rag/answerers/reader_model.json`) and its refusal threshold on labelled data.
 
 Two steps:
   collect  run every public question through retrieval and write one feature row per candidate
@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.answerers.logistic import LogisticModel
+from rag.answerers.reader import FEATURES, MODEL_PATH, SentenceVectors, features, pool, similarities
+from rag.answerers.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH, extract, new_spans
 from rag.config import RagConfig
-from rag.embedder import Embedder, get_embedder
+from rag.embed.embedder import Embedder, get_embedder
 from rag.engine import Engine
-from rag.loaders import load_paths
-from rag.logistic import LogisticModel
 from rag.models import Article
-from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, pool, similarities
-from rag.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH, extract, new_spans
+from rag.text.loaders import load_paths
 
 from . import datasets
 from .normalize import contains_answer, normalize
@@ -140,7 +140,7 @@ def collect(news_store: Path, out: Path, rgb_limit: int | None = None, texts: li
 
 def short_rows(t: Table, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(question indices, `SHORT_FEATURES` rows, labels) for the questions whose best sentence
-    (by `probs`) gives a short phrase; as `rag.short_answer.confidence_features` computes them."""
+    (by `probs`) gives a short phrase; as `rag.answerers.short_answer.confidence_features` computes them."""
     from .reader_report import Ranked
 
     rk = Ranked(t, probs)

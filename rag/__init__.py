@@ -1,19 +1,15 @@
 """Offline question answering over news articles, with sentence-level citations.
 
-The public API is what this module exports: `Engine` and the types it takes and returns, the
-answerers, the embedders and the building blocks the faces (the page, the eval suite, the
-command line) use. See docs/ARCHITECTURE.md."""
+The public API, grouped as the stages run (see docs/ARCHITECTURE.md). The user's part first:
+`Engine` and the types it takes and returns. Then, by stage, what a face or an extension needs;
+everything else is reachable from its stage package (`rag.text`, `rag.embed`, `rag.store`,
+`rag.retrieve`, `rag.answerers`), each with its own `__all__`."""
 
-from .answerers import BACKENDS, Answerer, ExtractiveAnswerer, GenerativeAnswerer, get_answerer
-from .answerers.generative import UNVERIFIED
-from .condense import Turn
-from .config import RagConfig
-from .embed_fast import OnnxRuntimeEmbedder, OpenVINOEmbedder
-from .embedder import Embedder, TorchEmbedder, get_embedder
-from .engine import Engine
-from .llm import LLMError
-from .loaders import SUFFIXES, load_paths
-from .models import (
+from rag.answerers import BACKENDS, Answerer, ExtractiveAnswerer, GenerativeAnswerer, LLMError, get_answerer
+from rag.config import RagConfig
+from rag.embed import Embedder, get_embedder
+from rag.engine import Engine
+from rag.models import (
     REFUSAL_START,
     Answer,
     Article,
@@ -29,44 +25,44 @@ from .models import (
     parse_day,
     refusal_text,
 )
-from .splitter import sentence_spans, split_article
-from .support import Evidence, SupportJudge, Verdict
+from rag.retrieve import Turn
+from rag.store import StoreBusyError, StoreError
+from rag.text import SUFFIXES, load_paths
 
 __all__ = [
-    "BACKENDS",
-    "REFUSAL_START",
-    "SUFFIXES",
-    "UNVERIFIED",
-    "Answer",
-    "Answerer",
-    "Article",
-    "Chunk",
-    "Citation",
-    "Embedder",
+    # the user API
     "Engine",
-    "Evidence",
-    "ExtractiveAnswerer",
-    "Failure",
-    "Filters",
-    "GenerativeAnswerer",
-    "Hit",
-    "IngestReport",
-    "LLMError",
-    "OnnxRuntimeEmbedder",
-    "OpenVINOEmbedder",
-    "Passage",
     "RagConfig",
-    "Retrieval",
-    "Stats",
-    "SupportJudge",
-    "TorchEmbedder",
+    "Answer",
+    "Citation",
+    "Filters",
     "Turn",
-    "Verdict",
-    "get_answerer",
-    "get_embedder",
-    "load_paths",
+    "Article",
+    "IngestReport",
+    "Failure",
+    "Stats",
+    "REFUSAL_START",
     "parse_day",
     "refusal_text",
-    "sentence_spans",
-    "split_article",
+    "LLMError",
+    "StoreError",
+    "StoreBusyError",
+    # text
+    "SUFFIXES",
+    "load_paths",
+    # embed
+    "Embedder",
+    "get_embedder",
+    # store
+    "Chunk",
+    # retrieve
+    "Hit",
+    "Passage",
+    "Retrieval",
+    # answer
+    "BACKENDS",
+    "Answerer",
+    "ExtractiveAnswerer",
+    "GenerativeAnswerer",
+    "get_answerer",
 ]

@@ -72,11 +72,11 @@ class RagConfig(BaseSettings):
     # sentences is ~75% of a new question's time (~55 of 73 ms on the news store) and ~4 ms
     # when the same passages come back. 0 remembers none (every question pays in full).
     sentence_cache: int = 20_000
-    # The reader (rag/reader.py) gives each candidate sentence a probability of holding the
+    # The reader (rag/answerers/reader.py) gives each candidate sentence a probability of holding the
     # answer; the figures below were chosen on held-out probabilities by
     # `python -m eval.train_reader fit` (eval/results/reader.md).
     # Refuse when the best sentence's probability is under `refusal_threshold`, or when no
-    # sentence covers the question as much as `min_coverage` (rag.reader.coverage): the pair with
+    # sentence covers the question as much as `min_coverage` (rag.answerers.reader.coverage): the pair with
     # the best mean balanced accuracy on RGB and the seed set with at most 7% false refusals on
     # news, RGB and seeds.
     refusal_threshold: float = 0.14
@@ -86,11 +86,11 @@ class RagConfig(BaseSettings):
     # the first sentence holds the answer half the time, the next two a further 0.18. Three make
     # a paragraph (90 words, median, on news); four would add 0.05 for another ~30 words.
     second_sentence_ratio: float = 0.25
-    # Show a short answer phrase only when its confidence model (rag.short_answer) gives it at
+    # Show a short answer phrase only when its confidence model (rag.answerers.short_answer) gives it at
     # least this: the lowest gate at which the phrase is exactly right half the time on news,
     # RGB and seeds together.
     short_answer_min_conf: float = 0.3
-    # Sources disagree (rag.conflicts) only between sentences at least this share as likely as
+    # Sources disagree (rag.answerers.conflicts) only between sentences at least this share as likely as
     # the best. On RGB: 0.9 caught 26% of the conflicting pairs, 0.7 catches 70% with 3% false
     # alarms on the other conditions (0.5: 71% / 4%).
     conflict_window: float = 0.7

@@ -9,19 +9,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answerers import Answerer, get_answerer
-from .condense import Turn, condense
-from .config import RagConfig
-from .embedder import Embedder, get_embedder
-from .ingest import ProgressFn, ingest_articles
-from .loaders import load_paths
-from .models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats, parse_day
-from .retriever import Retriever
-from .store import Store
-from .store_check import CheckReport, check_store
+from rag.answerers import Answerer, get_answerer
+from rag.config import RagConfig
+from rag.embed.embedder import Embedder, get_embedder
+from rag.models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats, parse_day
+from rag.retrieve.condense import Turn, condense
+from rag.retrieve.retriever import Retriever
+from rag.store.check import CheckReport, check_store
+from rag.store.ingest import ProgressFn, ingest_articles
+from rag.store.store import Store
+from rag.text.loaders import load_paths
 
 if TYPE_CHECKING:
-    from .llama_index_retriever import NewsRetriever
+    from rag.retrieve.llama_index import NewsRetriever
 
 
 # Control characters (NUL included) carry no meaning in a question and upset tokenizers.
@@ -172,8 +172,8 @@ class Engine:
     def as_retriever(
         self, *, top_k: int | None = None, as_of: dt.date | str | None = None, filters: Filters | None = None
     ) -> NewsRetriever:
-        """This engine's retrieval as a llama-index `BaseRetriever` (see rag.llama_index_retriever)."""
-        from .llama_index_retriever import NewsRetriever
+        """This engine's retrieval as a llama-index `BaseRetriever` (see rag.retrieve.llama_index)."""
+        from rag.retrieve.llama_index import NewsRetriever
 
         return NewsRetriever(self, top_k=top_k, as_of=as_of, filters=filters)
 

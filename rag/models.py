@@ -96,7 +96,7 @@ class Answer(BaseModel):
     short_answer: str | None = None
     support: float = 0.0  # score of the best sentence found; refused when under the threshold
     query: str = ""  # the standalone query actually used (differs with chat history)
-    conflict: str | None = None  # notice when cited articles disagree on the answer (rag.conflicts)
+    conflict: str | None = None  # notice when cited articles disagree on the answer (rag.answerers.conflicts)
     backend: str = "extractive"  # which answerer wrote it (RagConfig.backend)
     # Generated sentences dropped (or, when kept, marked) because their citations don't support them
     removed: list[str] = Field(default_factory=list)

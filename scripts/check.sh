@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The static checks, settings in pyproject.toml: ruff (lint and format) and mypy on the library
-# (rag/) and its faces (ui/, eval/), ruff on the tests too. Any finding fails the run.
+# (rag/) and its faces (ui/, eval/), ruff on the tests too; import-linter's layer contracts. Any finding fails the run.
 # scripts/test.sh (and so CI, .ci/run) runs this before the tests; alone: bash scripts/check.sh
 # ($PYTHON: the interpreter that has ruff and mypy; default .venv/bin/python).
 set -euo pipefail
@@ -12,3 +12,5 @@ echo "check: ruff format --check" >&2
 "$py" -m ruff format --check rag ui eval tests
 echo "check: mypy" >&2
 "$py" -m mypy
+echo "check: lint-imports (the layers: stages import only earlier stages, rag imports no face)" >&2
+"$(dirname "$py")/lint-imports" --no-cache

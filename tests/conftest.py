@@ -26,7 +26,7 @@ from rag import Embedder, Engine, get_embedder
 
 if TYPE_CHECKING:
     from rag import GenerativeAnswerer
-    from rag.model_process import ModelProcess
+    from rag.answerers.model_process import ModelProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWS = NEWS_ARTICLES
@@ -103,8 +103,8 @@ def smollm() -> Iterator[ModelProcess]:
     from llm_helpers import CONFIG, need_llm_extra
 
     need_llm_extra()
-    from rag.llm import build_llm
-    from rag.model_process import ModelProcess
+    from rag.answerers.llm import build_llm
+    from rag.answerers.model_process import ModelProcess
 
     proc = build_llm(CONFIG, say=lambda _: None)
     assert isinstance(proc, ModelProcess)

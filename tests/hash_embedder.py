@@ -1,7 +1,7 @@
 """A deterministic stand-in for the embedding model, for unit tests: no model to load, the same
 vectors on every machine, and meaning reduced to shared words.
 
-Each word (lower-cased, stemmed, stop words dropped: `rag.keyword_index.terms`) and each pair of
+Each word (lower-cased, stemmed, stop words dropped: `rag.store.keyword_index.terms`) and each pair of
 neighbouring words is hashed into one of 384 dimensions with a sign; the sum is L2-normalised.
 Texts that share words are close, texts that share none are orthogonal: enough to test
 splitting, retrieval fusion, answer selection and conflicts without the real model. Tests that
@@ -16,7 +16,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from rag.keyword_index import terms
+from rag.text.analyzer import terms
 
 DIM = 384
 _WORD = re.compile(r"\w+")

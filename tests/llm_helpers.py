@@ -14,8 +14,10 @@ from llama_index.core.base.llms.types import CompletionResponse, CompletionRespo
 from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
 
-from rag import Answer, Article, Evidence, GenerativeAnswerer, RagConfig, SupportJudge, sentence_spans
-from rag.keyword_index import terms
+from rag import Answer, Article, GenerativeAnswerer, RagConfig
+from rag.answerers import Evidence, SupportJudge
+from rag.text import sentence_spans
+from rag.text.analyzer import terms
 
 BRIDGE = Article(
     id="bridge",

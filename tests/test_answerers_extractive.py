@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from hash_embedder import HashEmbedder
 from rag import REFUSAL_START, Answer, Article, Embedder, ExtractiveAnswerer, Passage, RagConfig, Retrieval
-from rag.keyword_index import KeywordIndex
+from rag.store.keyword_index import KeywordIndex
 
 ART = Article(
     id="a",

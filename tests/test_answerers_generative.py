@@ -19,7 +19,8 @@ from llm_helpers import (
     split_stream,
     statements_supported,
 )
-from rag import REFUSAL_START, UNVERIFIED, Answer, Engine, GenerativeAnswerer
+from rag import REFUSAL_START, Answer, Engine, GenerativeAnswerer
+from rag.answerers import UNVERIFIED
 from rag.answerers.prompt import CLOSE, OPEN, REFUSAL, Prompt
 
 BRIDGE_Q = "Who opened the Zorblat bridge, and what did it cost?"

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import SEED_QUESTION
 from rag import Engine
-from rag.store_guard import StoreError
+from rag.store.guard import StoreError
 
 Case = Callable[[Engine, Path], str]
 

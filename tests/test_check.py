@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 
 from rag import Article, Engine
-from rag.store_check import check_store
+from rag.store.check import check_store
 from test_cli import rag
 
 

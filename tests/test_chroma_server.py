@@ -15,7 +15,7 @@ import pytest
 from conftest import SEED_QUESTION, SEED_SENTENCE, SEEDS
 from eval.startup import free_port, stop, wait_ready
 from rag import Engine
-from rag.embedder import Embedder
+from rag.embed.embedder import Embedder
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -70,7 +70,7 @@ def test_two_engines_on_one_server_share_articles(
 ) -> None:
     """A replica keeps nothing of its own: one on an empty folder starts with every article,
     sees another's ingest and delete once it follows, and answers identically."""
-    from rag.replica import follow
+    from rag.store.replica import follow
 
     monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
     with Engine(store=tmp_path / "a", embedder=embedder) as a, Engine(store=tmp_path / "b", embedder=embedder) as b:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from conftest import SEED_QUESTION
-from rag.condense import condense, needs_history
+from rag.retrieve.condense import condense, needs_history
 
 HISTORY = [("user", "Where did Assad flee to?"), ("assistant", "Moscow. Syria's Bashar Assad has fled to Moscow [1]")]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE
 from rag import REFUSAL_START, refusal_text
-from rag.condense import condense
+from rag.retrieve.condense import condense
 
 Q1 = SEED_QUESTION
 A1 = f"{SEED_ANSWER}. {SEED_SENTENCE} [1]"  # the engine's answer: short phrase, then the quote

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from hash_embedder import HashEmbedder
 from rag import Article, Engine, RagConfig
+from rag.answerers.conflicts import find_conflict
 from rag.answerers.extractive import Candidate
-from rag.conflicts import find_conflict
 
 TRUE = "The game was played on February 7, 2021, at Raymond James Stadium in Tampa, Florida."
 FAKE = "The game was played on February 7, 2021, at Raymond James Stadium in Glendale, Arizona."

@@ -21,7 +21,7 @@ import pytest
 
 from conftest import need_news
 from rag import Engine
-from rag.embedder import Embedder
+from rag.embed.embedder import Embedder
 
 N_ARTICLES = 150
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from conftest import NEWS, SEED_QUESTION, SEEDS
-from rag.embed_fast import OnnxRuntimeEmbedder, OpenVINOEmbedder, export_onnx, fast_path_available
-from rag.embedder import Embedder, TorchEmbedder, get_embedder
-from rag.loaders import load_paths
+from rag.embed.embedder import Embedder, TorchEmbedder, get_embedder
+from rag.embed.fast import OnnxRuntimeEmbedder, OpenVINOEmbedder, export_onnx, fast_path_available
 from rag.models import Article
-from rag.splitter import split_article
+from rag.text.loaders import load_paths
+from rag.text.splitter import split_article
 
 pytestmark = [pytest.mark.model, pytest.mark.skipif(not fast_path_available(), reason="openvino/onnx not installed")]
 

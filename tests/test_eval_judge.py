@@ -1,7 +1,7 @@
 from conftest import SEED_SENTENCE
-from rag import Evidence as Passage
-from rag import SupportJudge
-from rag.support import anchors
+from rag.answerers import Evidence as Passage
+from rag.answerers import SupportJudge
+from rag.answerers.support import anchors
 
 SRC = SEED_SENTENCE
 J = SupportJudge()

@@ -16,8 +16,8 @@ import pytest
 
 from conftest import SEED_QUESTION, SEEDS
 from rag import Answer, Article, Engine, RagConfig
-from rag.embedder import Embedder
-from rag.store_guard import StoreError
+from rag.embed.embedder import Embedder
+from rag.store.guard import StoreError
 
 
 def cli(
@@ -202,8 +202,8 @@ def test_a_running_engine_sees_another_process_ingest(seed_engine: Engine, tmp_p
 
 
 def test_readers_keep_the_saved_keyword_index_while_a_writer_runs(seed_engine: Engine, embedder: Embedder) -> None:
-    from rag.ingest import article_digest
-    from rag.splitter import split_article
+    from rag.store.ingest import article_digest
+    from rag.text.splitter import split_article
 
     with Engine(store=seed_engine.store.folder, embedder=embedder) as reader:
         before = reader.store.keywords

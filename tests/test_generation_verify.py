@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from rag.answerers.prompt import REFUSAL
+from rag.answerers.support import SupportJudge
 from rag.answerers.verify import segments, verify
-from rag.support import SupportJudge
 
 SENTENCES = [
     "Mayor Anna Kowalski opened the Zorblat bridge in Wexford on Monday.",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.keyword_index import ANALYZER_VERSION, stopwords, terms
-from rag.stopwords import ENGLISH_STOP_WORDS
+from rag.text.analyzer import ANALYZER_VERSION, stopwords, terms
+from rag.text.stopwords import ENGLISH_STOP_WORDS
 
 
 def test_the_shipped_list_is_scikit_learns() -> None:

@@ -9,10 +9,10 @@ import pytest
 
 from llm_helpers import ARTICLES, BRIDGE, OPENED, need_llm_extra
 from rag import Engine, Filters
-from rag.splitter import chunk_id
+from rag.text.splitter import chunk_id
 
 if TYPE_CHECKING:
-    from rag.model_process import ModelProcess
+    from rag.answerers.model_process import ModelProcess
 
 pytestmark = pytest.mark.llm  # the generation store and the test model
 

@@ -1,4 +1,4 @@
-"""Building the LLM backends (rag.llm), and the `openai` backend end to end against the test
+"""Building the LLM backends (rag.answerers.llm), and the `openai` backend end to end against the test
 model served by llama-cpp-python's OpenAI-compatible server on 127.0.0.1."""
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from eval.startup import free_port
 from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, split_stream, statements_supported
 from rag import Engine
 from rag.answerers import GenerativeAnswerer
-from rag.embedder import Embedder
-from rag.llm import (
+from rag.answerers.llm import (
     TINY_MODEL_NOTICE,
     LLMError,
     LLMUnavailable,
@@ -26,7 +25,8 @@ from rag.llm import (
     build_llm,
     default_gguf,
 )
-from rag.model_process import ModelProcess
+from rag.answerers.model_process import ModelProcess
+from rag.embed.embedder import Embedder
 
 pytestmark = pytest.mark.llm  # the `llm` extra and its test model
 
@@ -165,7 +165,7 @@ def test_cli_ask_stream_through_the_server(llama_server: str, gen_store: Path, t
 def test_a_prompt_too_long_for_the_context_is_a_clear_error(smollm: ModelProcess) -> None:
     from llama_index.core.base.llms.types import ChatMessage
 
-    from rag.llm import as_llm_error
+    from rag.answerers.llm import as_llm_error
 
     with pytest.raises(Exception) as info:  # the openai client's BadRequestError (HTTP 400)
         smollm.llm().chat([ChatMessage(role="user", content="word " * 3000)])

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SEEDS
-from rag.loaders import load_paths, parse_date
 from rag.models import Article, Failure
+from rag.text.loaders import load_paths, parse_date
 
 
 def split(items: list[Article | Failure]) -> tuple[list[Article], list[Failure]]:

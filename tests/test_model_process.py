@@ -1,4 +1,4 @@
-"""The local model's child process (rag.model_process): a real prompt of hundreds of tokens
+"""The local model's child process (rag.answerers.model_process): a real prompt of hundreds of tokens
 through the real SmolLM2 build (the AMX fault killed the process on exactly this), then planted
 faults — the model killed by SIGKILL or SIGILL mid-answer, a model that stops answering, a file
 that is not a model — each costing one answer its generated text, never the asking process."""
@@ -16,9 +16,9 @@ import pytest
 
 from llm_helpers import ARTICLES, BRIDGE, CONFIG, assert_exact_citations, need_llm_extra, split_stream
 from rag import Answer, Engine, ExtractiveAnswerer, GenerativeAnswerer, RagConfig
-from rag.embedder import Embedder
-from rag.llm import default_gguf
-from rag.model_process import ModelProcess, exit_reason
+from rag.answerers.llm import default_gguf
+from rag.answerers.model_process import ModelProcess, exit_reason
+from rag.embed.embedder import Embedder
 
 pytestmark = pytest.mark.llm
 

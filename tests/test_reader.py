@@ -10,9 +10,9 @@ import pytest
 from eval.train_reader import DATA_PATH, Table, fit_model, fold_of
 from hash_embedder import HashEmbedder
 from rag import Article, Passage
-from rag.keyword_index import KeywordIndex
-from rag.logistic import LogisticModel
-from rag.reader import FEATURES, MODEL_PATH, SentenceVectors, features, load_model, pool
+from rag.answerers.logistic import LogisticModel
+from rag.answerers.reader import FEATURES, MODEL_PATH, SentenceVectors, features, load_model, pool
+from rag.store.keyword_index import KeywordIndex
 
 ART = Article(
     id="a",
@@ -109,7 +109,7 @@ def test_sentence_vectors_remember_by_text_within_capacity(fake_embedder: HashEm
 
 def test_retraining_reproduces_the_shipped_short_answer_model() -> None:
     from eval.train_reader import held_out_probs, short_rows
-    from rag.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH
+    from rag.answerers.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH
 
     t = Table.load(DATA_PATH)
     qs, x, y = short_rows(t, held_out_probs(t))

@@ -5,7 +5,7 @@ import datetime as dt
 from rag import Article, Engine, Filters
 from rag.config import RagConfig
 from rag.models import Hit
-from rag.retriever import recency_weight, rrf
+from rag.retrieve.retriever import recency_weight, rrf
 
 STORY = "The city council of {city} voted to build a new stadium for the football team."
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE
-from rag.short_answer import extract, question_kind
+from rag.answerers.short_answer import extract, question_kind
 
 SENT = SEED_SENTENCE
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from conftest import SEEDS
 from rag.models import Article
-from rag.splitter import sentence_spans, split_article
+from rag.text.splitter import sentence_spans, split_article
 
 TEXT = (
     "Headline without a full stop\nA caption line (AFP Photo)\n\n"
@@ -51,11 +51,11 @@ def test_overlong_sentence_is_its_own_chunk() -> None:
 
 
 def test_spans_are_nltks_own() -> None:
-    """Punkt is loaded without all of NLTK (rag/splitter.py); the spans are those of NLTK's
+    """Punkt is loaded without all of NLTK (rag/text/splitter.py); the spans are those of NLTK's
     public tokenizer, on the tricky text above and on the seed article."""
     import sys
 
-    from rag.splitter import _punkt_alone, _punkt_tables, _punkt_via_nltk
+    from rag.text.splitter import _punkt_alone, _punkt_tables, _punkt_via_nltk
 
     assert _punkt_tables().is_dir()
     alone = _punkt_alone()

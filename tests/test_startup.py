@@ -84,13 +84,16 @@ def test_rag_stats_needs_only_sqlite(tmp_path: Path) -> None:
 
 
 def test_sentences_split_without_importing_all_of_nltk() -> None:
-    proc, modules = probe("from rag import sentence_spans\nprint(sentence_spans('Dr. Smith came. He left.'))")
+    proc, modules = probe("from rag.text import sentence_spans\nprint(sentence_spans('Dr. Smith came. He left.'))")
     assert "[(0, 15), (16, 24)]" in proc.stdout, proc.stderr
     assert heavy(modules, ("nltk", "sklearn", "scipy", "pandas", "llama_index.core")) == set()
 
 
 def test_a_face_that_is_not_installed_adds_nothing() -> None:
-    assert attach_faces(app, ("not_a_face.cli",)) == []
+    from importlib.metadata import EntryPoint
+
+    gone = EntryPoint(name="gone", value="not_a_face.cli:register", group="newsrag.commands")
+    assert attach_faces(app, [gone]) == []
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     assert {"ingest", "ask", "stats", "delete", "serve", "eval", "bench", "load"} <= names
 
@@ -129,9 +132,9 @@ def test_rag_ask_on_a_core_install_loads_no_torch(seed_store: Path, tmp_path: Pa
 @pytest.mark.model
 def test_openvino_keeps_its_compiled_model(seed_store: Path, tmp_path: Path) -> None:
     """OpenVINO's CACHE_DIR: a start loads the compiled model instead of compiling it again."""
-    from rag.embed_fast import compiled_cache
+    from rag.embed.fast import compiled_cache
 
     cache = compiled_cache()
-    proc, _ = probe("from rag import OpenVINOEmbedder\nOpenVINOEmbedder().embed(['a', 'b', 'c', 'd', 'e'])")
+    proc, _ = probe("from rag.embed import OpenVINOEmbedder\nOpenVINOEmbedder().embed(['a', 'b', 'c', 'd', 'e'])")
     assert proc.returncode == 0, proc.stderr
     assert cache.is_dir() and any(p.suffix == ".blob" for p in cache.iterdir())

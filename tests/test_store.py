@@ -57,7 +57,7 @@ def _open_new_store_at(folder: str, start: float) -> None:
     import time
 
     from rag.config import RagConfig
-    from rag.store import Store
+    from rag.store.store import Store
 
     while time.time() < start:  # both processes open the new store in the same instant
         pass

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag.models import Filters
-from rag.vector_store import VectorStore, chroma_where
+from rag.store.vector_store import VectorStore, chroma_where
 
 
 @pytest.fixture()

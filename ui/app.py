@@ -18,8 +18,7 @@ from typing import Any
 import gradio as gr
 
 from rag import SUFFIXES, Answer, Engine, Filters, Turn, parse_day
-from rag.replica import Follower
-from rag.store_guard import StoreError
+from rag.store import Follower, StoreError
 
 from . import render
 from .auth import throttled_auth

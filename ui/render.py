@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from rag import UNVERIFIED, Answer, Article, Citation, Stats
+from rag import Answer, Article, Citation, Stats
+from rag.answerers import UNVERIFIED
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # a sentence kept although its sources don't support it (RagConfig.keep_unsupported), to its marker
@@ -220,7 +221,7 @@ def stats_html(s: Stats) -> str:
 
 
 def check_warning_html(problems: Sequence[str]) -> str:
-    """The header's warning when the store failed `rag check` (rag.store_check)."""
+    """The header's warning when the store failed `rag check` (rag.store.check)."""
     items = "".join(f"<li>{esc(p)}</li>" for p in problems)
     return (
         f'<div class="rag-warning" role="alert"><b>This store failed its check</b>; answers may '

@@ -140,8 +140,7 @@ class BackgroundIngest:
 
 def renamed_articles(file: Path, suffix: str) -> str:
     """FILE's articles as jsonl, each id given `suffix` (new articles with the same texts)."""
-    from rag.loaders import load_paths
-    from rag.models import Article
+    from rag import Article, load_paths
 
     rows = [
         a.model_copy(update={"id": a.id + suffix}).model_dump_json()
@@ -300,7 +299,7 @@ def run_load(
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rag-load-")))
         say(f"starting {replicas} `rag serve` on {store} (logs in {work})")
         hosts = stack.enter_context(servers(store, replicas, work, env))
-        # The answerer remembers sentence embeddings (rag/reader.py SentenceVectors): a case that
+        # The answerer remembers sentence embeddings (rag/answerers/reader.py SentenceVectors): a case that
         # ran after another would find a warmer cache than the one before. So every replica first
         # answers the questions once (default all: every case starts from the same warm state).
         say(f"servers: {', '.join(hosts)}; warming each up with {len(warm)} question(s)")

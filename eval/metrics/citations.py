@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rag import SupportJudge
+from rag.answerers import SupportJudge
 
 from ..base import EvaluationResult, Evaluator, answered, mean
 from ..records import Record

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag import SupportJudge
+from rag.answerers import SupportJudge
 
 from ..base import EvaluationResult, Evaluator, answered, mean
 from ..records import Record

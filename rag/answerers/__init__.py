@@ -1,15 +1,17 @@
-"""Answerers: what turns retrieved passages into a cited answer. `RagConfig.backend` picks one
+"""Stage 5, answer: what turns retrieved passages into a cited answer. `RagConfig.backend` picks one
 by name; `extractive` (quoting) is the offline default, the others generate with an LLM
-(`rag.llm`) and check every generated sentence against its sources."""
+(`rag.answerers.llm`) and check every generated sentence against its sources."""
 
 from __future__ import annotations
 
-from ..config import RagConfig
-from ..embedder import Embedder
-from ..llm import LLM_BACKENDS, build_llm
-from .base import REFUSAL_START, Answerer, refusal_text
-from .extractive import ExtractiveAnswerer
-from .generative import GenerativeAnswerer
+from rag.answerers.base import REFUSAL_START, Answerer, refusal_text
+from rag.answerers.extractive import ExtractiveAnswerer
+from rag.answerers.generative import UNVERIFIED, GenerativeAnswerer
+from rag.answerers.llm import LLM_BACKENDS, LLMError, LLMUnavailable, MissingExtra, build_llm, default_gguf
+from rag.answerers.model_process import ModelProcess, ModelStopped
+from rag.answerers.support import Evidence, SupportJudge, Verdict
+from rag.config import RagConfig
+from rag.embed import Embedder
 
 BACKENDS = ("extractive", *LLM_BACKENDS)
 
@@ -28,10 +30,22 @@ def get_answerer(config: RagConfig, embedder: Embedder) -> Answerer:
 
 __all__ = [
     "BACKENDS",
+    "LLM_BACKENDS",
     "REFUSAL_START",
+    "UNVERIFIED",
     "Answerer",
+    "Evidence",
     "ExtractiveAnswerer",
     "GenerativeAnswerer",
+    "LLMError",
+    "LLMUnavailable",
+    "MissingExtra",
+    "ModelProcess",
+    "ModelStopped",
+    "SupportJudge",
+    "Verdict",
+    "build_llm",
+    "default_gguf",
     "get_answerer",
     "refusal_text",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
-from ..models import REFUSAL_START, Answer, Retrieval, refusal_text
+from rag.models import REFUSAL_START, Answer, Retrieval, refusal_text
 
 __all__ = ["REFUSAL_START", "Answerer", "refusal", "refusal_text"]
 

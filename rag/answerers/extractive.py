@@ -9,16 +9,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..config import RagConfig
-from ..conflicts import find_conflict
-from ..embedder import Embedder
-from ..models import Answer, Article, Citation, Retrieval
-from ..reader import SentenceVectors, coverage, features, load_model, pool, similarities
-from ..short_answer import confident_extract
-from .base import refusal
+from rag.answerers.base import refusal
+from rag.answerers.conflicts import find_conflict
+from rag.answerers.reader import SentenceVectors, coverage, features, load_model, pool, similarities
+from rag.answerers.short_answer import confident_extract
+from rag.config import RagConfig
+from rag.embed.embedder import Embedder
+from rag.models import Answer, Article, Citation, Retrieval
 
 if TYPE_CHECKING:
-    from ..logistic import LogisticModel
+    from rag.answerers.logistic import LogisticModel
 
 _WORD = re.compile(r"\w+")
 
@@ -32,7 +32,7 @@ class Candidate:
     end: int
     rank: int  # rank of the passage it came from
     score: float = 0.0
-    coverage: float = 0.0  # how much of the question it covers (rag.reader.coverage)
+    coverage: float = 0.0  # how much of the question it covers (rag.answerers.reader.coverage)
 
     @property
     def text(self) -> str:

@@ -12,16 +12,16 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TypedDict
 
-from ..config import RagConfig
-from ..conflicts import find_conflict
-from ..llm import as_llm_error
-from ..model_process import ModelProcess, ModelStopped
-from ..models import Answer, Citation, Retrieval
-from ..support import SupportJudge
-from .base import Answerer
-from .extractive import ExtractiveAnswerer
-from .prompt import Prompt, build_prompt
-from .verify import Claim, Verification, verify
+from rag.answerers.base import Answerer
+from rag.answerers.conflicts import find_conflict
+from rag.answerers.extractive import ExtractiveAnswerer
+from rag.answerers.llm import as_llm_error
+from rag.answerers.model_process import ModelProcess, ModelStopped
+from rag.answerers.prompt import Prompt, build_prompt
+from rag.answerers.support import SupportJudge
+from rag.answerers.verify import Claim, Verification, verify
+from rag.config import RagConfig
+from rag.models import Answer, Citation, Retrieval
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..models import Passage, Retrieval
-from ..reader import Sentence, pool
+from rag.answerers.reader import Sentence, pool
+from rag.models import Passage, Retrieval
 
 if TYPE_CHECKING:  # llama-index loads only when a generating backend builds its messages
     from llama_index.core.base.llms.types import ChatMessage

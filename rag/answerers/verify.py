@@ -14,10 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..keyword_index import terms
-from ..splitter import sentence_spans
-from ..support import Evidence, SupportJudge, Verdict
-from .prompt import REFUSAL
+from rag.answerers.prompt import REFUSAL
+from rag.answerers.support import Evidence, SupportJudge, Verdict
+from rag.text.analyzer import terms
+from rag.text.splitter import sentence_spans
 
 # [3], [2][5], [2, 5], [2; 5] (small models write all of these)
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")

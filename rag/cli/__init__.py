@@ -1,32 +1,33 @@
-"""The `rag` command line, composed of faces: the library's own commands (`rag.cli.core`:
-ingest, ask, stats, delete) and the commands each installed face adds (`ui.cli`: serve;
-`eval.cli`: eval, bench). The library itself (`import rag`) never imports a face; this module
-is where they meet, and a face that isn't there simply adds nothing."""
+"""The `rag` command line: the library's own commands (`rag.cli.core`: ingest, ask, stats,
+delete, check, publish) plus the commands each installed face registers through the
+`newsrag.commands` entry-point group (`ui.cli`: serve; `eval.cli`: eval, bench, load), as
+simonw/llm's plugins do. The library never names a face: a face that isn't installed simply
+adds nothing (enforced: the `rag imports no face` contract in pyproject.toml)."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint, entry_points
 
 import typer
 
-from .core import BackendOpt, StoreOpt, app, config_for, engine_for, fail
+from rag.cli.core import BackendOpt, StoreOpt, app, config_for, engine_for, fail
 
-# Each face's module has `register(app)`, which adds its commands.
-FACES = ("ui.cli", "eval.cli")
+GROUP = "newsrag.commands"  # each entry point names a face's `register(app)`
 
 
-def attach_faces(cli: typer.Typer, faces: tuple[str, ...] = FACES) -> list[str]:
-    """Let every face that imports add its commands to `cli`; the names of those that did."""
+def attach_faces(cli: typer.Typer, faces: Iterable[EntryPoint] | None = None) -> list[str]:
+    """Let every registered face add its commands to `cli`; the names of those that did."""
     attached = []
-    for name in faces:
+    for ep in entry_points(group=GROUP) if faces is None else faces:
         try:
-            face = importlib.import_module(name)
+            register = ep.load()
         except ModuleNotFoundError as exc:
-            if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
-                continue  # the face is not installed
+            if exc.name is not None and (ep.module == exc.name or ep.module.startswith(exc.name + ".")):
+                continue  # registered, but its module is gone (an uninstalled face)
             raise
-        face.register(cli)
-        attached.append(name)
+        register(cli)
+        attached.append(ep.name)
     return attached
 
 
@@ -37,4 +38,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["FACES", "BackendOpt", "StoreOpt", "app", "attach_faces", "config_for", "engine_for", "fail", "main"]
+__all__ = ["GROUP", "BackendOpt", "StoreOpt", "app", "attach_faces", "config_for", "engine_for", "fail", "main"]

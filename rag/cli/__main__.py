@@ -1,5 +1,5 @@
 """`python -m rag.cli ...`: the `rag` command."""
 
-from . import main
+from rag.cli import main
 
 main()

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..config import RagConfig
-from ..engine import Engine
-from ..llm import LLMError
-from ..models import Answer, Filters, parse_day
+from rag.answerers.llm import LLMError
+from rag.config import RagConfig
+from rag.engine import Engine
+from rag.models import Answer, Filters, parse_day
 
 
 def bad_argument() -> str | None:
@@ -34,7 +34,7 @@ class RagApp(typer.Typer):
     for stores that can't be used (the `rag` script may call the app object itself)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from ..store_guard import StoreError
+        from rag.store.guard import StoreError
 
         if (arg := bad_argument()) is not None:
             typer.secho(
@@ -223,7 +223,7 @@ def publish(
 ) -> None:
     """Copy a store (vectors and articles) to a Chroma server; replicas with RAG_CHROMA_URL set
     then answer from it, each on its own folder, without embedding anything again."""
-    from ..replica import publish as copy_to
+    from rag.store.replica import publish as copy_to
 
     articles, vectors = copy_to(engine_for(store).store, to)
     typer.echo(f"published {articles} articles and {vectors} vectors to {to}")

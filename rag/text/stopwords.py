@@ -3,7 +3,7 @@ scikit-learn 1.9.1, BSD-3-Clause; the list itself comes from the Glasgow Informa
 Group). Shipped here so that tokenizing a question does not import scikit-learn (~1 s).
 
 The keyword index and the fitted reader depend on this exact list: changing it changes
-`rag.keyword_index.terms`, so it must go with a new `ANALYZER_VERSION` and a refitted reader.
+`rag.store.keyword_index.terms`, so it must go with a new `ANALYZER_VERSION` and a refitted reader.
 `tests/test_keyword_index.py` checks it against scikit-learn's where that is installed."""
 
 ENGLISH_STOP_WORDS: frozenset[str] = frozenset(

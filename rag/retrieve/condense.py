@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .keyword_index import stopwords
-from .models import REFUSAL_START
+from rag.models import REFUSAL_START
+from rag.text.analyzer import stopwords
 
 Turn = tuple[str, str]  # (role, text), role is "user" or "assistant"
 

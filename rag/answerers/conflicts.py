@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .config import RagConfig
-from .keyword_index import stopwords
-from .models import Citation
+from rag.config import RagConfig
+from rag.models import Citation
+from rag.text.analyzer import stopwords
 
 if TYPE_CHECKING:
-    from .answerers.extractive import Candidate
+    from rag.answerers.extractive import Candidate
 
 _TOKEN = re.compile(r"[\w'’.-]*\w|\S")
 _ANCHOR = re.compile(r"^(?:[A-Z]|\d)")  # a name, number or year starts this way

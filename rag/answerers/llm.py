@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import RagConfig
+from rag.config import RagConfig
 
 if TYPE_CHECKING:  # llama-index loads only when a generation backend is used
     from llama_index.core.llms import LLM
 
-    from .model_process import ModelProcess
+    from rag.answerers.model_process import ModelProcess
 
 LLM_BACKENDS = ("llamacpp", "openai", "ollama")
 EXTRA = "pip install .[llm]"
@@ -81,11 +81,11 @@ def default_gguf() -> Path:
 
 
 def llamacpp(config: RagConfig, say: Callable[[str], None]) -> ModelProcess:
-    """The GGUF model, served from a child process (`rag.model_process`: a crash of native code
+    """The GGUF model, served from a child process (`rag.answerers.model_process`: a crash of native code
     there costs one answer, not the process asking)."""
     for module in ("llama_cpp", "llama_index.llms.openai_like"):
         _require(module, "llamacpp")
-    from .model_process import ModelProcess
+    from rag.answerers.model_process import ModelProcess
 
     if config.llm_model:
         path = Path(config.llm_model).expanduser()

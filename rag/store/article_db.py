@@ -1,7 +1,7 @@
 """The article texts and chunk offsets, in SQLite: the source of truth for quotes.
 
 Besides the texts it keeps the store's bookkeeping: each article's `complete` flag (0 while its
-vectors are being written, see rag.store for the write order) and `store_meta`, which holds the
+vectors are being written, see rag.store.store for the write order) and `store_meta`, which holds the
 generation counter (bumped by every committed change, so readers in other processes notice
 writes) and the name of the embedding model the vectors were made with."""
 
@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .models import Article, Chunk, Stats, date_int
+from rag.models import Article, Chunk, Stats, date_int
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -70,7 +70,7 @@ def _check_ours(path: Path) -> bool:
 def _use_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
     """WAL is a property of the file, set once per process. Switching a new file to WAL takes an
     exclusive lock that SQLite's busy timeout does not wait for: two processes making one store
-    at once (rag.store creates it under the write lock, but a second process can open the file
+    at once (rag.store.store creates it under the write lock, but a second process can open the file
     the first has just made) retry here instead of failing."""
     deadline = time.monotonic() + wait_s
     while True:

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .models import Filters, Hit
+from rag.models import Filters, Hit
 
 
 def _client(folder: Path, url: str | None) -> Any:

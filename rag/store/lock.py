@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .store_guard import StoreError
+from rag.store.guard import StoreError
 
 
 class StoreBusyError(StoreError):

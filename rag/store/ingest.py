@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from .loaders import content_hash
-from .models import Article, Chunk, Failure, IngestReport
-from .splitter import split_article
-from .store import Store
+from rag.models import Article, Chunk, Failure, IngestReport
+from rag.store.store import Store
+from rag.text.loaders import content_hash
+from rag.text.splitter import split_article
 
 ProgressFn = Callable[[int, int], None]
 EmbedFn = Callable[[Sequence[str]], np.ndarray]

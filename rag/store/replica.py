@@ -1,5 +1,5 @@
 """Keeping a replica's copy of the articles in step with the Chroma server (see
-rag.server_articles for the design): `follow` once at start, a `Follower` thread in `rag serve`,
+rag.store.server_articles for the design): `follow` once at start, a `Follower` thread in `rag serve`,
 and `publish` to move a store kept in its folder onto a server."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import time
 
 import numpy as np
 
-from .server_articles import ServerArticles
-from .store import Store
-from .store_guard import StoreError
-from .store_lock import StoreBusyError
+from rag.store.guard import StoreError
+from rag.store.lock import StoreBusyError
+from rag.store.server_articles import ServerArticles
+from rag.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def publish(source: Store, url: str) -> tuple[int, int]:
     """Copy a store kept in its folder (vectors and articles) to a Chroma server, so that
     replicas (`RAG_CHROMA_URL=url rag serve --store NEW_FOLDER`) answer from it without
     embedding anything again. Returns (articles, vectors) copied."""
-    from .vector_store import VectorStore
+    from rag.store.vector_store import VectorStore
 
     cfg = source.config
     if cfg.chroma_url:

@@ -15,7 +15,7 @@ Write order (so that a kill at any point leaves a store that `rag check` passes 
 
 Every commit bumps the generation counter in SQLite, so a reader in another process notices a
 write before its next question and reopens its vectors and keyword index. Writers hold the
-store's lock file (rag.store_lock) for the whole run."""
+store's lock file (rag.store.lock) for the whole run."""
 
 from __future__ import annotations
 
@@ -31,16 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .article_db import ArticleDB, ForeignDatabaseError
-from .config import RagConfig
-from .keyword_index import KeywordIndex
-from .models import Article, Chunk, Stats, date_int
-from .server_articles import ServerArticles
-from .store_guard import StoreError, open_folder
-from .store_lock import StoreBusyError, WriteLock
-from .vector_store import VectorStore
+from rag.config import RagConfig
+from rag.models import Article, Chunk, Stats, date_int
+from rag.store.article_db import ArticleDB, ForeignDatabaseError
+from rag.store.guard import StoreError, open_folder
+from rag.store.keyword_index import KeywordIndex
+from rag.store.lock import StoreBusyError, WriteLock
+from rag.store.server_articles import ServerArticles
+from rag.store.vector_store import VectorStore
 
-EMBED_MODEL = "all-MiniLM-L6-v2"  # the bundled model (rag.embedder); recorded in every store
+EMBED_MODEL = "all-MiniLM-L6-v2"  # the bundled model (rag.embed.embedder); recorded in every store
 
 
 class Store:
@@ -76,9 +76,9 @@ class Store:
         self._snapshot: Path | None = None
         self._server: ServerArticles | None = None
         if config.chroma_url and not self.read_only:
-            from .replica import follow
+            from rag.store.replica import follow
 
-            # a replica starts from what the server holds (rag.server_articles); when a writer
+            # a replica starts from what the server holds (rag.store.server_articles); when a writer
             # in this folder is busy, the copy catches up later
             with contextlib.suppress(StoreBusyError):
                 follow(self)

@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from .config import RagConfig
-from .models import Filters, Hit
-from .store import Store
+from rag.config import RagConfig
+from rag.models import Filters, Hit
+from rag.store.store import Store
 
 
 def rrf(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) -> dict[str, float]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .keyword_index import stopwords, terms
-from .logistic import load_logistic
+from rag.answerers.logistic import load_logistic
+from rag.text.analyzer import stopwords, terms
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"

@@ -4,43 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .models import Filters, Hit
-from .stopwords import ENGLISH_STOP_WORDS
-
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:  # a Stemmer.Stemmer (PyStemmer ships no types)
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    # scikit-learn's list (shipped in rag/stopwords.py; bm25s's 33 words are all in it), since
-    # questions need "how", "much", "did", "who"... dropped too.
-    return ENGLISH_STOP_WORDS | {"did", "does", "doing", "done", "said"}
-
-
-# Stored with the index: an index built with another analysis is rebuilt, never mixed.
-ANALYZER_VERSION = "stem-en+sk-stop-v1"
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed tokens: the same analysis as the index."""
-    stop = stopwords()
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
-    return list(_stemmer().stemWords(words))
+from rag.models import Filters, Hit
+from rag.text.analyzer import ANALYZER_VERSION, terms
 
 
 class KeywordIndex:

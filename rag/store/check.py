@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .splitter import split_article
-from .store import EMBED_MODEL, Store
+from rag.store.store import EMBED_MODEL, Store
+from rag.text.splitter import split_article
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
@@ -146,7 +146,7 @@ def check_store(
 ) -> CheckReport:
     """Inspect the store; with `repair`, mend it (under the write lock) and inspect again."""
     if store.server is not None:  # a replica: compare with what the server holds now
-        from .replica import follow
+        from rag.store.replica import follow
 
         if follow(store):
             store.rebuild_keywords()

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .keyword_index import stopwords, terms
-from .logistic import LogisticModel, load_logistic
-from .models import Passage
-from .short_answer import extract, question_kind
-from .splitter import sentence_spans
+from rag.answerers.logistic import LogisticModel, load_logistic
+from rag.answerers.short_answer import extract, question_kind
+from rag.models import Passage
+from rag.text.analyzer import stopwords, terms
+from rag.text.splitter import sentence_spans
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
 

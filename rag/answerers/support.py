@@ -22,8 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .keyword_index import stopwords, terms
-from .splitter import sentence_spans
+from rag.text.analyzer import stopwords, terms
+from rag.text.splitter import sentence_spans
 
 _NUMBER_WORDS = {
     "one": "1",

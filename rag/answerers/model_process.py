@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from .config import RagConfig
+from rag.config import RagConfig
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from .models import Filters, Passage
-from .splitter import chunk_id
+from rag.models import Filters, Passage
+from rag.text.splitter import chunk_id
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from rag.engine import Engine
 
 # What a language model reading the node should see of its metadata (ids and URLs only add tokens).
 _SHOWN_TO_LLM = ("title", "date", "source")

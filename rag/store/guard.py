@@ -13,7 +13,7 @@ class StoreError(ValueError):
     """The store folder can't be used (or not for this); the message says why."""
 
 
-# What a store folder holds (rag.store); anything else means the folder is someone else's.
+# What a store folder holds (rag.store.store); anything else means the folder is someone else's.
 STORE_ENTRIES = ("articles.sqlite", "chroma", "bm25", "uploads", ".write.lock")
 
 

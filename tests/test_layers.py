@@ -1,0 +1,67 @@
+"""The layers of docs/ARCHITECTURE.md are held by tools, not by convention: import-linter's
+contracts (pyproject.toml, run by scripts/check.sh) pass on this tree and fail on a planted
+violation; the faces import only public names (`rag`'s or a stage package's `__all__`)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT = Path(sys.executable).with_name("lint-imports")
+STAGES = ("rag", "rag.text", "rag.embed", "rag.store", "rag.retrieve", "rag.answerers", "rag.cli")
+# The tools that fit the library's internals import the modules they fit, by design.
+FITTERS = {"eval/train_reader.py", "eval/reader_report.py", "eval/tune_retrieval.py"}
+
+
+def lint(root: Path) -> subprocess.CompletedProcess[str]:
+    if not LINT.exists():
+        pytest.skip("import-linter is not installed (the `test` extra)")
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([str(LINT), "--no-cache"], cwd=root, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_the_contracts_hold_on_this_tree() -> None:
+    proc = lint(ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 kept, 0 broken" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "planted", "broken"),
+    [
+        ("rag/models.py", "import ui.render  # planted\n", "rag imports no face"),
+        ("rag/text/splitter.py", "import rag.store.store  # planted\n", "rag's stages import only earlier stages"),
+    ],
+)
+def test_a_planted_import_breaks_a_contract(tmp_path: Path, module: str, planted: str, broken: str) -> None:
+    for part in ("rag", "ui", "eval"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__", "*.npz"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    target = tmp_path / module
+    target.write_text(target.read_text() + planted)
+    proc = lint(tmp_path)
+    assert proc.returncode != 0 and f"{broken} BROKEN" in proc.stdout, proc.stdout
+
+
+def test_faces_import_only_public_names() -> None:
+    public = {name: set(importlib.import_module(name).__all__) for name in STAGES}
+    wrong = []
+    for path in sorted([*ROOT.glob("ui/**/*.py"), *ROOT.glob("eval/**/*.py")]):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in FITTERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "rag":
+                names = {a.name for a in node.names}
+                if node.module not in public or names - public[node.module]:
+                    wrong.append(f"{rel}:{node.lineno} from {node.module} import {sorted(names)}")
+            elif isinstance(node, ast.Import):
+                wrong += [f"{rel}:{node.lineno} import {a.name}" for a in node.names if a.name.startswith("rag.")]
+    assert wrong == []
