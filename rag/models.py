@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -210,6 +211,12 @@ def parse_day(value: str | float | dt.date | None) -> dt.date | None:
         raise ValueError(f"wants a date as YYYY-MM-DD, not {value!r}") from None
 
 
+def chunk_id(article_id: str, start: int, end: int) -> str:
+    """The store's id of the chunk `article.text[start:end]`: one formula for the splitter, the
+    stores and every `Passage`."""
+    return hashlib.sha1(f"{article_id}:{start}:{end}".encode()).hexdigest()[:20]
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One retrieved chunk with its score from one retriever (or the fusion). A plain dataclass:
@@ -235,6 +242,11 @@ class Passage(BaseModel):
     @property
     def text(self) -> str:
         return self.article.text[self.start : self.end]
+
+    @property
+    def chunk_id(self) -> str:
+        """The id of the stored chunk this passage is (what the indexes returned)."""
+        return chunk_id(self.article.id, self.start, self.end)
 
 
 @dataclass(frozen=True)

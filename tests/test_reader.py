@@ -117,3 +117,19 @@ def test_retraining_reproduces_the_shipped_short_answer_model() -> None:
     refit = fit_model(x[keep], y[keep], SHORT_FEATURES).to_json()
     shipped = json.loads(SHORT_MODEL_PATH.read_text())
     np.testing.assert_allclose(refit["coef"], shipped["coef"], atol=1e-4)
+
+
+def test_features_are_built_by_name_and_a_model_of_another_column_order_is_refused() -> None:
+    import json
+    import random
+
+    from rag.answerers.logistic import LogisticModel
+    from rag.answerers.reader import FEATURES, MODEL_PATH, POOL_FEATURES, ROW_FEATURES
+
+    assert sorted(ROW_FEATURES + POOL_FEATURES) == sorted(FEATURES)
+    data = json.loads(MODEL_PATH.read_text())
+    LogisticModel.from_json(data, FEATURES)  # the shipped model has the code's column order
+    shuffled = list(FEATURES)
+    random.Random(0).shuffle(shuffled)
+    with pytest.raises(ValueError, match="fitted for other features"):
+        LogisticModel.from_json({**data, "features": shuffled}, FEATURES)

@@ -10,6 +10,7 @@ from .latency import LatencyEvaluator
 from .reader import ReaderEvaluator
 from .refusal import RefusalEvaluator
 from .retrieval import RetrievalEvaluator
+from .short_answer import ShortAnswerEvaluator
 
 __all__ = [
     "AnswerAccuracyEvaluator",
@@ -21,6 +22,7 @@ __all__ = [
     "ReaderEvaluator",
     "RefusalEvaluator",
     "RetrievalEvaluator",
+    "ShortAnswerEvaluator",
 ]
 
 
@@ -29,6 +31,7 @@ def default_evaluators() -> list[Evaluator]:
         RetrievalEvaluator(),
         ReaderEvaluator(),
         AnswerAccuracyEvaluator(),
+        ShortAnswerEvaluator(),
         FaithfulnessEvaluator(),
         CitationEvaluator(),
         RefusalEvaluator(),

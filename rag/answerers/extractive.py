@@ -50,8 +50,10 @@ class ExtractiveAnswerer:
         self.model = model or load_model()
         self.vectors = SentenceVectors(embedder.embed, config.sentence_cache)
 
-    def answer(self, retrieval: Retrieval) -> Answer:
-        ranked = self.rank(retrieval)
+    def answer(self, retrieval: Retrieval, ranked: list[Candidate] | None = None) -> Answer:
+        """The answer; `ranked`, when given, is `rank(retrieval)` already computed (the eval
+        scores the ranking and the answer from one reading)."""
+        ranked = self.rank(retrieval) if ranked is None else ranked
         chosen = self.choose(ranked)
         support = ranked[0].score if ranked else 0.0
         if not chosen:

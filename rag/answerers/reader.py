@@ -71,6 +71,20 @@ FEATURES: tuple[str, ...] = (
 )
 
 
+# The features of one sentence alone (`features` builds each row by these names); the others
+# compare a sentence with the rest of its pool and are filled column by column.
+ROW_FEATURES: tuple[str, ...] = (
+    "lexical", "proximity", "bigrams", "kind_name", "kind_number", "kind_date", "typed_new", "new_names",
+    "new_numbers", "passage_rank", "passage_score", "position", "lead", "title_cov", "recency", "undated",
+    "length", "quoted", "anchors", "anchors_passage", "year_clash",
+)  # fmt: skip
+POOL_FEATURES: tuple[str, ...] = (
+    "dense", "dense_gap", "dense_rank", "lexical_gap", "lexical_rank", "focus_lexical", "focus_dense",
+    "has_context", "neighbor_lexical", "neighbor_dense",
+)  # fmt: skip
+assert sorted(ROW_FEATURES + POOL_FEATURES) == sorted(FEATURES), "every feature is filled exactly once"
+
+
 def question_anchors(question: str) -> set[str]:
     """The question's names and numbers (lower-cased): capitalised words after its first, digits."""
     words = _TOKEN.findall(question)
@@ -220,43 +234,35 @@ def features(
         art = s.passage.article
         days = (as_of_ordinal - art.date.toordinal()) if as_of_ordinal is not None and art.date else None
         rows.append(
-            (
-                0.0,
-                0.0,
-                0.0,
-                lexical[i],
-                0.0,
-                0.0,
-                _proximity(q_set, seq),
-                _bigrams(q_seq, seq),
-                kind == "name",
-                kind == "number",
-                kind == "date",
-                answers[i] is not None,
-                math.log1p(new_names),
-                math.log1p(new_numbers),
-                1.0 / (1.0 + s.passage.rank),
-                s.passage.score / max_score,
-                math.log1p(s.start / 200),
-                s.start < 400,
-                _coverage(q_weights, set(terms(art.title))),
-                math.exp(-max(days, 0) / 14) if days is not None else 0.0,
-                art.date is None,
-                math.log1p(len(tokens)),
-                "\u201c" in text or '"' in text,
-                _share(anchors, text),
-                _share(anchors, s.passage.text),
+            {
+                "lexical": lexical[i],
+                "proximity": _proximity(q_set, seq),
+                "bigrams": _bigrams(q_seq, seq),
+                "kind_name": kind == "name",
+                "kind_number": kind == "number",
+                "kind_date": kind == "date",
+                "typed_new": answers[i] is not None,
+                "new_names": math.log1p(new_names),
+                "new_numbers": math.log1p(new_numbers),
+                "passage_rank": 1.0 / (1.0 + s.passage.rank),
+                "passage_score": s.passage.score / max_score,
+                "position": math.log1p(s.start / 200),
+                "lead": s.start < 400,
+                "title_cov": _coverage(q_weights, set(terms(art.title))),
+                "recency": math.exp(-max(days, 0) / 14) if days is not None else 0.0,
+                "undated": art.date is None,
+                "length": math.log1p(len(tokens)),
+                "quoted": "\u201c" in text or '"' in text,
+                "anchors": _share(anchors, text),
+                "anchors_passage": _share(anchors, s.passage.text),
                 # the question names a year the sentence lacks while it names another
-                bool(years) and not years & set(_YEAR.findall(text)) and bool(_YEAR.search(text)),
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-            )
+                "year_clash": bool(years) and not years & set(_YEAR.findall(text)) and bool(_YEAR.search(text)),
+            }
         )
-    x = np.asarray(rows, dtype=np.float64)
     col = {name: i for i, name in enumerate(FEATURES)}
+    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    for name in ROW_FEATURES:  # by name, into the model's column order: no value lands in another's column
+        x[:, col[name]] = [float(row[name]) for row in rows]
     x[:, col["dense"]] = dense
     x[:, col["dense_gap"]] = dense - dense.max()
     x[:, col["dense_rank"]] = _inverse_rank(dense)

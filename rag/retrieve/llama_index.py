@@ -14,7 +14,6 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.models import Filters, Passage
-from rag.text.splitter import chunk_id
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -33,7 +32,7 @@ def passage_node(p: Passage) -> NodeWithScore:
         "url": a.url,
     }
     node = TextNode(
-        id_=chunk_id(a.id, p.start, p.end),  # the store's own chunk id
+        id_=p.chunk_id,  # the store's own chunk id
         text=p.text,
         metadata=metadata,
         start_char_idx=p.start,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import re
@@ -14,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from rag.models import Article, Chunk
+from rag.models import Article, Chunk, chunk_id
 
 Span = tuple[int, int]
 
@@ -113,10 +112,6 @@ def sentence_spans(text: str, offset: int = 0) -> list[Span]:
             if e > s:
                 spans.append((offset + line.start() + s, offset + line.start() + e))
     return spans
-
-
-def chunk_id(article_id: str, start: int, end: int) -> str:
-    return hashlib.sha1(f"{article_id}:{start}:{end}".encode()).hexdigest()[:20]
 
 
 def split_article(article: Article, chunk_chars: int = 1000, overlap: int = 1) -> list[Chunk]:
