@@ -90,6 +90,9 @@ class RagConfig(BaseSettings):
     # least this: the lowest gate at which the phrase is exactly right half the time on news,
     # RGB and seeds together.
     short_answer_min_conf: float = 0.3
+    # The short answer is voted on by the reader's best this many sentences (top-1 holds the answer
+    # for only ~0.5 of news questions); the short-answer model was fitted with 5: refit if changed.
+    short_answer_pool: int = 5
     # Sources disagree (rag.answerers.conflicts) only between sentences at least this share as likely as
     # the best. On RGB: 0.9 caught 26% of the conflicting pairs, 0.7 catches 70% with 3% false
     # alarms on the other conditions (0.5: 71% / 4%).
@@ -134,3 +137,7 @@ class RagConfig(BaseSettings):
     # A generated sentence its cited sentences don't support is removed (False) or shown marked
     # as unverified (True); either way `Answer.removed` lists it.
     keep_unsupported: bool = False
+    # A generated sentence is supported when at least this share of its content words (stemmed)
+    # occurs in the sentences it cites (plus names, numbers, dates and negation all agreeing):
+    # the support judge's gate, checked against hand labels in eval/judge_claims.jsonl.
+    support_min_coverage: float = 0.75

@@ -117,7 +117,9 @@ class ExtractiveAnswerer:
         self, question: str, chosen: list[Candidate], ranked: list[Candidate]
     ) -> tuple[str, str | None, list[Citation]]:
         citations = [Citation.quoting(i, c.article, c.start, c.end, c.score) for i, c in enumerate(chosen, 1)]
-        short = confident_extract(question, [(c.text, c.score) for c in ranked[:5]], self.cfg.short_answer_min_conf)
+        short = confident_extract(
+            question, [(c.text, c.score) for c in ranked[: self.cfg.short_answer_pool]], self.cfg.short_answer_min_conf
+        )
         body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return (f"{short}. {body}" if short else body), short, citations
 

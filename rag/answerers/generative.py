@@ -60,7 +60,7 @@ class GenerativeAnswerer:
         self.cfg = config
         self.fallback = fallback
         self.name = name or config.backend
-        self.judge = judge or SupportJudge()
+        self.judge = judge or SupportJudge(config.support_min_coverage)
 
     @property
     def llm(self) -> LLM:
@@ -72,7 +72,7 @@ class GenerativeAnswerer:
 
     def close(self) -> None:
         if self.process is not None:
-            self.process.stop()
+            self.process.close()
 
     def answer(self, retrieval: Retrieval) -> Answer:
         final: Answer | None = None

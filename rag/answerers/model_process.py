@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import ctypes
 import json
+import queue
 import signal
 import socket
 import subprocess
@@ -74,7 +75,9 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before 
 
 
 class ModelProcess:
-    """One GGUF model served in a child process; restarted on the next `llm()` after it dies."""
+    """One GGUF model served in a child process. The first question waits for it to start; after
+    it dies or hangs it is restarted in the background, and questions asked meanwhile get the
+    quoted answer at once ("restarting") instead of waiting seconds for a model."""
 
     def __init__(self, model: Path, config: RagConfig) -> None:
         self.model = model
@@ -83,45 +86,86 @@ class ModelProcess:
         self._log: IO[bytes] | None = None
         self._llm: LLM | None = None
         self.url = ""  # the running child's OpenAI-compatible root, http://127.0.0.1:PORT/v1
-        self._lock = threading.Lock()
+        self._start_lock = threading.Lock()  # held while a child starts
+        self._restart: threading.Thread | None = None
+        self._closed = False
         self.starts = 0  # how many children were started (a test of restarts reads it)
-        atexit.register(self.stop)
+        atexit.register(self.close)
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def _live(self) -> LLM | None:
+        proc, llm = self._proc, self._llm
+        return llm if proc is not None and proc.poll() is None else None
 
     def llm(self) -> LLM:
-        """The client of a running model, starting one first when none runs (the first
-        question, or the one after a crash)."""
-        with self._lock:
-            if self._proc is None or self._proc.poll() is not None or self._llm is None:
+        """The client of a running model: starting one first (and waiting) when none runs and
+        none is being restarted; `ModelStopped` while a restart is under way."""
+        live = self._live()
+        if live is not None:
+            return live
+        if self._restart is not None and self._restart.is_alive():
+            raise ModelStopped("the language model is restarting after it stopped on an earlier question")
+        with self._start_lock:
+            live = self._live()  # another question may have started it meanwhile
+            if live is None:
                 self._start()
-            assert self._llm is not None
-            return self._llm
+                live = self._live()
+            if live is None:
+                raise ModelStopped("the language model stopped as it started")
+            return live
+
+    def wait_restarted(self, timeout: float | None = None) -> None:
+        """Wait for a background restart (if any) to finish."""
+        if self._restart is not None:
+            self._restart.join(timeout)
+
+    def _restart_soon(self) -> None:
+        if self._closed or (self._restart is not None and self._restart.is_alive()):
+            return
+
+        def run() -> None:
+            with self._start_lock:
+                if self._live() is None and not self._closed:
+                    with contextlib.suppress(ModelStopped):  # the next question starts it, and says why
+                        self._start()
+
+        self._restart = threading.Thread(target=run, name="model-restart", daemon=True)
+        self._restart.start()
 
     def failure(self, exc: BaseException) -> str:
-        """Why a request to the model failed, in one line; a hung model is stopped here (the
-        next question starts a new one)."""
-        proc = self._proc
-        if proc is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=1.0)  # a crash closes the socket a moment before the exit is seen
-            if proc.returncode is not None:
-                return exit_reason(proc.returncode)
+        """Why a request to the model failed, in one line. A dead or hung model is replaced in
+        the background; a refused request leaves it serving."""
         name = type(exc).__name__
         status = getattr(exc, "status_code", None)
         if status is not None:  # the server answered: it is alive and keeps serving
             first = (str(exc).strip().splitlines() or [name])[0][:200]
             return f"the language model refused the request (HTTP {status}: {first})"
-        if "Timeout" in name:
-            self.stop()
-            return (
+        proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=1.0)  # a crash closes the socket a moment before the exit is seen
+        if proc is not None and proc.returncode is not None:
+            why = exit_reason(proc.returncode)
+        elif "Timeout" in name:
+            why = (
                 f"the language model did not answer within {self.cfg.llm_timeout_s:g} s "
                 "(RAG_LLM_TIMEOUT_S) and was stopped"
             )
-        self.stop()  # a model that answers garbage is not trusted with the next question either
-        return f"the language model failed ({name}: {str(exc).strip()[:160]})"
+        else:  # a model that fails this way is not trusted with the next question either
+            why = f"the language model failed ({name}: {str(exc).strip()[:160]})"
+        self.stop()
+        self._restart_soon()
+        return why
+
+    def close(self) -> None:
+        """Stop the model for good: no restart follows."""
+        self._closed = True
+        self.wait_restarted(self.cfg.llm_start_timeout_s)
+        self.stop()
 
     def stop(self) -> None:
         proc, self._proc, self._llm = self._proc, None, None
@@ -150,9 +194,7 @@ class ModelProcess:
         ]  # fmt: skip
         # the child's stderr, kept open with the child: its last line says why it failed
         self._log = tempfile.TemporaryFile()  # noqa: SIM115
-        self._proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, preexec_fn=_die_with_parent
-        )
+        self._proc = _spawn(args, self._log)
         self.starts += 1
         base = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + self.cfg.llm_start_timeout_s
@@ -180,6 +222,30 @@ class ModelProcess:
         self._log.seek(0)
         lines = [ln.strip() for ln in self._log.read().decode("utf-8", "replace").splitlines() if ln.strip()]
         return lines[-1][:200] if lines else ""
+
+
+def _spawn(args: list[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start the child from a thread that lives as long as the child does. Linux sends the
+    parent-death signal when the *thread* that forked the child ends, and the thread asking a
+    question may be a pool worker that ends any time: then the model would be killed with it."""
+    box: queue.Queue[subprocess.Popen[bytes] | BaseException] = queue.Queue()
+
+    def own() -> None:
+        try:
+            proc = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent
+            )
+        except OSError as exc:
+            box.put(exc)
+            return
+        box.put(proc)
+        proc.wait()
+
+    threading.Thread(target=own, name="model-process", daemon=True).start()
+    got = box.get()
+    if isinstance(got, BaseException):
+        raise ModelStopped(f"the language model did not start: {got}")
+    return got
 
 
 def _cores() -> int:
