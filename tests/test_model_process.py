@@ -8,12 +8,16 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import SEED_QUESTION
+from eval.startup import free_port, stop, wait_ready
 from llm_helpers import ARTICLES, BRIDGE, CONFIG, assert_exact_citations, need_llm_extra, split_stream
 from rag import Answer, Engine, ExtractiveAnswerer, GenerativeAnswerer, RagConfig
 from rag.answerers.llm import default_gguf
@@ -23,6 +27,7 @@ from rag.embed.embedder import Embedder
 pytestmark = pytest.mark.llm
 
 QUESTION = "Who opened the Zorblat bridge?"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def alive(pid: int) -> bool:
@@ -156,6 +161,49 @@ def test_closing_the_engine_stops_the_model_it_started(gen_store: Path, tmp_path
         pid = eng.answerer.process.pid
         assert pid is not None and alive(pid)
     assert not alive(pid)
+
+
+def test_the_page_keeps_serving_everyone_when_its_model_is_killed(tmp_path: Path) -> None:
+    """`rag serve --backend llamacpp`: the model's process killed in the middle of one visitor's
+    answer; another visitor is answered within 2 s, the first gets the quoted answer and the
+    reason, and stopping the page leaves no model behind."""
+    need_llm_extra()
+    client_mod = pytest.importorskip("gradio_client", reason="the `ui` extra is not installed")
+    psutil = pytest.importorskip("psutil", reason="the `eval` extra is not installed")
+    port, log = free_port(), tmp_path / "server.log"
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "RAG_LLM_CONTEXT_WINDOW": "2048",
+        "RAG_LLM_MAX_TOKENS": "64",
+    }
+    env.pop("RAG_AUTH", None)
+    cmd = [sys.executable, "-m", "rag.cli", "serve", "--store", str(tmp_path / "store"), "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*cmd, "--ingest", "seeds", "--backend", "llamacpp"], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_ready(url, proc, log, timeout_s=240, poll_s=0.5)
+        first, other = client_mod.Client(url, verbose=False), client_mod.Client(url, verbose=False)
+        assert first.predict(SEED_QUESTION, api_name="/ask")["generated"]  # the model started and wrote
+        [model] = [c for c in psutil.Process(proc.pid).children() if "llama_cpp.server" in " ".join(c.cmdline())]
+        job = first.submit("Who fled to Moscow?", api_name="/ask")
+        time.sleep(2.0)  # the model is reading the new question's prompt (~10 s cold)
+        model.kill()
+        t0 = time.monotonic()
+        theirs = other.predict(SEED_QUESTION, api_name="/ask")
+        assert time.monotonic() - t0 < 2.0 and not theirs["refused"] and theirs["citations"]
+        killed = job.result(timeout=120)
+        assert killed["backend"] == "extractive" and killed["citations"]
+        assert "(signal 9)" in killed["notice"] or "restarting" in killed["notice"], killed["notice"]
+        children = psutil.Process(proc.pid).children()
+    finally:
+        stop(proc)
+    psutil.wait_procs(children, timeout=10)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
 
 
 def test_exit_statuses_in_words() -> None:
