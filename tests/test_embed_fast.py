@@ -54,10 +54,20 @@ def test_vectors_agree_with_torch(make: type, chunk_texts: list[str], reference:
     assert (sim_fast.argmax(1) == sim_ref.argmax(1)).mean() > 0.95
 
 
-def test_export_is_cached(cache: Path) -> None:
-    first = export_onnx(cache)
+def test_export_says_so_in_one_line_and_is_cached(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # in a fresh process and cache, as a user's first `rag ask` does it: one line, no warnings
+    code = f"from rag.embed import export_onnx; export_onnx({str(tmp_path)!r})"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("preparing the embedding model for this CPU, once"), lines
+    assert "Warning" not in proc.stderr and proc.stdout == ""
+    first = export_onnx(tmp_path)
     stamp = first.stat().st_mtime_ns
-    assert export_onnx(cache) == first and first.stat().st_mtime_ns == stamp
+    assert export_onnx(tmp_path) == first and first.stat().st_mtime_ns == stamp
     assert [p.name for p in first.parent.iterdir()] == ["model.onnx"]  # no temp file left
 
 

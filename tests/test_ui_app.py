@@ -327,3 +327,22 @@ def test_serve_refuses_a_malformed_password_before_starting(tmp_path: Path) -> N
     result = CliRunner().invoke(app, ["serve", "--store", str(tmp_path / "s"), "--auth", "no-colon"])
     assert result.exit_code == 2 and "user:password" in result.output
     assert not (tmp_path / "s").exists()  # nothing was created or started
+
+
+def test_serve_on_a_busy_port_is_one_line_naming_the_option(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "rag.cli", "serve", "--store", str(tmp_path / "s"), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert f"port {port} on 127.0.0.1 is in use" in proc.stderr and "--port" in proc.stderr
+    assert not (tmp_path / "s").exists()  # checked before anything was opened or ingested

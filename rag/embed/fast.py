@@ -65,7 +65,8 @@ def export_onnx(cache: str | Path | None = None) -> Path:
     # One line, once per machine (and per torch version): a first `rag ask` that is silent for
     # ~15 s looks hung, and the exporter's own warnings say nothing a user can act on.
     print(
-        f"preparing the embedding model for this CPU, once (~15 s; cached in {target.parent.parent})",
+        f"preparing the embedding model for this CPU, once (~15 s; cached in {target.parent.parent}) ...",
+        end="",
         file=sys.stderr,
         flush=True,
     )
@@ -73,7 +74,7 @@ def export_onnx(cache: str | Path | None = None) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _export(src, target)
-    print(f"prepared in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+    print(f" done in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
     return target
 
 
