@@ -34,8 +34,18 @@ _OURS = {
 }
 
 
+# The store's format, in SQLite's `user_version`. 0: a store made before formats were numbered
+# (newsrag 0.1), which may lack the `complete` column; 1: today's tables. Opening an older store
+# for writing migrates it in place, step by step; a newer one is refused, untouched.
+FORMAT = 1
+
+
 class ForeignDatabaseError(ValueError):
     """An `articles.sqlite` that this program did not make: it is left untouched."""
+
+
+class StoreFormatError(ForeignDatabaseError):
+    """A store written by a newer newsrag, in a format this one can't read: left untouched."""
 
 
 def _check_ours(path: Path) -> bool:
@@ -99,14 +109,29 @@ class ArticleDB:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
             _use_wal(self.conn)
+        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > FORMAT:
+            self.close()
+            raise StoreFormatError(
+                f"{path} is a store of format {version}, made by a newer newsrag (this one reads formats up "
+                f"to {FORMAT}): upgrade newsrag to use it"
+            )
+        if not read_only:
             self.conn.executescript(_SCHEMA)
-            cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
-            if "complete" not in cols:  # a store made before the flag: all its articles are whole
-                try:
-                    with self.conn:
-                        self.conn.execute("ALTER TABLE articles ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
-                except sqlite3.OperationalError:  # another process added it a moment ago
-                    pass
+            if version < FORMAT:
+                self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a format-0 store to today's format (the only step so far), then stamp it."""
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
+        if "complete" not in cols:  # a store made before the flag: all its articles are whole
+            try:
+                with self.conn:
+                    self.conn.execute("ALTER TABLE articles ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+            except sqlite3.OperationalError:  # another process added it a moment ago
+                pass
+        with self.conn:
+            self.conn.execute(f"PRAGMA user_version = {FORMAT}")
 
     @property
     def conn(self) -> sqlite3.Connection:

@@ -1,0 +1,51 @@
+"""The store's format version (rag.store.article_db.FORMAT): new stores are stamped, a store of
+newsrag 0.1 (format 0, no `complete` column) is migrated in place and keeps its articles, and a
+store from a newer newsrag is refused with a clear message and left byte for byte as it was."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hash_embedder import HashEmbedder
+from rag import Article, Engine, StoreError
+from rag.store.article_db import FORMAT
+
+ART = Article(id="a1", title="T", text="The mayor opened the Zorblat bridge on Monday. It cost 12 million euros.")
+
+
+def version(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def test_a_new_store_is_stamped_with_the_format(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
+        eng.ingest_articles([ART], progress=False)
+    assert version(tmp_path / "s" / "articles.sqlite") == FORMAT >= 1
+
+
+def test_a_format_0_store_is_migrated_and_keeps_its_articles(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
+        eng.ingest_articles([ART], progress=False)
+    db = tmp_path / "s" / "articles.sqlite"
+    with sqlite3.connect(db) as conn:  # what newsrag 0.1 wrote: no `complete` flag, no version
+        conn.execute("ALTER TABLE articles DROP COLUMN complete")
+        conn.execute("PRAGMA user_version = 0")
+    with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
+        assert eng.stats().articles == 1 and not eng.ask("Who opened the Zorblat bridge?").refused
+    assert version(db) == FORMAT
+
+
+def test_a_store_from_a_newer_newsrag_is_refused_untouched(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
+        eng.ingest_articles([ART], progress=False)
+    db = tmp_path / "s" / "articles.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {FORMAT + 1}")
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match=f"format {FORMAT + 1}, made by a newer newsrag.*upgrade newsrag"):
+        Engine(store=tmp_path / "s", embedder=fake_embedder)
+    assert db.read_bytes() == before
