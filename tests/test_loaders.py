@@ -72,6 +72,30 @@ def test_pdf(tmp_path: Path) -> None:
     assert "approved the budget" in a.text
 
 
+def test_encrypted_pdfs(tmp_path: Path) -> None:
+    """AES-256 with only an owner password opens (pypdf needs `cryptography`, declared for
+    that); one that needs a password to open is refused with the reason, alone."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from pypdf import PdfReader, PdfWriter
+
+    fig = plt.figure()
+    fig.text(0.1, 0.5, "The council approved the budget on Tuesday.")
+    fig.savefig(tmp_path / "plain.pdf")
+    plt.close(fig)
+    for name, user_password in (("owner-only.pdf", ""), ("locked.pdf", "secret")):
+        writer = PdfWriter(clone_from=PdfReader(tmp_path / "plain.pdf"))
+        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
+        writer.write(tmp_path / name)
+    (tmp_path / "plain.pdf").unlink()
+    by_name = {Path(x.path).name: x for x in load_paths([tmp_path])}
+    assert isinstance(by_name["owner-only.pdf"], Article) and "approved the budget" in by_name["owner-only.pdf"].text
+    locked = by_name["locked.pdf"]
+    assert isinstance(locked, Failure) and locked.reason.startswith("the PDF is password-protected")
+
+
 def test_jsonl_gz_and_json_records(tmp_path: Path) -> None:
     recs = [
         {"id": "abc", "title": "T1", "date": "2022-09-01", "source": "cnn.com", "url": "u", "text": "One. Two."},

@@ -164,13 +164,23 @@ def load_html(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
 
 def load_pdf(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
     check_size(path.stat().st_size, max_mb)
     try:
         reader = PdfReader(str(path))
+        # An encrypted PDF that opens without a password (only an owner password, as many
+        # publishers' PDFs have) is read; AES needs `cryptography`, a core dependency.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError("the PDF is password-protected: save it without a password to add it")
         text = "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
         meta: Mapping[str, Any] = reader.metadata or {}
+    except LoadError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise LoadError("the PDF is password-protected: save it without a password to add it") from exc
+    except DependencyError as exc:
+        raise LoadError(f"this encrypted PDF needs a missing package ({exc}): pip install cryptography") from exc
     except (PdfReadError, ValueError, OSError) as exc:
         raise LoadError(f"unreadable PDF: {exc}") from exc
     if not text.strip():
