@@ -386,7 +386,7 @@ def launch(
     _ = engine.answerer  # a model loads (or a missing extra / model file fails) before the page opens
     demo = build(engine)
     if cfg.chroma_url:  # a replica: follow what the others write to the server
-        Follower(engine.store, cfg.replica_poll_s).start()
+        Follower(engine.store).start()
     demo.queue(default_concurrency_limit=cfg.serve_concurrency)
     demo.launch(
         server_name=host,

@@ -55,19 +55,19 @@ def follow(store: Store, wait_s: float | None = None) -> bool:
 
 
 class Follower(threading.Thread):
-    """Polls the server every `poll_s` seconds and copies what changed. The keyword index is
-    rebuilt here too, never by a question (questions use the previous one meanwhile), and only
-    once the server has been quiet for `quiet_s` or the index is `max_stale_s` old: an ingest
+    """Polls the server every `replica_poll_s` seconds and copies what changed. The keyword index
+    is rebuilt here too, never by a question (questions use the previous one meanwhile), and only
+    once the server has been quiet for `replica_quiet_s` or the index is `replica_max_stale_s` old: an ingest
     elsewhere changes the server after every batch (every few seconds), and rebuilding after each
     (~6 s for 44k chunks) took most of a replica's time. New articles are found by their
     vectors before that."""
 
-    def __init__(self, store: Store, poll_s: float, quiet_s: float = 10.0, max_stale_s: float = 30.0) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__(name="rag-replica-follower", daemon=True)
         self.store = store
-        self.poll_s = poll_s
-        self.quiet_s = quiet_s
-        self.max_stale_s = max_stale_s
+        self.poll_s = store.config.replica_poll_s
+        self.quiet_s = store.config.replica_quiet_s
+        self.max_stale_s = store.config.replica_max_stale_s
         self._stop = threading.Event()
 
     def run(self) -> None:

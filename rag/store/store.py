@@ -113,8 +113,8 @@ class Store:
             folder = self._snapshot / "chroma"
         if not folder.exists() and not cfg.chroma_url and not self.read_only:
             with self.lock.hold():  # two processes creating one Chroma folder at once collide
-                return VectorStore(folder, cfg.collection, cfg.chroma_url, cfg.chroma_batch_size)
-        return VectorStore(folder, cfg.collection, cfg.chroma_url, cfg.chroma_batch_size)
+                return VectorStore(folder, cfg.collection, cfg.chroma_url, cfg.chroma_batch_size, cfg.filter_overfetch)
+        return VectorStore(folder, cfg.collection, cfg.chroma_url, cfg.chroma_batch_size, cfg.filter_overfetch)
 
     @contextmanager
     def writing(self, wait_s: float | None = None) -> Iterator[None]:

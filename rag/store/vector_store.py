@@ -58,7 +58,9 @@ def chroma_where(filters: Filters) -> dict[str, Any] | None:
 
 
 class VectorStore:
-    def __init__(self, folder: Path, name: str, url: str | None = None, batch_size: int = 2000) -> None:
+    def __init__(
+        self, folder: Path, name: str, url: str | None = None, batch_size: int = 2000, overfetch: int = 4
+    ) -> None:
         self.client = _client(folder, url)
         # embedding_function=None: we always pass our own vectors, so Chroma never
         # loads (or downloads) its default model.
@@ -66,7 +68,7 @@ class VectorStore:
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self.batch_size = min(batch_size, int(self.client.get_max_batch_size()))
-        self.overfetch = 4
+        self.overfetch = overfetch
 
     def close(self) -> None:
         """Forget this folder's cached Chroma system, so the next client reads it afresh (a
