@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import ctypes
 import json
+import os
 import queue
 import signal
 import socket
@@ -185,7 +186,7 @@ class ModelProcess:
         if not is_gguf(self.model):
             raise ModelStopped(f"the model file {self.model} is not a GGUF file (set RAG_LLM_MODEL to a .gguf file)")
         port = free_port()
-        threads = str(self.cfg.llm_threads or max(1, _cores() // 2))
+        threads = str(self.cfg.llm_threads or max(1, (os.cpu_count() or 2) // 2))
         args = [
             sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", MODEL_ALIAS,
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(self.cfg.llm_context_window),
@@ -246,12 +247,6 @@ def _spawn(args: list[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
     if isinstance(got, BaseException):
         raise ModelStopped(f"the language model did not start: {got}")
     return got
-
-
-def _cores() -> int:
-    import os
-
-    return os.cpu_count() or 2
 
 
 def _ready(base: str) -> bool:
