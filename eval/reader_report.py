@@ -1,5 +1,5 @@
 """The fitted reader's figures, all from held-out probabilities: where right answers are lost,
-the refusal threshold, the runner-up sentence and the short answer's confidence gate."""
+the refusal threshold and the runner-up sentence."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from .train_reader import Table
 
 MAX_FALSE_REFUSAL = 0.07  # on answerable questions; the issue's bound
-SHORT_MIN_PRECISION = 0.5  # exact match: a gold "Joe Biden" makes "President Joe Biden" wrong
 RATIO = 0.25  # RagConfig.second_sentence_ratio
 MAX_SENTENCES = 3  # RagConfig.max_answer_sentences
 
@@ -170,36 +169,6 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
     for n in (1, 2, 3, 4):
         cells = [f"{_mean([rk.answered_right(i, RATIO, n) for i in answerable[s]]):.3f}" for s in sets]
         out.append(f"| {n} | " + " | ".join(cells) + " |")
-
-    from .train_reader import held_out_short
-
-    qs, conf, right = held_out_short(t, probs)
-    answered = {s: [i for i in answerable[s] if len(rk.rows[i]) and not refuse[i]] for s in sets}
-    out += [
-        "",
-        "## Short answer",
-        "",
-        "The best sentence's short phrase, shown only when the confidence model (held out) gives it at "
-        "least the gate: coverage (share of answered questions that show one) and precision (exact "
-        "match with a gold answer, normalised).",
-        "",
-        "| gate | set | coverage | precision |",
-        "|---|---|---|---|",
-    ]
-    by_q = dict(zip(qs.tolist(), zip(conf.tolist(), right.tolist(), strict=True), strict=True))
-    chosen_gate = 1.0
-    for g in [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]:
-        pooled: list[bool] = []
-        for s in ("news", "rgb-noise", "seeds"):
-            shown = [by_q[i][1] for i in answered[s] if i in by_q and by_q[i][0] >= g]
-            pooled += shown
-            out.append(f"| {g} | {s} | {len(shown) / max(1, len(answered[s])):.3f} | {_mean(shown):.3f} |")
-        if pooled and _mean(pooled) >= SHORT_MIN_PRECISION and g < chosen_gate:
-            chosen_gate = g
-    out.append(
-        f"\nChosen gate (`short_answer_min_conf`): **{chosen_gate}**, the lowest whose pooled precision "
-        f"is at least {SHORT_MIN_PRECISION}."
-    )
 
     out += ["", "## The model", "", "| feature | weight (standardised) |", "|---|---|"]
     out += [

@@ -8,8 +8,8 @@ Two steps:
   fit      logistic regression on news + RGB. Cross-validated by group: a news week (its
            questions share articles, so a random split would leak) or a slice of RGB queries;
            every figure reported is of rows predicted by a model that never saw their group.
-           The seed set is never trained on. From the held-out rankings it then fits the short
-           answer's confidence model, and chooses the refusal thresholds on held-out probabilities.
+           The seed set is never trained on. It then chooses the refusal thresholds on held-out
+           probabilities. (The short answer's span ranker: `python -m eval.train_spans`.)
 
     python -m eval.train_reader collect --news-store DIR
     python -m eval.train_reader fit            # from the shipped eval/reader_data.npz
@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.answerers.logistic import LogisticModel
 from rag.answerers.reader import FEATURES, MODEL_PATH, SentenceVectors, features, pool, similarities
-from rag.answerers.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH, extract, new_spans
+from rag.answerers.short_answer import extract, new_spans
 from rag.config import RagConfig
 from rag.embed.embedder import Embedder, get_embedder
 from rag.engine import Engine
@@ -102,7 +102,14 @@ def collect_questions(
         acc["short_key"] += [zlib.crc32(a.lower().encode()) if a else 0 for a in shorts]
         acc["short_spans"] += [len(new_spans(q.question, s.text)) for s in sentences]
         if texts is not None:
-            texts.append({"q": qi, "question": r.query, "sentences": [s.text for s in sentences]})
+            texts.append(
+                {
+                    "q": qi,
+                    "question": r.query,
+                    "sentences": [s.text for s in sentences],
+                    "articles": [s.passage.article.id for s in sentences],
+                }
+            )
 
 
 def collect(news_store: Path, out: Path, rgb_limit: int | None = None, texts: list[dict] | None = None) -> Table:
@@ -136,36 +143,6 @@ def collect(news_store: Path, out: Path, rgb_limit: int | None = None, texts: li
     )
     table.save(out)
     return table
-
-
-def short_rows(t: Table, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(question indices, `SHORT_FEATURES` rows, labels) for the questions whose best sentence
-    (by `probs`) gives a short phrase; as `rag.answerers.short_answer.confidence_features` computes them."""
-    from .reader_report import Ranked
-
-    rk = Ranked(t, probs)
-    col = {f: i for i, f in enumerate(FEATURES)}
-    qs, rows, labels = [], [], []
-    for qi, r in enumerate(rk.rows):
-        if not len(r) or not t.short_has[r[0]]:
-            continue
-        top, p = r[:5], probs[r[:5]]
-        x0 = t.x[r[0]]
-        agree = int(sum(t.short_key[i] == t.short_key[r[0]] for i in top[1:]))
-        rows.append(
-            [
-                p[0],
-                p[0] - (p[1] if len(p) > 1 else 0.0),
-                x0[col["kind_name"]],
-                x0[col["kind_number"]],
-                x0[col["kind_date"]],
-                np.log1p(t.short_spans[r[0]]),
-                agree,
-            ]
-        )
-        qs.append(qi)
-        labels.append(bool(t.short_ok[r[0]]))
-    return np.array(qs, dtype=int), np.array(rows, dtype=np.float64), np.array(labels, dtype=bool)
 
 
 def fit_model(x: np.ndarray, y: np.ndarray, names: tuple[str, ...] = FEATURES) -> LogisticModel:
@@ -202,12 +179,6 @@ def _held_out(x: np.ndarray, y: np.ndarray, fold: np.ndarray, names: tuple[str, 
     return out
 
 
-def held_out_short(t: Table, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(question indices, held-out confidence that the phrase is right, labels)."""
-    qs, x, y = short_rows(t, probs)
-    return qs, _held_out(x, y, fold_of(t.q_group)[qs], SHORT_FEATURES), y
-
-
 def held_out_probs(t: Table) -> np.ndarray:
     """Each row's probability from the model fitted without its fold (seeds: the full model)."""
     return _held_out(t.x, t.y, fold_of(t.q_group)[t.q], FEATURES)
@@ -229,7 +200,6 @@ def main(argv: list[str] | None = None) -> None:
     f = sub.add_parser("fit", help="fit, cross-validate and write the model and its report")
     f.add_argument("--data", type=Path, default=DATA_PATH)
     f.add_argument("--model", type=Path, default=MODEL_PATH)
-    f.add_argument("--short-model", type=Path, default=SHORT_MODEL_PATH)
     f.add_argument("--report", type=Path, default=Path("eval/results/reader.md"))
     args = ap.parse_args(argv)
     if args.step == "collect":
@@ -248,15 +218,11 @@ def main(argv: list[str] | None = None) -> None:
     model = fit_model(t.x[train], t.y[train])
     args.model.write_text(_json(model))
     probs = held_out_probs(t)
-    # The short answer's confidence model learns from held-out rankings, like those it will see.
-    qs, x, y = short_rows(t, probs)
-    keep = fold_of(t.q_group)[qs] >= 0
-    args.short_model.write_text(_json(fit_model(x[keep], y[keep], SHORT_FEATURES)))
     text = report(t, probs, model)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(text)
     print(text)
-    print(f"wrote {args.model}, {args.short_model} and {args.report}")
+    print(f"wrote {args.model} and {args.report}")
 
 
 def _json(model: LogisticModel) -> str:

@@ -85,6 +85,16 @@ def shorten(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
+class ShortAnswerSpan(BaseModel):
+    """Where the short answer stands: `citations[citation - 1].quote[start:end] == short_answer`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    citation: int
+    start: int
+    end: int
+
+
 class Answer(BaseModel):
     """What `Engine.ask` returns to the page, the API, the CLI and the eval suite."""
 
@@ -95,6 +105,7 @@ class Answer(BaseModel):
     refused: bool
     citations: list[Citation] = Field(default_factory=list)
     short_answer: str | None = None
+    short_answer_span: ShortAnswerSpan | None = None  # the short answer inside its proving quote
     support: float = 0.0  # score of the best sentence found; refused when under the threshold
     query: str = ""  # the standalone query actually used (differs with chat history)
     conflict: str | None = None  # notice when cited articles disagree on the answer (rag.answerers.conflicts)
@@ -115,6 +126,7 @@ class Answer(BaseModel):
             "answer": self.answer,
             "refused": self.refused,
             "short_answer": self.short_answer,
+            "short_answer_span": self.short_answer_span.model_dump() if self.short_answer_span else None,
             "support": round(self.support, 4),
             "query": self.query,
             "conflict": self.conflict,

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
+from conftest import SEED_QUESTION
 from hash_embedder import HashEmbedder
-from rag import REFUSAL_START, Answer, Article, Embedder, ExtractiveAnswerer, Passage, RagConfig, Retrieval
+from rag import REFUSAL_START, Answer, Article, Embedder, Engine, ExtractiveAnswerer, Passage, RagConfig, Retrieval
 from rag.store.keyword_index import KeywordIndex
 
 ART = Article(
@@ -63,8 +66,29 @@ def test_short_answer_only_when_the_reader_is_confident(fake_embedder: HashEmbed
     sure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_conf": 0.0})).answer(
         retrieval(q, embedder)
     )
-    assert sure.short_answer == "12 million" and sure.answer.startswith("12 million. ")
+    assert sure.short_answer == "12 million dollars" and sure.answer.startswith("12 million dollars. ")
     unsure = ExtractiveAnswerer(embedder, LOW.model_copy(update={"short_answer_min_conf": 1.0})).answer(
         retrieval(q, embedder)
     )
     assert unsure.short_answer is None and unsure.answer.startswith("The bridge cost")
+
+
+# Issue 22's target, not met yet: the span ranker gives "Bashar Assad" (the articles' subject, in
+# six sentences) 0.13 and "Syrian insurgents" (once, in the best sentence) 0.12, both under the gate.
+# Strict, so that the day it passes it is seen.
+@pytest.mark.xfail(strict=True, reason="span ranker prefers the articles' subject; eval/results/spans.md")
+def test_seed_question_gets_the_two_words_then_the_sentence_that_proves_them(seed_engine: Engine) -> None:
+    ans = seed_engine.ask(SEED_QUESTION)
+    assert ans.short_answer == "Syrian insurgents" and ans.answer.startswith("Syrian insurgents. ")
+    span = ans.short_answer_span
+    assert span is not None
+    quote = ans.citations[span.citation - 1].quote
+    assert quote[span.start : span.end] == "Syrian insurgents"
+    # the proving sentence, no caption or headline as padding
+    assert len(ans.citations) <= 2 and not any("portrait" in c.quote for c in ans.citations)
+
+
+def test_follow_up_where_gets_a_place(seed_engine: Engine) -> None:
+    first = seed_engine.ask("Who fled to Moscow?")
+    ans = seed_engine.ask("Where did he go?", history=[("user", "Who fled to Moscow?"), ("assistant", first.answer)])
+    assert ans.short_answer == "Moscow"

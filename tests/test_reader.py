@@ -107,18 +107,6 @@ def test_sentence_vectors_remember_by_text_within_capacity(fake_embedder: HashEm
     assert calls[-1] == [b]
 
 
-def test_retraining_reproduces_the_shipped_short_answer_model() -> None:
-    from eval.train_reader import held_out_probs, short_rows
-    from rag.answerers.short_answer import SHORT_FEATURES, SHORT_MODEL_PATH
-
-    t = Table.load(DATA_PATH)
-    qs, x, y = short_rows(t, held_out_probs(t))
-    keep = fold_of(t.q_group)[qs] >= 0
-    refit = fit_model(x[keep], y[keep], SHORT_FEATURES).to_json()
-    shipped = json.loads(SHORT_MODEL_PATH.read_text())
-    np.testing.assert_allclose(refit["coef"], shipped["coef"], atol=1e-4)
-
-
 def test_features_are_built_by_name_and_a_model_of_another_column_order_is_refused() -> None:
     import json
     import random

@@ -144,3 +144,13 @@ def test_a_kept_unverified_sentence_is_marked() -> None:
     html = render.answer_html(ans)
     assert '<span class="rag-unverified">(unverified) Evil won twice. </span><a ' in html
     assert html.count('class="rag-unverified"') == 1
+
+
+def test_the_short_answer_is_highlighted_inside_its_quote() -> None:
+    from rag.models import ShortAnswerSpan
+
+    ans = answer().model_copy(update={"short_answer_span": ShortAnswerSpan(citation=1, start=0, end=4)})
+    html = render.answer_html(ans)
+    assert "<mark>Evil</mark> sentence" in html
+    no_live_markup(html)  # the quote around the mark is still escaped
+    assert "<mark>" not in render.answer_html(answer())  # no span, no highlight

@@ -114,13 +114,23 @@ def answer_html(ans: Answer) -> str:
         c = by_n.get(int(m.group(1)))
         if c is None:
             continue
-        parts.append(esc(text[pos : m.start()]))
+        parts.append(_marked(text[pos : m.start()], c, ans))
         parts.append(f"<a {cite_attrs(c)}><sup>[{c.n}]</sup></a>")
         pos = m.end()
     parts.append(esc(text[pos:]))
     head = f'<div class="rag-short">{esc(short)}</div>' if short else ""
     body = _UNVERIFIED.sub(r'<span class="rag-unverified">\g<0></span>', "".join(parts))
     return f'<div class="rag-answer">{head}<div class="rag-body">{body}</div>{query}{foot}</div>'
+
+
+def _marked(segment: str, c: Citation, ans: Answer) -> str:
+    """`segment` escaped, with the short answer highlighted inside the quote that proves it."""
+    span = ans.short_answer_span
+    at = segment.rfind(one_line(c.quote)) if span and span.citation == c.n else -1
+    if span is None or at < 0 or one_line(c.quote) != c.quote:
+        return esc(segment)
+    s, e = at + span.start, at + span.end
+    return f"{esc(segment[:s])}<mark>{esc(segment[s:e])}</mark>{esc(segment[e:])}"
 
 
 def untitled(article_id: str) -> str:

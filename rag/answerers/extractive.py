@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from rag.answerers.base import refusal
 from rag.answerers.conflicts import find_conflict
 from rag.answerers.reader import SentenceVectors, coverage, features, load_model, pool, similarities
-from rag.answerers.short_answer import confident_extract
+from rag.answerers.spans import ShortAnswer, best_span
 from rag.config import RagConfig
 from rag.embed.embedder import Embedder
-from rag.models import Answer, Article, Citation, Retrieval
+from rag.models import Answer, Article, Citation, Retrieval, ShortAnswerSpan
 
 if TYPE_CHECKING:
     from rag.answerers.logistic import LogisticModel
@@ -58,22 +58,55 @@ class ExtractiveAnswerer:
         support = ranked[0].score if ranked else 0.0
         if not chosen:
             return refusal(retrieval, self.name, support=support)
+        short = self.short_answer(retrieval.question, ranked, retrieval.query)
+        if short:  # the sentence that proves the short answer, and one more only as evidence
+            chosen = self.proof(short, ranked)
         conflict = find_conflict(ranked, self.cfg)
         if conflict:  # cite both sides of the disagreement
             chosen = conflict.cited(chosen)
-        text, short, citations = self.compose(retrieval.question, chosen, ranked)
+        citations = [Citation.quoting(i, c.article, c.start, c.end, c.score) for i, c in enumerate(chosen, 1)]
+        body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        text = f"{short.text}. {body}" if short else body
         notice = conflict.notice(citations) if conflict else None
+        proof = ranked[: self.cfg.short_answer_pool][short.sentence] if short else None
         return Answer(
             question=retrieval.question,
             answer=f"{text} {notice}" if notice else text,
             refused=False,
             citations=citations,
-            short_answer=short,
+            short_answer=short.text if short else None,
+            short_answer_span=(
+                ShortAnswerSpan(citation=chosen.index(proof) + 1, start=short.start, end=short.end)
+                if short and proof in chosen
+                else None
+            ),
             support=support,
             query=retrieval.query,
             conflict=notice,
             backend=self.name,
         )
+
+    def short_answer(self, question: str, ranked: list[Candidate], query: str | None = None) -> ShortAnswer | None:
+        """The span ranker's phrase from the best sentences, when it is confident enough to show."""
+        top = ranked[: self.cfg.short_answer_pool]
+        short = best_span(question, [c.text for c in top], [c.score for c in top], [c.article.id for c in top], query)
+        return short if short and short.confidence >= self.cfg.short_answer_min_conf else None
+
+    def proof(self, short: ShortAnswer, ranked: list[Candidate]) -> list[Candidate]:
+        """The sentence the short answer comes from, then one from another article that gives the
+        same phrase (evidence, not repetition); captions and headlines that don't hold it are left out."""
+        top = ranked[: self.cfg.short_answer_pool]
+        first = top[short.sentence]
+        phrase = short.text.lower()
+        agree = [
+            c
+            for c in top
+            if c is not first
+            and c.article.id != first.article.id
+            and phrase in c.text.lower()
+            and not _same(c.text, first.text, self.cfg.duplicate_overlap)
+        ]
+        return [first, *agree[:1]]
 
     def stream(self, retrieval: Retrieval) -> Iterator[str | Answer]:
         # Nothing is written piece by piece: no draft, the checked answer at once.
@@ -112,16 +145,6 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(c)
         return chosen
-
-    def compose(
-        self, question: str, chosen: list[Candidate], ranked: list[Candidate]
-    ) -> tuple[str, str | None, list[Citation]]:
-        citations = [Citation.quoting(i, c.article, c.start, c.end, c.score) for i, c in enumerate(chosen, 1)]
-        short = confident_extract(
-            question, [(c.text, c.score) for c in ranked[: self.cfg.short_answer_pool]], self.cfg.short_answer_min_conf
-        )
-        body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return (f"{short}. {body}" if short else body), short, citations
 
 
 def _same(a: str, b: str, overlap: float) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from rag.answerers.base import Answerer
 from rag.answerers.conflicts import find_conflict
-from rag.answerers.extractive import ExtractiveAnswerer
+from rag.answerers.extractive import Candidate, ExtractiveAnswerer
 from rag.answerers.llm import as_llm_error
 from rag.answerers.model_process import ModelProcess, ModelStopped
 from rag.answerers.prompt import Prompt, build_prompt
@@ -132,14 +132,16 @@ class GenerativeAnswerer:
         checked = verify(generated, [s.text for s in prompt.sentences], self.judge, retrieval.query)
         removed = [c.text for c in checked.unsupported]
         made = Made(generated=generated, generated_sentences=len(checked.claims), removed=removed)
+        # the reader's ranking, once: for the support score, the conflict check and any fallback
+        ranked = self.fallback.rank(retrieval) if isinstance(self.fallback, ExtractiveAnswerer) else None
         if checked.refused or not checked.claims:
-            return self._fall_back(retrieval, made, refused=True)
+            return self._fall_back(retrieval, made, refused=True, ranked=ranked)
         if not checked.supported:
-            return self._fall_back(retrieval, made, refused=False)
+            return self._fall_back(retrieval, made, refused=False, ranked=ranked)
         shown = list(checked.claims) if self.cfg.keep_unsupported else checked.supported
         citations, by_prompt_n = self.cite(prompt, shown)
         text = " ".join(self._sentence(c, by_prompt_n) for c in shown)
-        conflict, support = self._conflict(retrieval, citations)
+        conflict, support = self._conflict(ranked, citations)
         notice = self._removal_notice(checked)
         body = " ".join(t for t in (text, conflict, notice) if t)
         return Answer(
@@ -186,12 +188,11 @@ class GenerativeAnswerer:
             "the sentences cited do not support them.)"
         )
 
-    def _conflict(self, retrieval: Retrieval, citations: list[Citation]) -> tuple[str | None, float]:
+    def _conflict(self, ranked: list[Candidate] | None, citations: list[Citation]) -> tuple[str | None, float]:
         """The extractive answerer's check for sources that disagree (both sides get cited),
         and its support score of the best sentence (what `Answer.support` means everywhere)."""
-        if not isinstance(self.fallback, ExtractiveAnswerer):
+        if ranked is None:
             return None, 0.0
-        ranked = self.fallback.rank(retrieval)
         support = ranked[0].score if ranked else 0.0
         found = find_conflict(ranked, self.cfg)
         if found is None:
@@ -211,8 +212,13 @@ class GenerativeAnswerer:
             update={"answer": f"{ans.answer} {notice}", "notice": notice, "generated": generated, "removed": []}
         )
 
-    def _fall_back(self, retrieval: Retrieval, made: Made, *, refused: bool) -> Answer:
-        ans = self.fallback.answer(retrieval)
+    def _fall_back(
+        self, retrieval: Retrieval, made: Made, *, refused: bool, ranked: list[Candidate] | None = None
+    ) -> Answer:
+        if ranked is not None and isinstance(self.fallback, ExtractiveAnswerer):
+            ans = self.fallback.answer(retrieval, ranked)
+        else:
+            ans = self.fallback.answer(retrieval)
         model = f"The {self.name} model"
         if refused:
             why = f"{model} found no answer in the sources" + ("" if ans.refused else ", so this is the quoted one")

@@ -1,20 +1,14 @@
 """Single out a short answer phrase (who / when / where / how many) inside a chosen sentence.
 
 Heuristic and conservative: it returns None unless a phrase of the expected kind, absent from
-the question, stands in the sentence; the full cited sentence is always shown after it. A
-logistic model (`short_answer_model.json`, fitted with the reader) says how likely the phrase
-is to be exactly right; the answer shows it only above `RagConfig.short_answer_min_conf`."""
+the question, stands in the sentence. The reader uses it as a feature ("holds a new phrase of
+the kind asked for"); the short answer shown to users comes from `rag.answerers.spans`, which
+falls back to these patterns where spaCy finds no entity."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
-from pathlib import Path
 
-import numpy as np
-
-from rag.answerers.logistic import load_logistic
 from rag.text.analyzer import stopwords, terms
 
 _MONTHS = (
@@ -107,41 +101,3 @@ def extract(question: str, sentence: str) -> str | None:
 
     s, e = min(cands, key=distance)
     return sentence[s:e].strip(" ,.;:") or None
-
-
-SHORT_MODEL_PATH = Path(__file__).with_name("short_answer_model.json")
-SHORT_FEATURES: tuple[str, ...] = ("p_best", "p_margin", "kind_name", "kind_number", "kind_date", "spans", "agree")
-
-
-def confidence_features(question: str, ranked: Sequence[tuple[str, float]]) -> np.ndarray | None:
-    """One row of `SHORT_FEATURES` for the phrase of the best sentence (None: it has none).
-    `ranked`: the best few sentences and their reader probabilities, best first."""
-    if not ranked:
-        return None
-    phrase = extract(question, ranked[0][0])
-    if phrase is None:
-        return None
-    kind = question_kind(question)
-    p = [score for _, score in ranked]
-    # Other strong sentences giving the same phrase: the sources agree on it.
-    agree = sum(1 for text, _ in ranked[1:] if (extract(question, text) or "").lower() == phrase.lower())
-    return np.array(
-        [
-            p[0],
-            p[0] - (p[1] if len(p) > 1 else 0.0),
-            kind == "name",
-            kind == "number",
-            kind == "date",
-            math.log1p(len(new_spans(question, ranked[0][0]))),
-            agree,
-        ],
-        dtype=np.float64,
-    )
-
-
-def confident_extract(question: str, ranked: Sequence[tuple[str, float]], min_conf: float) -> str | None:
-    """The best sentence's short phrase when the model is at least `min_conf` sure it is right."""
-    x = confidence_features(question, ranked)
-    if x is None or load_logistic(SHORT_MODEL_PATH, SHORT_FEATURES).proba(x[None, :])[0] < min_conf:
-        return None
-    return extract(question, ranked[0][0])

