@@ -23,7 +23,12 @@ def need_extra(command: str, *modules: str) -> None:
 
 
 def eval_(
-    suite: Annotated[str, typer.Option("--suite", help="seeds (the CI gate), news or rgb")] = "seeds",
+    suite: Annotated[
+        str,
+        typer.Option(
+            "--suite", help="seeds (the CI gate), news, rgb, or news-years (--store: a folder of news-YYYY stores)"
+        ),
+    ] = "seeds",
     questions: Annotated[Path | None, typer.Option("--questions", help="questions file of the suite's schema")] = None,
     store: StoreOpt = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="only the first N questions")] = None,
@@ -40,6 +45,9 @@ def eval_(
     from .report import print_table
     from .run import run_suite
 
+    if suite == "news-years":
+        _eval_years(store, report_dir, backend, limit, quiet)
+        return
     try:
         run = run_suite(
             suite,
@@ -60,6 +68,30 @@ def eval_(
             typer.secho("gate FAILED: " + "; ".join(run.report.gate), fg=typer.colors.RED, err=True)
             raise typer.Exit(code=1)
         typer.secho("gate passed (eval/thresholds.toml)", fg=typer.colors.GREEN)
+
+
+def _eval_years(stores: Path | None, folder: Path | None, backend: str | None, limit: int | None, quiet: bool) -> None:
+    """`rag eval --suite news-years`: every year on its own store, side by side."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .run import run_years
+
+    if stores is None:
+        raise fail("--suite news-years needs --store DIR: a folder holding news-2022/, news-2023/, news-2024/ stores")
+    try:
+        head, rows = run_years(
+            stores, folder=folder, config=config_for(None, backend=backend), limit=limit, progress=not quiet,
+            say=typer.echo,
+        )  # fmt: skip
+    except (ValueError, FileNotFoundError, LLMError) as exc:
+        raise fail(str(exc)) from None
+    table = Table(title="rag eval --suite news-years")
+    for i, h in enumerate(head):
+        table.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
+    for r in rows:
+        table.add_row(*r)
+    Console(width=max(Console().width, 40 + 12 * len(head))).print(table)
 
 
 def bench(

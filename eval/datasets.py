@@ -22,6 +22,12 @@ DATA = ROOT.parent / "shared" / "data"
 NEWS_QUESTIONS = DATA / "news" / "questions.jsonl"
 NEWS_ARTICLES = DATA / "news" / "articles.jsonl.gz"
 RGB = DATA / "rgb" / "en_fact.jsonl"
+# The benchmark years, each with its own articles and questions (the 2022 weeks are `news/`).
+NEWS_YEARS: dict[str, Path] = {
+    "news-2022": DATA / "news",
+    "news-2023": DATA / "news-2023",
+    "news-2024": DATA / "news-2024",
+}
 
 
 def data_missing(path: Path) -> str:

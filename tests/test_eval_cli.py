@@ -77,3 +77,38 @@ def test_news_suite_takes_any_questions_file(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["n_questions"] == 2 and {q["id"] for q in data["questions"]} == {r["id"] for r in rows[:2]}
+
+
+def test_news_years_needs_a_folder_of_year_stores(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["eval", "--suite", "news-years", "-q"])
+    assert res.exit_code != 0 and "--store DIR" in res.output
+    res = runner.invoke(app, ["eval", "--suite", "news-years", "--store", str(tmp_path), "-q"])
+    assert res.exit_code != 0 and "no year's store" in res.output
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_news_years_scores_each_year_on_its_own_store(tmp_path: Path) -> None:
+    import gzip
+
+    from rag import Article, Engine
+    from rag.text.loaders import load_paths
+
+    year = datasets.NEWS_YEARS["news-2023"]
+    if not (year / "questions.jsonl").exists():
+        pytest.skip(datasets.data_missing(year))
+    rows = [json.loads(line) for line in (year / "questions.jsonl").read_text().splitlines() if line.strip()]
+    wanted = {a for r in [r for r in rows if r.get("answer_in_corpus")][:3] for a in r["supporting_articles"]}
+    with gzip.open(year / "articles.jsonl.gz", "rt") as f, (tmp_path / "a.jsonl").open("w") as out:
+        out.writelines(line for line in f if json.loads(line)["id"] in wanted)
+    with Engine(store=tmp_path / "stores" / "news-2023") as eng:
+        eng.ingest_articles([a for a in load_paths([tmp_path / "a.jsonl"]) if isinstance(a, Article)], progress=False)
+    res = runner.invoke(
+        app,
+        ["eval", "--suite", "news-years", "--store", str(tmp_path / "stores"), "--limit", "3", "-q",
+         "--report", str(tmp_path / "r")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "news-2023" in res.output and "short_answer.exact_match" in res.output
+    assert "news-2022" not in res.output  # only the years that have a store
+    assert (tmp_path / "r" / "news-2023" / "report.json").exists()
