@@ -141,6 +141,27 @@ _NAMED = LABELS["thing"]
 _REGEX_LABEL = {"name": "RE_NAME", "number": "RE_NUMBER", "date": "RE_DATE"}
 
 
+# How news writes a phrase that a short answer writes bare: "more than 75,000" (75,000),
+# "Steven Spielberg's" (Steven Spielberg), "Twitter Inc" (Twitter).
+_QUALIFIER = re.compile(
+    r"^(?:more than|less than|fewer than|at least|up to|about|around|nearly|almost|over|roughly|"
+    r"approximately|some|just over|just under) ",
+    re.IGNORECASE,
+)
+_POSSESSIVE = re.compile(r"['’]s?$")
+_COMPANY = re.compile(r",? (?:Inc|Corp|Co|Ltd|LLC|PLC)\.?$")
+_NUMERIC = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
+
+
+def _trim(text: str, label: str) -> str:
+    text = _POSSESSIVE.sub("", text)
+    if label in _NUMERIC:
+        text = _QUALIFIER.sub("", text)
+    if label == "ORG":
+        text = _COMPANY.sub("", text)
+    return text.strip(_STRIP)
+
+
 def _extend_norp(sentence: str, s: int, e: int) -> int:
     """A lone nationality takes its noun along: "Syrian insurgents", "Ukrainian forces"."""
     rest = sentence[e:]
@@ -168,16 +189,16 @@ def candidate_spans(question: str, sentences: Sequence[str]) -> list[Span]:
         if not found and kind:  # spaCy missed or absent: the patterns
             found = [(s, e, _REGEX_LABEL[kind]) for s, e in _candidates(kind, sent)]
         for s, e, label in found:
-            text = sent[s:e].strip(_STRIP).removeprefix("the ").removeprefix("The ")
+            text = _trim(sent[s:e].strip(_STRIP).removeprefix("the ").removeprefix("The "), label)
             if not text:
                 continue
             s = sent.index(text, s)  # offsets of the phrase as shown
             e = s + len(text)
             words = set(terms(text))
             # A phrase the question already holds can't answer it ("Russian bases" about Russian
-            # bases); a name sharing any word with it is the question's own subject.
-            shared = words & q_terms if label in _NAMED else words <= q_terms
-            if (words and shared) or text.lower() in q_lower:
+            # bases); one sharing only some words may ("Hawaiian Airlines" merging with Alaska
+            # Airlines): the ranker weighs that (`partial_repeat`).
+            if (words and words <= q_terms) or text.lower() in q_lower:
                 continue
             out.append(Span(i, s, e, label, text))
     return out
@@ -197,6 +218,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "near_top",
     "window",
     "window_best",
+    "share_lead",
     "words",
     "rivals",
     "partial_repeat",
@@ -267,7 +289,12 @@ def span_features(
     qtype = question_type(question)
     q_terms = set(terms(query or question))
     own_terms = set(terms(question))
-    total = float(sum(probs)) or 1.0
+    # agreement counts sources, not repetitions: each article by its best sentence, so a phrase one
+    # article repeats in every sentence ("Syria", in a story about Syria) is not taken for consensus
+    best_of: dict[str, float] = {}
+    for a, p in zip(articles, probs, strict=True):
+        best_of[a] = max(best_of.get(a, 0.0), p)
+    total = sum(best_of.values()) or 1.0
     asked = LABELS[qtype] if qtype else frozenset()
     rivals = sum(1 for g in groups if any(s.label in asked for s in g.spans))
     windows = [max(_window(q_terms, sentences[s.sentence], s) for s in g.spans) for g in groups]
@@ -280,12 +307,12 @@ def span_features(
         labels = {s.label for s in g.spans}
         near = [_nearness(q_terms, sentences[s.sentence], s) for s in g.spans]
         words = set(terms(g.text))
-        row = {
+        row: dict[str, float] = {
             "type_ok": bool(labels & asked),
             "type_primary": qtype in PRIMARY and PRIMARY[qtype] in labels,
             **{f"q_{t}": qtype == t for t in QTYPES},
             "p_max": max(probs[i] for i in idx),
-            "p_share": sum(probs[i] for i in idx) / total,
+            "p_share": sum(max(probs[i] for i in idx if articles[i] == a) for a in {articles[i] for i in idx}) / total,
             "best_rank": 1.0 / (1.0 + idx[0]),
             "in_top1": idx[0] == 0,
             "sentences": math.log1p(len(idx)),
@@ -299,8 +326,14 @@ def span_features(
             "partial_repeat": bool(words & own_terms),
             "from_ner": any(not label.startswith("RE_") for label in labels),
         }
-        rows.append([float(row[name]) for name in SPAN_FEATURES])
-    return np.array(rows, dtype=np.float64).reshape(len(groups), len(SPAN_FEATURES))
+        rows.append(row)
+    # the reader's share against the best rival of the asked-for kind's: a margin, so that the
+    # confidence says how clear the choice is, not only how good the phrase looks on its own
+    typed_rows = [r for r in rows if r["type_ok"]]
+    for r in rows:
+        r["share_lead"] = r["p_share"] - max((o["p_share"] for o in typed_rows if o is not r), default=0.0)
+    out = [[float(r[name]) for name in SPAN_FEATURES] for r in rows]
+    return np.array(out, dtype=np.float64).reshape(len(groups), len(SPAN_FEATURES))
 
 
 @dataclass(frozen=True)
