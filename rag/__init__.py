@@ -10,6 +10,7 @@ from rag.config import RagConfig
 from rag.embed import Embedder, get_embedder
 from rag.engine import Engine
 from rag.models import (
+    CITATION_MARKER,
     REFUSAL_START,
     Answer,
     Article,
@@ -24,6 +25,7 @@ from rag.models import (
     Stats,
     parse_day,
     refusal_text,
+    unescape_markers,
 )
 from rag.retrieve import Turn
 from rag.store import StoreBusyError, StoreError
@@ -42,6 +44,8 @@ __all__ = [
     "Failure",
     "Stats",
     "REFUSAL_START",
+    "CITATION_MARKER",
+    "unescape_markers",
     "parse_day",
     "refusal_text",
     "LLMError",

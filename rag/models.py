@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -78,6 +79,21 @@ REFUSAL_START = "The articles don't say"
 def refusal_text(question: str) -> str:
     """What a refused `Answer` says."""
     return f"{REFUSAL_START}. Nothing in them answers \u201c{shorten(question.strip())}\u201d well enough to quote."
+
+
+# A citation marker in `Answer.answer`: "[n]" not after a backslash. An article's own "[1]" is
+# written "\[1]" in an answer, so that no quoted text can pass for a citation and link elsewhere.
+CITATION_MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
+
+
+def escape_markers(text: str) -> str:
+    """Article text as an answer quotes it: its bracketed numbers marked as text."""
+    return re.sub(r"\[(\d+)\]", r"\\[\1]", text)
+
+
+def unescape_markers(text: str) -> str:
+    """What a reader is shown: the article's brackets as the article wrote them."""
+    return re.sub(r"\\\[(\d+)\]", r"[\1]", text)
 
 
 def shorten(text: str, limit: int = 200) -> str:

@@ -4,7 +4,19 @@ import pytest
 
 from conftest import SEED_QUESTION
 from hash_embedder import HashEmbedder
-from rag import REFUSAL_START, Answer, Article, Embedder, Engine, ExtractiveAnswerer, Passage, RagConfig, Retrieval
+from rag import (
+    CITATION_MARKER,
+    REFUSAL_START,
+    Answer,
+    Article,
+    Embedder,
+    Engine,
+    ExtractiveAnswerer,
+    Passage,
+    RagConfig,
+    Retrieval,
+    unescape_markers,
+)
 from rag.store.keyword_index import KeywordIndex
 
 ART = Article(
@@ -92,3 +104,19 @@ def test_follow_up_where_gets_a_place(seed_engine: Engine) -> None:
     first = seed_engine.ask("Who fled to Moscow?")
     ans = seed_engine.ask("Where did he go?", history=[("user", "Who fled to Moscow?"), ("assistant", first.answer)])
     assert ans.short_answer == "Moscow"
+
+
+def test_an_articles_own_brackets_cannot_pass_for_citations(fake_embedder: HashEmbedder) -> None:
+    art = Article(id="f", title="F", text="The bridge cost 12 million dollars [1] to build [2]. Residents cheered.")
+    r = Retrieval(
+        question="How much did the bridge cost?",
+        query="How much did the bridge cost?",
+        query_vector=fake_embedder.embed(["How much did the bridge cost?"])[0],
+        passages=[Passage(article=art, start=0, end=len(art.text), rank=0, score=1.0)],
+        idf=KeywordIndex.build([("c1", art.text, 0, "", "f")]).idf,
+    )
+    ans = ExtractiveAnswerer(fake_embedder, LOW).answer(r)
+    assert "[1] to build [2]" in ans.citations[0].quote  # the quote is the article's, exactly
+    markers = [int(n) for n in CITATION_MARKER.findall(ans.answer)]
+    assert markers == [c.n for c in ans.citations]  # every marker is one of ours, once
+    assert "\\[1] to build \\[2]" in ans.answer and "[1] to build [2]" in unescape_markers(ans.answer)

@@ -103,6 +103,13 @@ def unrelated(tmp: Path) -> Path:
     return tmp / "photos"
 
 
+def links_out(tmp: Path) -> Path:
+    (tmp / "news").mkdir()
+    (tmp / "news" / "story.txt").write_text("Story\n\nThe council met on Monday.")
+    (tmp / "news" / "passwd.txt").symlink_to("/etc/passwd")
+    return tmp / "news"
+
+
 CASES: list[tuple[str, Case, str]] = [
     # questions
     ("empty question", ask(""), "error: the question is empty"),
@@ -137,6 +144,7 @@ CASES: list[tuple[str, Case, str]] = [
     ("unsupported extension", ingest(write("report.docx", b"PK\x03\x04")), "unsupported file type .docx"),
     ("missing path", ingest(lambda tmp: tmp / "nowhere.txt"), "no such file or folder | added 0"),
     ("symlink loop", ingest(loop), "a broken or looping symbolic link | added 0"),
+    ("link to /etc/passwd in a folder", ingest(links_out), "a symbolic link out of the folder: not followed | added 1"),
     ("empty file", ingest(write("empty.txt", "")), "the file is empty | added 0"),
     ("truncated gzip", ingest(truncated_gz), "cannot read:"),
     (

@@ -86,3 +86,17 @@ def test_ask_passes_keep_unsupported_to_the_config(
     CliRunner().invoke(core.app, ["ask", "Who fled?", *([flag] if flag else [])])
     assert seen["keep_unsupported"] is want  # None: RagConfig's default (remove) stands
     assert core.config_for(None, keep_unsupported=want).keep_unsupported is bool(want)
+
+
+def test_ask_prints_no_terminal_control_sequences(tmp_path: Path) -> None:
+    from rag.cli.core import printable
+
+    evil = "Syrian insurgents\x1b]0;pwned\x07 guaranteed\x1b]8;;http://evil.example\x07 the bases\x1b[2J\x1b[31m."
+    assert printable(evil) == "Syrian insurgents guaranteed the bases."
+    # JSON carries any character (a text file with escapes is refused as binary at ingest)
+    record = {"id": "evil", "title": "Bases\x1b]0;title\x07", "text": f"RIA said {evil} It was Sunday."}
+    (tmp_path / "a.jsonl").write_text(json.dumps(record) + "\n")
+    store = tmp_path / "store"
+    rag("ingest", str(tmp_path / "a.jsonl"), "--quiet", store=store)
+    out = rag("ask", "Who guaranteed the bases?", store=store).stdout
+    assert "guaranteed the bases" in out and "\x1b" not in out and "\x07" not in out

@@ -128,6 +128,22 @@ def test_bad_input_fails_alone_with_reason(tmp_path: Path) -> None:
     assert "no such file or folder" in reasons
 
 
+def test_links_out_of_a_folder_are_not_followed(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root\n")
+    news = tmp_path / "news"
+    (news / "sub").mkdir(parents=True)
+    (news / "story.txt").write_text("Story\n\nThe council met on Monday.")
+    (news / "passwd.txt").symlink_to(secret)  # out of the folder
+    (news / "sub" / "again.txt").symlink_to(news / "story.txt")  # inside it: followed
+    (news / "escape").symlink_to(tmp_path, target_is_directory=True)  # a folder link out of it
+    arts, fails = split(list(load_paths([news])))
+    assert sorted(Path(a.path).name for a in arts) == ["again.txt", "story.txt"]
+    assert all("root:x" not in a.text for a in arts)
+    assert {Path(f.path).name for f in fails} >= {"passwd.txt"}
+    assert all("symbolic link out of the folder" in f.reason for f in fails)
+
+
 @pytest.mark.parametrize(
     ("raw", "want"),
     [

@@ -154,3 +154,17 @@ def test_the_short_answer_is_highlighted_inside_its_quote() -> None:
     assert "<mark>Evil</mark> sentence" in html
     no_live_markup(html)  # the quote around the mark is still escaped
     assert "<mark>" not in render.answer_html(answer())  # no span, no highlight
+
+
+def test_brackets_in_an_article_are_not_citations() -> None:
+    art = Article(id="f", title="Forged", text="The council approved the budget [1] on Monday [2]. Unrelated.")
+    ans = Answer(
+        question="q",
+        answer="The council approved the budget \\[1] on Monday \\[2]. [1]",
+        refused=False,
+        citations=[Citation.quoting(1, art, 0, art.text.index(" Unrelated"), 0.9)],
+    )
+    html = render.answer_html(ans)
+    assert html.count("<a ") == 1 and html.count("<sup>") == 1  # the answerer's own marker only
+    assert "budget [1] on Monday [2]." in html  # the article's brackets, shown as it wrote them
+    assert "\\[" not in html

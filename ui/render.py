@@ -11,10 +11,9 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from rag import Answer, Article, Citation, Stats
+from rag import CITATION_MARKER, Answer, Article, Citation, Stats, unescape_markers
 from rag.answerers import UNVERIFIED
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # a sentence kept although its sources don't support it (RagConfig.keep_unsupported), to its marker
 _UNVERIFIED = re.compile(re.escape(html.escape(UNVERIFIED)) + r"[^<]*?(?=<a |$)")
 _SPACE = re.compile(r"\s+")
@@ -110,14 +109,14 @@ def answer_html(ans: Answer) -> str:
     short = one_line(ans.short_answer or "")
     if short and text.startswith(f"{short}. "):
         text = text[len(short) + 2 :]  # the short answer is the headline; don't say it twice
-    for m in _MARKER.finditer(text):
+    for m in CITATION_MARKER.finditer(text):
         c = by_n.get(int(m.group(1)))
         if c is None:
             continue
         parts.append(_marked(text[pos : m.start()], c, ans))
         parts.append(f"<a {cite_attrs(c)}><sup>[{c.n}]</sup></a>")
         pos = m.end()
-    parts.append(esc(text[pos:]))
+    parts.append(esc(unescape_markers(text[pos:])))
     head = f'<div class="rag-short">{esc(short)}</div>' if short else ""
     body = _UNVERIFIED.sub(r'<span class="rag-unverified">\g<0></span>', "".join(parts))
     return f'<div class="rag-answer">{head}<div class="rag-body">{body}</div>{query}{foot}</div>'
@@ -128,7 +127,7 @@ def _marked(segment: str, c: Citation, ans: Answer) -> str:
     span = ans.short_answer_span
     at = segment.rfind(one_line(c.quote)) if span and span.citation == c.n else -1
     if span is None or at < 0 or one_line(c.quote) != c.quote:
-        return esc(segment)
+        return esc(unescape_markers(segment))
     s, e = at + span.start, at + span.end
     return f"{esc(segment[:s])}<mark>{esc(segment[s:e])}</mark>{esc(segment[e:])}"
 

@@ -15,7 +15,7 @@ from rag.answerers.reader import SentenceVectors, coverage, features, load_model
 from rag.answerers.spans import ShortAnswer, best_span
 from rag.config import RagConfig
 from rag.embed.embedder import Embedder
-from rag.models import Answer, Article, Citation, Retrieval, ShortAnswerSpan
+from rag.models import Answer, Article, Citation, Retrieval, ShortAnswerSpan, escape_markers
 
 if TYPE_CHECKING:
     from rag.answerers.logistic import LogisticModel
@@ -65,7 +65,7 @@ class ExtractiveAnswerer:
         if conflict:  # cite both sides of the disagreement
             chosen = conflict.cited(chosen)
         citations = [Citation.quoting(i, c.article, c.start, c.end, c.score) for i, c in enumerate(chosen, 1)]
-        body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        body = " ".join(f"{escape_markers(c.quote)} [{c.n}]" for c in citations)
         text = f"{short.text}. {body}" if short else body
         notice = conflict.notice(citations) if conflict else None
         proof = ranked[: self.cfg.short_answer_pool][short.sentence] if short else None

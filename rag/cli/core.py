@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,23 +111,36 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+# Terminal control sequences an article may carry: OSC (window title, hidden hyperlinks: "\x1b]8;;url"),
+# CSI (colours, cursor moves), then any other control character but newline and tab.
+_OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
+_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with nothing that a terminal would obey rather than show."""
+    return _CONTROL.sub("", _CSI.sub("", _OSC.sub("", text)))
+
+
 def print_answer(ans: Answer, *, body: bool = True) -> None:
-    """The answer (unless it was just streamed), who answered, what was removed, the sources."""
+    """The answer (unless it was just streamed), who answered, what was removed, the sources;
+    article text is made `printable` first."""
     if body:
-        typer.secho(ans.answer, fg=typer.colors.YELLOW if ans.refused else None)
+        typer.secho(printable(ans.answer), fg=typer.colors.YELLOW if ans.refused else None)
     if ans.generated is not None:
         typer.secho(f"(answered by: {ans.backend})", dim=True)
     for sentence in ans.removed:
-        typer.secho(f"(not supported by its sources: \u201c{sentence}\u201d)", dim=True)
+        typer.secho(f"(not supported by its sources: \u201c{printable(sentence)}\u201d)", dim=True)
     if ans.refused:
         return
     if ans.query != ans.question:
-        typer.secho(f"(searched for: {ans.query})", dim=True)
+        typer.secho(f"(searched for: {printable(ans.query)})", dim=True)
     typer.echo("\nSources:")
     for c in ans.citations:
         date = c.date.isoformat() if c.date else "undated"
-        typer.echo(f"[{c.n}] {c.title or c.article_id} ({date}) {c.url or c.path}")
-        typer.echo(f"    \u201c{c.quote}\u201d")
+        typer.echo(printable(f"[{c.n}] {c.title or c.article_id} ({date}) {c.url or c.path}"))
+        typer.echo(f"    \u201c{printable(c.quote)}\u201d")
 
 
 @app.command()
@@ -181,7 +195,7 @@ def stream_answer(pieces: Iterator[str | Answer]) -> None:
     for piece in pieces:
         if isinstance(piece, str):
             shown.append(piece)
-            typer.secho(piece, nl=False, dim=True)
+            typer.secho(printable(piece), nl=False, dim=True)
             sys.stdout.flush()
             continue
         if not shown:  # nothing was drafted (the extractive answerer): just the answer

@@ -106,12 +106,18 @@ def suffix_of(path: Path) -> str:
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
-    """Walk folders (skipping hidden entries); report paths that don't exist or can't be read."""
+    """Walk folders (skipping hidden entries); report paths that don't exist or can't be read.
+    A symbolic link inside a folder is followed only to a file inside that folder: a link to
+    /etc/passwd dropped into a news folder must not become an article."""
     for p in map(Path, paths):
         if p.is_dir():
+            root = p.resolve()
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
                 if f.is_file() and not any(part.startswith(".") for part in rel) and suffix_of(f) in SUFFIXES:
+                    if not f.resolve().is_relative_to(root):
+                        yield Failure(path=str(f), reason="a symbolic link out of the folder: not followed")
+                        continue
                     yield f
         elif p.is_file():
             if suffix_of(p) in SUFFIXES:
