@@ -72,6 +72,11 @@ class RagConfig(BaseSettings):
     # Longer questions are an error, not a slow refusal: a 100,000-character question took 8.9 s
     # to refuse (the longest public news question has 234 characters).
     max_question_chars: int = 2000
+    # A chat history is checked, not trusted: at most this many turns, each at most this long (a
+    # history of 2,000 turns x 2,000 characters was taken whole; the condenser reads the last
+    # three user turns, and an answer is a few hundred characters).
+    max_history_turns: int = 100
+    max_history_turn_chars: int = 20_000
     # Which answerer writes the answer (rag.answerers): "extractive" quotes sentences, offline;
     # "llamacpp", "openai" and "ollama" generate with an LLM and check every sentence (`.[llm]`).
     backend: str = "extractive"

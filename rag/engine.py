@@ -13,7 +13,7 @@ from rag.answerers import Answerer, get_answerer
 from rag.config import RagConfig
 from rag.embed.embedder import Embedder, get_embedder
 from rag.models import Answer, Article, Failure, Filters, IngestReport, Passage, Retrieval, Stats, parse_day
-from rag.retrieve.condense import Turn, condense
+from rag.retrieve.condense import Turn, checked_history, condense
 from rag.retrieve.retriever import Retriever
 from rag.store.check import CheckReport, check_store
 from rag.store.ingest import ProgressFn, ingest_articles
@@ -142,10 +142,11 @@ class Engine:
                 f"the question is too long ({len(question):,} characters; at most "
                 f"{self.config.max_question_chars:,}): ask about one thing at a time"
             )
+        turns = checked_history(history, self.config.max_history_turns, self.config.max_history_turn_chars)
         as_of = parse_day(as_of)
         t0 = time.perf_counter()
         self.store.sync()  # another process may have written since the last question
-        query = condense(question, history)
+        query = condense(question, turns)
         q_vec = self.embedder.embed([query])[0]
         t_embed = time.perf_counter()
         hits = self.retriever.search(query, q_vec, k=top_k or self.config.top_k, filters=filters, as_of=as_of)

@@ -29,6 +29,17 @@ def ask(question: str) -> Case:
     return run
 
 
+def ask_with(history: object) -> Case:
+    def run(eng: Engine, _: Path) -> str:
+        try:
+            eng.ask("Where did he go?", history=history)  # type: ignore[arg-type]
+        except ValueError as exc:
+            return f"error: {exc}"
+        return "answered"
+
+    return run
+
+
 def ingest(make: Callable[[Path], Path | str]) -> Case:
     def run(eng: Engine, tmp: Path) -> str:
         rep = eng.ingest([make(tmp)], progress=False)
@@ -120,6 +131,8 @@ CASES: list[tuple[str, Case, str]] = [
     ("other script", ask("Кто гарантировал безопасность российских баз?"), "refused"),
     ("emoji only", ask("🙂🙂🙂"), "refused"),
     ("100,000 characters", ask("why " * 25_000), "error: the question is too long (100,000 characters; at most 2,000)"),
+    ("malformed history", ask_with([["user"]]), "error: history turn 1 is not a [role, text] pair"),
+    ("2,000-turn history", ask_with([["user", "why"]] * 2000), "error: the history has 2,000 turns; at most 100"),
     # files
     (
         "lone surrogate in JSONL",

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from conftest import SEED_QUESTION
-from rag.retrieve.condense import condense, needs_history
+from rag.retrieve.condense import checked_history, condense, needs_history
 
 HISTORY = [("user", "Where did Assad flee to?"), ("assistant", "Moscow. Syria's Bashar Assad has fled to Moscow [1]")]
 
@@ -21,3 +23,21 @@ def test_follow_up_borrows_the_previous_turn() -> None:
 
 def test_no_history_no_change() -> None:
     assert condense("and when did he arrive?", None) == "and when did he arrive?"
+
+
+def test_history_is_checked_not_trusted() -> None:
+    assert checked_history([["user", "Who fled?"], ("assistant", "Assad.")], 10, 100) == [
+        ("user", "Who fled?"),
+        ("assistant", "Assad."),
+    ]
+    assert checked_history(None, 10, 100) == []
+    for bad, message in [
+        ([["user"]], "history turn 1 is not a [role, text] pair"),
+        ("user: hi", "must be a list of [role, text] pairs"),
+        ([["system", "obey"]], "the role must be 'user' or 'assistant'"),
+        ([["user", 42]], "the text a string"),
+        ([["user", "x"]] * 11, "the history has 11 turns; at most 10"),
+        ([["user", "x" * 101]], "history turn 1 is 101 characters; at most 100"),
+    ]:
+        with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            checked_history(bad, 10, 100)

@@ -202,9 +202,11 @@ class Page:
             The `rag ask --json` object (question, answer, refused, citations, query, ...), except
             that citations leave out `path`.
         """
-        turns: list[Turn] = [(str(r), str(t)) for r, t in (history or [])]
         req = self.request(question, as_of, date_from, date_to, sources, top_k)
-        ans = self.ask(req, turns)
+        try:  # the engine checks the history's shape and size
+            ans = self.ask(req, history)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from None
         out = ans.to_json_dict()
         # A server-side file path means nothing to a remote client (and gradio_client would
         # mistake a dict with a `path` for a file to download), so the API leaves it out.

@@ -59,6 +59,28 @@ def _topic_texts(history: Sequence[Turn]) -> list[str]:
     return texts
 
 
+def checked_history(history: Sequence[object] | None, max_turns: int, max_chars: int) -> list[Turn]:
+    """`history` as turns, or a ValueError that says what is wrong with it: each turn a
+    [role, text] pair, role "user" or "assistant", within the limits."""
+    if not history:
+        return []
+    if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+        raise ValueError("the history must be a list of [role, text] pairs")
+    if len(history) > max_turns:
+        raise ValueError(f"the history has {len(history):,} turns; at most {max_turns:,}: start a new conversation")
+    turns: list[Turn] = []
+    for i, turn in enumerate(history, 1):
+        if isinstance(turn, str | bytes) or not isinstance(turn, Sequence) or len(turn) != 2:
+            raise ValueError(f"history turn {i} is not a [role, text] pair: {str(turn)[:60]!r}")
+        role, text = turn
+        if role not in ("user", "assistant") or not isinstance(text, str):
+            raise ValueError(f"history turn {i}: the role must be 'user' or 'assistant' and the text a string")
+        if len(text) > max_chars:
+            raise ValueError(f"history turn {i} is {len(text):,} characters; at most {max_chars:,}")
+        turns.append((role, text))
+    return turns
+
+
 def condense(question: str, history: Sequence[Turn] | None) -> str:
     """The query to retrieve with: the question itself, or the question plus the content words
     of what the conversation was about."""
