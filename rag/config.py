@@ -33,8 +33,9 @@ class RagConfig(BaseSettings):
     max_file_mb: float = 10.0
     # One upload in the page (a jsonl.gz holds many articles, so more than one article's limit).
     max_upload_mb: float = 50.0
-    # The page's password (--auth): after this many wrong ones within the window every attempt
-    # is refused until the window has passed, and each wrong one waits a second (50 guesses
+    # The page's password (--auth): after this many wrong ones from one client address within
+    # the window, that address's attempts are refused until the window has passed (others' are
+    # not: a page-wide lockout kept the owner out), and each wrong one waits a second (50 guesses
     # took 0.63 s without it).
     auth_max_failures: int = 5
     auth_window_s: float = 60.0

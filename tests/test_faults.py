@@ -224,11 +224,16 @@ def test_auth_is_throttled() -> None:
 
     from ui.auth import throttled_auth
 
-    now = [0.0]
-    auth = throttled_auth("ann", "s3cret", max_failures=5, window_s=60, delay_s=0, clock=lambda: now[0])
+    now, who = [0.0], ["10.0.0.66"]
+    auth = throttled_auth(
+        "ann", "s3cret", max_failures=5, window_s=60, delay_s=0, clock=lambda: now[0], client=lambda: who[0]
+    )
     tries: list[bool] = [asyncio.run(auth("ann", f"guess{i}")) for i in range(50)]
     assert not any(tries)
-    assert not asyncio.run(auth("ann", "s3cret"))  # locked out: even the right one waits
+    assert not asyncio.run(auth("ann", "s3cret"))  # the guesser is locked out: even the right one waits
+    who[0] = "127.0.0.1"
+    assert asyncio.run(auth("ann", "s3cret"))  # the owner, from elsewhere, is not
+    who[0] = "10.0.0.66"
     now[0] = 61.0
     assert asyncio.run(auth("ann", "s3cret")) and not asyncio.run(auth("bob", "s3cret"))
 

@@ -315,6 +315,14 @@ def test_auth_and_local_binding(tmp_path: Path) -> None:
                 assert http.post("/login", data={"username": "ann", "password": "nope"}).status_code == 400
                 assert http.post("/login", data={"username": "ann", "password": "s3:cret"}).status_code == 200
                 assert http.get("/config").status_code == 200
+            # five wrong guesses from one address lock that address out, not the owner at another
+            elsewhere = httpx.HTTPTransport(local_address="127.0.0.2")  # another loopback address
+            with httpx.Client(base_url=base, transport=elsewhere) as guesser:
+                for i in range(5):
+                    guesser.post("/login", data={"username": "ann", "password": f"guess{i}"})
+                assert guesser.post("/login", data={"username": "ann", "password": "s3:cret"}).status_code == 400
+            with httpx.Client(base_url=base) as http:
+                assert http.post("/login", data={"username": "ann", "password": "s3:cret"}).status_code == 200
         finally:
             demo.close()
 

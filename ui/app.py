@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from rag import SUFFIXES, Answer, Engine, Filters, Turn, parse_day
 from rag.store import Follower, StoreError
 
 from . import render
-from .auth import throttled_auth
+from .auth import ClientAddress, throttled_auth
 from .style import CITE_JS, CSS, THEME_FONTS, VIEWER_JS
 
 EXAMPLES = [
@@ -407,5 +408,7 @@ def launch(
         footer_links=["api"],
         prevent_thread_lock=not block,
         max_file_size=f"{cfg.max_upload_mb:g}mb",
+        # the client's address for the login throttle (per client, never the whole page)
+        app_kwargs={"middleware": [Middleware(ClientAddress)]} if credentials else None,
     )
     return demo

@@ -1,5 +1,7 @@
-"""The page's password check, throttled: a wrong guess costs a second, and after a few in a
-minute every attempt is refused until the minute has passed (50 guesses took 0.63 s before)."""
+"""The page's password check, throttled per client: a wrong guess costs a second, and after a
+few in a minute from one address every attempt from that address is refused until the minute
+has passed (50 guesses took 0.63 s before). Other addresses, the owner's among them, are not
+affected: a lockout for the whole page let anyone who reached the port keep the owner out."""
 
 from __future__ import annotations
 
@@ -9,9 +11,30 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 AuthFn = Callable[[str, str], Coroutine[Any, Any, bool]]
+
+# The address of the client whose request is being served. Gradio hands its `auth` callable the
+# name and password only, so `ClientAddress` (an ASGI middleware) records it for the request.
+_CLIENT: ContextVar[str] = ContextVar("rag_client_address", default="")
+
+
+class ClientAddress:
+    """ASGI middleware: the client's address, for `throttled_auth`. Behind a reverse proxy every
+    client has the proxy's address (forwarded headers are not trusted: anyone can write them)."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        client = scope.get("client") if scope.get("type") == "http" else None
+        token = _CLIENT.set(str(client[0]) if client else "")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _CLIENT.reset(token)
 
 
 def throttled_auth(
@@ -22,19 +45,24 @@ def throttled_auth(
     window_s: float = 60.0,
     delay_s: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
+    client: Callable[[], str] = _CLIENT.get,
 ) -> AuthFn:
-    """Gradio's `auth` callable. Failures are counted for the whole page, not per user name, so
-    changing the name buys nothing; the price is that a locked-out page refuses its owner too
-    for up to `window_s`. Async, so the delay never blocks the server's event loop."""
-    failures: deque[float] = deque()
+    """Gradio's `auth` callable. Failures are counted per client address (`client()`), not per
+    user name, so changing the name buys nothing, and never for the whole page. Async, so the
+    delay never blocks the server's event loop."""
+    failures: dict[str, deque[float]] = {}
     lock = threading.Lock()
 
     async def auth(username: str, given: str) -> bool:
-        now = clock()
+        now, who = clock(), client()
         with lock:
-            while failures and now - failures[0] > window_s:
-                failures.popleft()
-            locked = len(failures) >= max_failures
+            for key in list(failures):  # forget old failures, and addresses with none left
+                times = failures[key]
+                while times and now - times[0] > window_s:
+                    times.popleft()
+                if not times:
+                    del failures[key]
+            locked = len(failures.get(who, ())) >= max_failures
         if not locked:
             ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(
                 given.encode(), password.encode()
@@ -42,7 +70,7 @@ def throttled_auth(
             if ok:
                 return True
         with lock:
-            failures.append(now)
+            failures.setdefault(who, deque()).append(now)
         await asyncio.sleep(delay_s)
         return False
 
