@@ -31,6 +31,12 @@ class RagConfig(BaseSettings):
     # Files of one article (txt, md, html, pdf) above this are refused: a 50 MB "article" is a
     # log or a dump, not news (the longest news article is ~60 kB), and took minutes and GBs.
     max_file_mb: float = 10.0
+    # A file of records (json, jsonl, jsonl.gz) is refused whole, before anything is stored, above
+    # this many records or this many MB decompressed; the largest real one, a year of news, has
+    # 8,801 records and 90 MB. A 538 kB .gz of 5 million tiny records took 6.8 GB and 30 h; a
+    # 12.5 MB .gz of one 6 GiB record took 6 GB in 21 s.
+    max_records: int = 100_000
+    max_records_mb: float = 1000.0
     # One upload in the page (a jsonl.gz holds many articles, so more than one article's limit).
     max_upload_mb: float = 50.0
     # The page's password (--auth): after this many wrong ones from one client address within

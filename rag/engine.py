@@ -86,7 +86,9 @@ class Engine:
     ) -> IngestReport:
         """Load files/folders and add what is new or changed; see `IngestReport`."""
         return self.ingest_articles(
-            load_paths(paths, self.config.max_file_mb), progress=progress, on_progress=on_progress
+            load_paths(paths, self.config.max_file_mb, self.config.max_records, self.config.max_records_mb),
+            progress=progress,
+            on_progress=on_progress,
         )
 
     def ingest_articles(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -98,6 +98,26 @@ def truncated_gz(tmp: Path) -> Path:
     return p
 
 
+def gz_records(name: str, lines: Callable[[], Iterator[bytes]]) -> Callable[[Path], Path]:
+    def make(tmp: Path) -> Path:
+        p = tmp / name
+        with gzip.open(p, "wb", compresslevel=1) as fh:
+            for line in lines():
+                fh.write(line)
+        return p
+
+    return make
+
+
+def one_huge_record() -> Iterator[bytes]:  # 12 MB of text in a ~12 kB .gz, then a good record
+    yield b'{"id": "huge", "text": "' + b"a" * 12_000_000 + b'"}\n'
+    yield b'{"id": "fine", "text": "A fine record."}\n'
+
+
+def many_tiny_records() -> Iterator[bytes]:
+    yield b'{"id": "t", "text": "x"}\n' * 100_001
+
+
 def foreign_sqlite(tmp: Path) -> Path:
     folder = tmp / "theirs"
     folder.mkdir()
@@ -160,6 +180,16 @@ CASES: list[tuple[str, Case, str]] = [
     ("link to /etc/passwd in a folder", ingest(links_out), "a symbolic link out of the folder: not followed | added 1"),
     ("empty file", ingest(write("empty.txt", "")), "the file is empty | added 0"),
     ("truncated gzip", ingest(truncated_gz), "cannot read:"),
+    (
+        "a 12 MB record in a small .gz",
+        ingest(gz_records("huge.jsonl.gz", one_huge_record)),
+        "line 1: the record is over 10 MB, the limit for one article (RAG_MAX_FILE_MB) | added 1",
+    ),
+    (
+        "100,001 tiny records",
+        ingest(gz_records("tiny.jsonl.gz", many_tiny_records)),
+        "more than 100,000 records, over the limit for one file (RAG_MAX_RECORDS): split it | added 0",
+    ),
     (
         "broken JSON line",
         ingest(write("b.jsonl", '{"id": "j1", "text": "Fine."}\n{oops\n')),

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from rag import Article, Engine, Failure
+from rag.store import ingest_articles
 
 
 def art(i: int, text: str | None = None, source: str = "") -> Article:
@@ -67,8 +69,31 @@ def test_same_id_twice_in_one_run_keeps_last(engine: Engine) -> None:
 
 
 def test_progress_callback(engine: Engine) -> None:
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int | None]] = []
     engine.ingest_articles(
         [art(1), Failure(path="x", reason="r"), art(2)], progress=False, on_progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_ingest_streams_its_input(engine: Engine) -> None:
+    """A generator is consumed batch by batch, not listed first: the first batches are stored
+    while later items have not been made yet (the splitter runs at most two batches ahead)."""
+    stored_when_made: list[int] = []
+
+    def items() -> Iterator[Article]:
+        for i in range(1, 9):
+            stored_when_made.append(engine.stats().articles)
+            yield art(i)
+
+    seen: list[tuple[int, int | None]] = []
+    ingest_articles(
+        engine.store,
+        engine.embedder.embed,
+        items(),
+        progress=False,
+        on_progress=lambda d, t: seen.append((d, t)),
+        batch_chunks=1,  # one article a batch
+    )
+    assert stored_when_made[0] == 0 and stored_when_made[-1] >= 1
+    assert seen[-1] == (8, None)  # no total for a stream

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SEEDS
 from rag.models import Article, Failure
-from rag.text.loaders import load_paths, parse_date
+from rag.text.loaders import load_paths, load_records, parse_date
 
 
 def split(items: list[Article | Failure]) -> tuple[list[Article], list[Failure]]:
@@ -157,3 +157,31 @@ def test_links_out_of_a_folder_are_not_followed(tmp_path: Path) -> None:
 )
 def test_parse_date(raw: object, want: dt.date | None) -> None:
     assert parse_date(raw) == want
+
+
+def test_files_of_records_are_read_in_bounded_pieces(tmp_path: Path) -> None:
+    import time
+    import tracemalloc
+
+    bomb = tmp_path / "bomb.jsonl.gz"  # 300 MB of one record, decompressed, in ~300 kB
+    with gzip.open(bomb, "wb", compresslevel=1) as fh:
+        fh.write(b'{"id": "b", "text": "')
+        for _ in range(300):
+            fh.write(b"a" * 1_000_000)
+        fh.write(b'"}\n')
+    t0 = time.perf_counter()
+    tracemalloc.start()
+    try:
+        (fail,) = list(load_records(bomb, max_mb=10, max_records_mb=100))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(fail, Failure) and "more than 100 MB of records (decompressed)" in fail.reason
+    assert time.perf_counter() - t0 < 10
+    assert peak < 50e6  # a piece at a time (~10 MB), never the 300 MB line
+
+    many = tmp_path / "many.jsonl"
+    many.write_text('{"id": "t", "text": "x"}\n' * 50 + "\n")
+    (fail,) = list(load_records(many, max_records=49))
+    assert isinstance(fail, Failure) and "more than 49 records" in fail.reason  # refused whole
+    assert len(list(load_records(many, max_records=50))) == 50

@@ -242,7 +242,7 @@ class Page:
             paths.append(dest)
         progress((0, len(paths)), desc="Reading files")
 
-        def on_progress(done: int, total: int) -> None:
+        def on_progress(done: int, total: int | None) -> None:  # no total while files are streamed
             progress((done, total), desc="Adding articles", unit="articles")
 
         try:

@@ -221,46 +221,123 @@ def record_to_article(rec: Any, path: Path, where: str, max_mb: float = DEFAULT_
     )
 
 
-def load_records(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Iterator[Article | Failure]:
-    """JSON (one object or a list) and JSON Lines, optionally gzipped; a bad record fails alone."""
+# Limits of a file of records when nobody passes others (RagConfig: the reasons are given there).
+DEFAULT_MAX_RECORDS = 100_000
+DEFAULT_MAX_RECORDS_MB = 1000.0
+
+
+def _lines(path: Path, max_line: int, max_total: int) -> Iterator[tuple[int, bytes | None]]:
+    """Each line of a (gzipped) JSON Lines file with its number, read in bounded pieces: None for
+    a line over `max_line` bytes (read past, never held); a LoadError past `max_total` bytes
+    decompressed, so a small .gz of a huge text is stopped while it is read."""
+    opener = gzip.open if suffix_of(path) == ".jsonl.gz" else open
+    total = 0
+
+    def over() -> LoadError:
+        return LoadError(
+            f"it holds more than {max_total / 1e6:,.0f} MB of records (decompressed), over the limit for "
+            "one file (RAG_MAX_RECORDS_MB): split it"
+        )
+
+    with opener(path, "rb") as fh:
+        lineno = 0
+        while line := fh.readline(max_line + 1):
+            lineno += 1
+            total += len(line)
+            if total > max_total:
+                raise over()
+            if len(line) <= max_line or line.endswith(b"\n"):
+                yield lineno, line
+                continue
+            while more := fh.readline(1 << 20):  # the rest of the over-long line, a piece at a time
+                total += len(more)
+                if total > max_total:
+                    raise over()
+                if more.endswith(b"\n"):
+                    break
+            yield lineno, None
+
+
+def load_records(
+    path: Path,
+    max_mb: float = DEFAULT_MAX_MB,
+    max_records: int = DEFAULT_MAX_RECORDS,
+    max_records_mb: float = DEFAULT_MAX_RECORDS_MB,
+) -> Iterator[Article | Failure]:
+    """JSON (one object or a list) and JSON Lines, optionally gzipped; a bad record fails alone.
+    JSON Lines are read twice, in bounded pieces: first to check the file's limits (at most
+    `max_records` records, `max_records_mb` MB decompressed) so that an over-limit file stores
+    nothing, then record by record; a line over `max_mb` fails alone, unread."""
     suffix = suffix_of(path)
+    max_line, max_total = int(max_mb * 1e6) + 4096, int(max_records_mb * 1e6)  # 4 kB: a record's other fields
     try:
         if suffix == ".json":
+            if (size := path.stat().st_size) > max_total:
+                raise LoadError(
+                    f"the JSON file is {size / 1e6:,.1f} MB, over the limit of {max_records_mb:g} MB for one "
+                    "file of records (RAG_MAX_RECORDS_MB): split it"
+                )
             data = json.loads(path.read_text(encoding="utf-8"))
             records = data if isinstance(data, list) else [data]
+            if len(records) > max_records:
+                raise LoadError(
+                    f"{len(records):,} records, over the limit of {max_records:,} for one file (RAG_MAX_RECORDS)"
+                )
             for i, rec in enumerate(records):
                 try:
                     yield record_to_article(rec, path, f"record {i}", max_mb)
                 except LoadError as exc:
                     yield Failure(path=str(path), reason=str(exc))
             return
-        opener = gzip.open if suffix == ".jsonl.gz" else open
-        with opener(path, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield record_to_article(json.loads(line), path, f"line {lineno}", max_mb)
-                except json.JSONDecodeError as exc:
-                    yield Failure(path=str(path), reason=f"line {lineno}: invalid JSON ({exc.msg})")
-                except LoadError as exc:
-                    yield Failure(path=str(path), reason=str(exc))
+        count = 0
+        for _, line in _lines(path, max_line, max_total):
+            count += line is None or bool(line.strip())
+            if count > max_records:
+                raise LoadError(
+                    f"more than {max_records:,} records, over the limit for one file (RAG_MAX_RECORDS): split it"
+                )
+        for lineno, line in _lines(path, max_line, max_total):
+            if line is None:
+                yield Failure(
+                    path=str(path),
+                    reason=f"line {lineno}: the record is over {max_mb:g} MB, the limit for one article "
+                    "(RAG_MAX_FILE_MB)",
+                )
+                continue
+            if not line.strip():
+                continue
+            try:
+                yield record_to_article(json.loads(line.decode("utf-8")), path, f"line {lineno}", max_mb)
+            except UnicodeDecodeError as exc:
+                yield Failure(path=str(path), reason=f"line {lineno}: not valid UTF-8 ({exc.reason})")
+            except json.JSONDecodeError as exc:
+                yield Failure(path=str(path), reason=f"line {lineno}: invalid JSON ({exc.msg})")
+            except LoadError as exc:
+                yield Failure(path=str(path), reason=str(exc))
     except json.JSONDecodeError as exc:
         yield Failure(path=str(path), reason=f"invalid JSON: {exc.msg} at line {exc.lineno}")
+    except LoadError as exc:
+        yield Failure(path=str(path), reason=str(exc))
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         yield Failure(path=str(path), reason=f"cannot read: {exc}")
 
 
-def load_paths(paths: Iterable[str | Path], max_mb: float = DEFAULT_MAX_MB) -> Iterator[Article | Failure]:
+def load_paths(
+    paths: Iterable[str | Path],
+    max_mb: float = DEFAULT_MAX_MB,
+    max_records: int = DEFAULT_MAX_RECORDS,
+    max_records_mb: float = DEFAULT_MAX_RECORDS_MB,
+) -> Iterator[Article | Failure]:
     """Every article under `paths`, and a Failure (with its reason) for whatever can't be read;
-    a file of one article over `max_mb` (and a record whose text is) is refused."""
+    a file of one article over `max_mb` (and a record whose text is) is refused, and so is a file
+    of records over `max_records` or `max_records_mb` (see `load_records`)."""
     for item in iter_files(paths):
         if isinstance(item, Failure):
             yield item
             continue
         suffix = suffix_of(item)
         if suffix in (".json", ".jsonl", ".jsonl.gz"):
-            yield from load_records(item, max_mb)
+            yield from load_records(item, max_mb, max_records, max_records_mb)
             continue
         try:
             if suffix in (".html", ".htm"):
