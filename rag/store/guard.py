@@ -14,7 +14,7 @@ class StoreError(ValueError):
 
 
 # What a store folder holds (rag.store.store); anything else means the folder is someone else's.
-STORE_ENTRIES = ("articles.sqlite", "chroma", "bm25", "uploads", ".write.lock")
+STORE_ENTRIES = ("articles.sqlite", "chroma", "bm25", "uploads", ".write.lock", "store.json")
 
 
 def _ours(name: str) -> bool:

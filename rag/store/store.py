@@ -35,6 +35,7 @@ from rag.config import RagConfig
 from rag.models import Article, Chunk, Stats, date_int
 from rag.store.article_db import ArticleDB, ForeignDatabaseError
 from rag.store.guard import StoreError, open_folder
+from rag.store.identity import check_identity, write_identity
 from rag.store.keyword_index import KeywordIndex
 from rag.store.lock import StoreBusyError, WriteLock
 from rag.store.server_articles import ServerArticles
@@ -66,6 +67,7 @@ class Store:
                     self.db = ArticleDB(path)
         except ForeignDatabaseError as exc:
             raise StoreError(str(exc)) from None
+        check_identity(self.folder, self.db)  # an emptied or swapped articles.sqlite stops here
         self._vectors: VectorStore | None = None
         # The page answers from several threads: one of them opens (or reopens) Chroma, once.
         self._open_lock = threading.Lock()
@@ -190,6 +192,7 @@ class Store:
             if self.server is not None:  # what other replicas read, once the vectors are in
                 self.server.put_many([(article, digest, chunks) for article, digest, chunks, _ in items])
             self.db.mark_complete(article.id for article, _, _, _ in items)
+            write_identity(self.folder, self.db)
             self._published()
             self.wrote()
 
@@ -201,6 +204,7 @@ class Store:
                 self.server.delete([article_id])
             self.vectors.delete_article(article_id)
             self.db.delete(article_id)
+            write_identity(self.folder, self.db)
             self._published()
             self.wrote()
             self.rebuild_keywords()
