@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from rag import Article, Engine
+from hash_embedder import HashEmbedder
+from rag import Article, Engine, RagConfig
 from rag.store.check import check_store
 from test_cli import rag
 
@@ -102,3 +105,40 @@ def test_the_page_header_warns_about_a_store_that_fails_its_check(seed_engine: E
     text = warning(seed_engine)
     assert text and "This store failed its check" in text and "rag check --repair" in text
     assert "keyword index is missing" in text
+
+
+def test_check_beside_a_writer_waits_then_says_so(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    """A check while another process writes would compare half a write: it waits for the writer's
+    lock and, when the writer is still busy, says so instead of reporting false orphans."""
+    import subprocess
+    import sys
+    import time
+
+    from rag import StoreBusyError
+
+    store = tmp_path / "store"
+    with Engine(store=store, embedder=fake_embedder) as eng:
+        eng.ingest_articles([Article(id="a", title="T", text="One story. It is short.")], progress=False)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from rag.store.lock import WriteLock\n"
+            f"with WriteLock({str(store / '.write.lock')!r}, 1).hold():\n"
+            "    print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with Engine(store=store, embedder=fake_embedder, config=RagConfig(lock_wait_s=0.5)) as eng:
+            t0 = time.perf_counter()
+            with pytest.raises(StoreBusyError, match="being changed by another process"):
+                eng.check()
+            assert time.perf_counter() - t0 >= 0.5
+    finally:
+        holder.kill()
+        holder.wait()
+    with Engine(store=store, embedder=fake_embedder) as eng:
+        assert eng.check().ok  # the writer gone, the check runs

@@ -151,8 +151,14 @@ def check_store(
         if follow(store):
             store.rebuild_keywords()
     if not repair:
-        store.sync()
-        return _inspect(store, deep, dim).report
+        if store.read_only:  # nobody can be writing it from here
+            store.sync()
+            return _inspect(store, deep, dim).report
+        # Under the write lock: a check beside a running ingest saw its newest vectors before their
+        # articles' rows and reported 1,536 "orphans". It waits for the writer (`lock_wait_s`),
+        # then says the store is busy.
+        with store.writing():
+            return _inspect(store, deep, dim).report
     with store.writing():
         found = _inspect(store, deep, dim)
         done: list[str] = []
