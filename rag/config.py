@@ -37,6 +37,10 @@ class RagConfig(BaseSettings):
     # 12.5 MB .gz of one 6 GiB record took 6 GB in 21 s.
     max_records: int = 100_000
     max_records_mb: float = 1000.0
+    # Questions the page and its API take from one client address per window: a person asks one
+    # every few seconds; 200 in 15 s from one script were all answered, holding the queue.
+    page_max_questions: int = 20
+    page_question_window_s: float = 10.0
     # One upload in the page (a jsonl.gz holds many articles, so more than one article's limit).
     max_upload_mb: float = 50.0
     # The page's password (--auth): after this many wrong ones from one client address within

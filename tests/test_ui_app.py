@@ -18,6 +18,7 @@ import pytest
 
 from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE, SEED_TITLE
 from eval.startup import free_port, stop, wait_ready
+from hash_embedder import HashEmbedder
 from ui.app import parse_auth
 
 pytestmark = pytest.mark.page  # the real server (and a browser, where chromium is installed)
@@ -83,7 +84,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (tmp / "others" / "wire.jsonl").write_text("\n".join(json.dumps(a) for a in OTHERS))
     port = free_port()
     log = tmp / "server.log"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    # the tests ask from one address faster than a person would (test_questions_are_rate_limited)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "RAG_PAGE_MAX_QUESTIONS": "1000"}
     env.pop("RAG_AUTH", None)
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -293,6 +295,26 @@ def test_gradio_client_api(server: str) -> None:
     assert only_city["refused"] and not only_city["citations"]
     # ... and so do dates (the seed article is undated, which a lower bound drops).
     assert client.predict(SEED_QUESTION, date_from="2025-01-01", api_name="/ask")["refused"]
+
+
+def test_questions_are_rate_limited_per_client(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    from gradio_client import Client
+
+    from rag import Engine, RagConfig
+    from ui.app import launch
+
+    port = free_port()
+    cfg = RagConfig(store=tmp_path / "store", page_max_questions=3, page_question_window_s=60)
+    with Engine(config=cfg, embedder=fake_embedder) as eng:
+        demo = launch(eng, port=port, block=False)
+        try:
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            for _ in range(3):
+                assert client.predict("Who fled to Moscow?", api_name="/ask")["refused"]  # an empty store
+            with pytest.raises(Exception, match="Too many questions from your address: at most 3 in 60 s"):
+                client.predict("Who fled to Moscow?", api_name="/ask")
+        finally:
+            demo.close()
 
 
 def test_auth_and_local_binding(tmp_path: Path) -> None:

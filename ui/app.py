@@ -23,6 +23,7 @@ from rag.store import Follower, StoreError
 
 from . import render
 from .auth import ClientAddress, throttled_auth
+from .rate_limit import RateLimit
 from .style import CITE_JS, CSS, THEME_FONTS, VIEWER_JS
 
 EXAMPLES = [
@@ -71,6 +72,7 @@ class Page:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.rate = RateLimit(engine.config.page_max_questions, engine.config.page_question_window_s)
 
     # --- asking ----------------------------------------------------------------------------
     def request(
@@ -106,6 +108,12 @@ class Page:
             "top_k": int(top_k) if top_k else None,
         }
 
+    def limit(self, request: gr.Request | None) -> None:
+        """Refuse, with a clear message, a client over its question rate (`RateLimit`)."""
+        client = request.client.host if request is not None and request.client else ""
+        if not self.rate.allow(client):
+            raise gr.Error(self.rate.message())
+
     def ask(self, request: dict[str, Any], history: list[Turn] | None) -> Answer:
         return self.engine.ask(**request, history=history or None)
 
@@ -123,10 +131,12 @@ class Page:
         date_to: str | None,
         sources: list[str] | None,
         top_k: float,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Chat handler: show the question, the model's text as it comes (a draft), then the
         checked answer with its citations."""
         req = self.request(question, as_of, date_from, date_to, sources, top_k)
+        self.limit(request)
         chat = list(chat or [])
         history = list(history or [])
         chat += [
@@ -188,6 +198,7 @@ class Page:
         date_to: str | None = None,
         sources: list[str] | None = None,
         top_k: int | None = None,
+        request: gr.Request | None = None,
     ) -> dict[str, Any]:
         """Answer a question from the stored articles, citing the sentences used.
 
@@ -204,6 +215,7 @@ class Page:
             that citations leave out `path`.
         """
         req = self.request(question, as_of, date_from, date_to, sources, top_k)
+        self.limit(request)
         try:  # the engine checks the history's shape and size
             ans = self.ask(req, history)  # type: ignore[arg-type]
         except ValueError as exc:
