@@ -281,3 +281,21 @@ def test_uploads_over_the_limit_are_refused_and_questions_are_not_held(seed_engi
 
     page.add_files([str(small)], progress=on_progress)  # type: ignore[arg-type]
     assert asked and all(asked)
+
+
+def test_an_upload_of_a_records_bomb_is_refused_whole_and_not_kept(seed_engine: Engine, tmp_path: Path) -> None:
+    import gzip
+
+    from ui.app import Page
+
+    page = Page(seed_engine)
+    before = seed_engine.stats().articles
+    bomb = tmp_path / "tiny.jsonl.gz"  # ~100 kB: within the upload limit, 100,001 records
+    bomb.write_bytes(gzip.compress(b'{"id": "t", "text": "x"}\n' * 100_001))
+    t0 = time.perf_counter()
+    summary, _, _ = page.add_files([str(bomb)], progress=lambda *a, **k: None)  # type: ignore[arg-type]
+    assert time.perf_counter() - t0 < 10
+    assert "more than 100,000 records, over the limit for one file" in summary
+    assert not (Path(seed_engine.config.store) / "uploads" / "tiny.jsonl.gz").exists()
+    assert seed_engine.stats().articles == before
+    assert not seed_engine.ask(SEED_QUESTION).refused

@@ -261,6 +261,12 @@ class Page:
             report = self.engine.ingest(paths, progress=False, on_progress=on_progress)
         except StoreError as exc:  # another process is writing, or the store is read-only
             raise gr.Error(str(exc)) from None
+        # A file refused whole (over a limit, unreadable) stored nothing: it isn't kept either.
+        # (A record's own failure starts with its line or record number; the rest of it was read.)
+        refused = {f.path for f in report.failed if not f.reason.startswith(("line ", "record "))}
+        for dest in paths:
+            if str(dest) in refused:
+                dest.unlink(missing_ok=True)
         stats, choices = self.corpus()
         return report.summary(), stats, choices
 
