@@ -135,7 +135,6 @@ def entities(sentences: Sequence[str]) -> list[list[tuple[int, int, str]]]:
 
 
 _TOKEN = re.compile(r"[\w'’-]+")
-_DEMONYM = re.compile(r"(?:an|ese|ish|i)$")
 _STRIP = " ,.;:\"'“”‘’()"
 _NAMED = LABELS["thing"]
 _REGEX_LABEL = {"name": "RE_NAME", "number": "RE_NUMBER", "date": "RE_DATE"}
@@ -230,11 +229,18 @@ def _key(text: str) -> str:
     return " ".join(_TOKEN.findall(text.lower()))
 
 
+def _tokens(sentence: str, span: Span) -> tuple[list[str], list[int]]:
+    """The sentence's tokens, and the indices of those inside the span."""
+    found = list(_TOKEN.finditer(sentence))
+    return [m.group() for m in found], [
+        j for j, m in enumerate(found) if m.start() >= span.start and m.end() <= span.end
+    ]
+
+
 def _nearness(question_terms: set[str], sentence: str, span: Span) -> float:
     """1 / (1 + tokens between the span and the nearest question word in its sentence); 0 when none."""
-    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence)]
-    anchors = [j for j, (_, _, w) in enumerate(toks) if set(terms(w)) & question_terms]
-    inside = [j for j, (s, e, _) in enumerate(toks) if s >= span.start and e <= span.end]
+    toks, inside = _tokens(sentence, span)
+    anchors = [j for j, w in enumerate(toks) if set(terms(w)) & question_terms]
     if not anchors or not inside:
         return 0.0
     gap = min(abs(a - j) for a in anchors for j in (inside[0], inside[-1]))
@@ -244,14 +250,11 @@ def _nearness(question_terms: set[str], sentence: str, span: Span) -> float:
 def _window(question_terms: set[str], sentence: str, span: Span, width: int = 8) -> float:
     """The share of the question's words within `width` tokens either side of the span: the
     phrase that answers a question stands among its words, not just near one of them."""
-    if not question_terms:
-        return 0.0
-    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence)]
-    inside = [j for j, (s, e, _) in enumerate(toks) if s >= span.start and e <= span.end]
-    if not inside:
+    toks, inside = _tokens(sentence, span)
+    if not question_terms or not inside:
         return 0.0
     lo, hi = max(0, inside[0] - width), inside[-1] + width + 1
-    seen = {t for _, _, w in toks[lo : inside[0]] + toks[inside[-1] + 1 : hi] for t in terms(w)}
+    seen = {t for w in toks[lo : inside[0]] + toks[inside[-1] + 1 : hi] for t in terms(w)}
     return len(seen & question_terms) / len(question_terms)
 
 
