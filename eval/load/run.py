@@ -56,6 +56,8 @@ def servers(store: Path, replicas: int, logs: Path, env: dict[str, str]) -> Iter
     (also on Ctrl-C or an error)."""
     procs: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
+    # every simulated user asks from 127.0.0.1: the page's per-address question limit is lifted
+    env = {"RAG_PAGE_MAX_QUESTIONS": "1000000", **env}
     try:
         for i in range(replicas):
             port = free_port()
@@ -290,8 +292,6 @@ def run_load(
     warm = load_questions(questions)[: max(1, warmup) if warmup is not None else None]
     env = child_env()
     env.update(LOAD_STORE_DB=str(db.resolve()), LOAD_QUESTIONS=str(questions.resolve()))
-    # every simulated user asks from 127.0.0.1: the page's per-address question limit is lifted
-    env.setdefault("RAG_PAGE_MAX_QUESTIONS", "1000000")
     if wait:
         env["LOAD_WAIT"] = wait
     else:
