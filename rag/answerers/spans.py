@@ -56,24 +56,25 @@ _ORG_WORDS = (
 _PLACE_WORDS = r"country|countries|city|state|nation|island|region|province|capital|continent|town|county"
 
 
+# The first pattern a question matches says what it asks for; order matters ("how much" before "what").
+_QUESTION_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), qtype)
+    for pattern, qtype in (
+        (r"\bhow much\b|\bwhat (percentage|percent|share|amount|price)\b", "amount"),
+        (r"\bhow many\b|\bwhat number\b", "count"),
+        (r"\bwhen\b|\b(what|which) (year|date|day|month)\b", "date"),
+        (rf"\b(what|which) (\w+ )?({_ORG_WORDS})\b", "org"),
+        (rf"\bwhere\b|\b(what|which|in what|in which) (\w+ )?({_PLACE_WORDS})\b", "place"),
+        (r"\bwho(m|se)?\b", "person"),
+        (r"\b(what|which)\b", "thing"),
+    )
+)
+
+
 def question_type(question: str) -> str | None:
     """The kind of answer a question asks for (one of `QTYPES`), None when it isn't a wh-question."""
     q = question.lower()
-    if re.search(r"\bhow much\b|\bwhat (percentage|percent|share|amount|price)\b", q):
-        return "amount"
-    if re.search(r"\bhow many\b|\bwhat number\b", q):
-        return "count"
-    if re.search(r"\bwhen\b|\b(what|which) (year|date|day|month)\b", q):
-        return "date"
-    if re.search(rf"\b(what|which) (\w+ )?({_ORG_WORDS})\b", q):
-        return "org"
-    if re.search(rf"\bwhere\b|\b(what|which|in what|in which) (\w+ )?({_PLACE_WORDS})\b", q):
-        return "place"
-    if re.search(r"\bwho(m|se)?\b", q):
-        return "person"
-    if re.search(r"\b(what|which)\b", q):
-        return "thing"
-    return None
+    return next((qtype for pattern, qtype in _QUESTION_TYPES if pattern.search(q)), None)
 
 
 @dataclass(frozen=True)
@@ -229,33 +230,23 @@ def _key(text: str) -> str:
     return " ".join(_TOKEN.findall(text.lower()))
 
 
-def _tokens(sentence: str, span: Span) -> tuple[list[str], list[int]]:
-    """The sentence's tokens, and the indices of those inside the span."""
+def _placement(question_terms: set[str], sentence: str, span: Span, width: int = 8) -> tuple[float, float]:
+    """Where the span stands among the question's words in its sentence, from one tokenisation:
+    nearness, 1 / (1 + tokens to the nearest question word) (0 when none), and window, the share
+    of the question's words within `width` tokens either side (the phrase that answers a question
+    stands among its words, not just near one of them)."""
     found = list(_TOKEN.finditer(sentence))
-    return [m.group() for m in found], [
-        j for j, m in enumerate(found) if m.start() >= span.start and m.end() <= span.end
-    ]
-
-
-def _nearness(question_terms: set[str], sentence: str, span: Span) -> float:
-    """1 / (1 + tokens between the span and the nearest question word in its sentence); 0 when none."""
-    toks, inside = _tokens(sentence, span)
+    toks = [m.group() for m in found]
+    inside = [j for j, m in enumerate(found) if m.start() >= span.start and m.end() <= span.end]
+    if not inside:
+        return 0.0, 0.0
     anchors = [j for j, w in enumerate(toks) if set(terms(w)) & question_terms]
-    if not anchors or not inside:
-        return 0.0
-    gap = min(abs(a - j) for a in anchors for j in (inside[0], inside[-1]))
-    return 1.0 / (1.0 + gap)
-
-
-def _window(question_terms: set[str], sentence: str, span: Span, width: int = 8) -> float:
-    """The share of the question's words within `width` tokens either side of the span: the
-    phrase that answers a question stands among its words, not just near one of them."""
-    toks, inside = _tokens(sentence, span)
-    if not question_terms or not inside:
-        return 0.0
+    near = 1.0 / (1.0 + min(abs(a - j) for a in anchors for j in (inside[0], inside[-1]))) if anchors else 0.0
+    if not question_terms:
+        return near, 0.0
     lo, hi = max(0, inside[0] - width), inside[-1] + width + 1
     seen = {t for w in toks[lo : inside[0]] + toks[inside[-1] + 1 : hi] for t in terms(w)}
-    return len(seen & question_terms) / len(question_terms)
+    return near, len(seen & question_terms) / len(question_terms)
 
 
 @dataclass(frozen=True)
@@ -299,20 +290,20 @@ def span_features(
         best_of[a] = max(best_of.get(a, 0.0), p)
     total = sum(best_of.values()) or 1.0
     asked = LABELS[qtype] if qtype else frozenset()
-    rivals = sum(1 for g in groups if any(s.label in asked for s in g.spans))
-    windows = [max(_window(q_terms, sentences[s.sentence], s) for s in g.spans) for g in groups]
+    labels = [{s.label for s in g.spans} for g in groups]
+    typed = [bool(lab & asked) for lab in labels]  # of the asked-for kind
+    placed = [[_placement(q_terms, sentences[s.sentence], s) for s in g.spans] for g in groups]
+    windows = [max(w for _, w in pl) for pl in placed]
     # the best-placed phrase of the asked-for kind: relative, so it holds for long and short questions
-    typed = [w for g, w in zip(groups, windows, strict=True) if any(s.label in asked for s in g.spans)]
-    top_window = max(typed, default=0.0)
+    top_window = max((w for w, t in zip(windows, typed, strict=True) if t), default=0.0)
     rows = []
-    for g, window in zip(groups, windows, strict=True):
+    for g, lab, ok, pl, window in zip(groups, labels, typed, placed, windows, strict=True):
         idx = sorted({s.sentence for s in g.spans})
-        labels = {s.label for s in g.spans}
-        near = [_nearness(q_terms, sentences[s.sentence], s) for s in g.spans]
+        near = [n for n, _ in pl]
         words = set(terms(g.text))
         row: dict[str, float] = {
-            "type_ok": bool(labels & asked),
-            "type_primary": qtype in PRIMARY and PRIMARY[qtype] in labels,
+            "type_ok": ok,
+            "type_primary": qtype in PRIMARY and PRIMARY[qtype] in lab,
             **{f"q_{t}": qtype == t for t in QTYPES},
             "p_max": max(probs[i] for i in idx),
             "p_share": sum(max(probs[i] for i in idx if articles[i] == a) for a in {articles[i] for i in idx}) / total,
@@ -325,14 +316,14 @@ def span_features(
             "window": window,
             "window_best": window > 0 and window >= top_window,
             "words": math.log1p(len(g.text.split())),
-            "rivals": math.log1p(rivals),
+            "rivals": math.log1p(sum(typed)),
             "partial_repeat": bool(words & own_terms),
-            "from_ner": any(not label.startswith("RE_") for label in labels),
+            "from_ner": any(not label.startswith("RE_") for label in lab),
         }
         rows.append(row)
     # the reader's share against the best rival of the asked-for kind's: a margin, so that the
     # confidence says how clear the choice is, not only how good the phrase looks on its own
-    typed_rows = [r for r in rows if r["type_ok"]]
+    typed_rows = [r for r, t in zip(rows, typed, strict=True) if t]
     for r in rows:
         r["share_lead"] = r["p_share"] - max((o["p_share"] for o in typed_rows if o is not r), default=0.0)
     out = [[float(r[name]) for name in SPAN_FEATURES] for r in rows]
