@@ -20,3 +20,8 @@ def contains_answer(text: str, answers: list[str]) -> bool:
     """Is any gold answer (or alias), normalised, a whole-word run inside the text?"""
     hay = f" {normalize(text)} "
     return any(n and f" {n} " in hay for n in (normalize(a) for a in answers))
+
+
+def exact_match(prediction: str | None, answers: list[str]) -> bool:
+    """Is the prediction, normalised, one of the gold answers (SQuAD's exact match)? None never is."""
+    return prediction is not None and normalize(prediction) in {normalize(a) for a in answers}

@@ -33,7 +33,7 @@ from rag.engine import Engine
 
 from . import datasets
 from .metrics.short_answer import f1
-from .normalize import normalize
+from .normalize import exact_match
 from .train_reader import DATA_PATH, Table, _json, collect_questions, fit_model, fold_of
 
 TOP = RagConfig().short_answer_pool  # candidate sentences per question, as the answerer reads them
@@ -65,10 +65,6 @@ def collect(store: Path, questions: Path, name: str, out: Path) -> None:
     print(f"{name}: {len(table.y)} sentences of {len(table.q_id)} questions")
 
 
-def _em(pred: str, answers: list[str]) -> bool:
-    return normalize(pred) in {normalize(a) for a in answers}
-
-
 def span_table(
     t: Table, texts: list[dict], probs: np.ndarray
 ) -> tuple[list[np.ndarray], list[np.ndarray], list[list[str]], list[list[str]]]:
@@ -95,7 +91,7 @@ def span_table(
         arts = [rec["articles"][i] for i in local]
         groups = group_spans(candidate_spans(rec["question"], sents))
         xs.append(span_features(rec["question"], sents, list(probs[first[qi] + local]), arts, groups))
-        ys.append(np.array([_em(g.text, rec["answers"]) for g in groups], dtype=bool))
+        ys.append(np.array([exact_match(g.text, rec["answers"]) for g in groups], dtype=bool))
         cands.append([g.text for g in groups])
         golds.append(rec["answers"])
     return xs, ys, cands, golds
@@ -179,7 +175,7 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
         (
             float(round(c, 2))
             for c in np.arange(0.05, 0.95, 0.01)
-            if len(ok := [_em(q.best, q.answers) for q in qs if q.best and q.confidence >= c]) >= 20
+            if len(ok := [exact_match(q.best, q.answers) for q in qs if q.best and q.confidence >= c]) >= 20
             and np.mean(ok) >= MIN_PRECISION
         ),
         1.0,
@@ -192,19 +188,19 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
     for y in names:
         yq = [q for q in qs if q.year == y]
         shown = [q for q in yq if q.best and q.confidence >= threshold]
-        em = sum(_em(q.best, q.answers) for q in shown)
+        em = sum(exact_match(q.best, q.answers) for q in shown)
         f = sum(max(f1(q.best, a) for a in q.answers) for q in shown)
         lines.append(
             f"| {y} | {len(yq)} | {np.mean([q.top1 for q in yq]):.3f} ({np.mean([q.top1_2022 for q in yq]):.3f}) | "
             f"{np.mean([q.top3 for q in yq]):.3f} | "
             f"{np.mean([bool(q.y.any()) for q in yq]):.3f} | {em / len(yq):.3f} | {f / len(yq):.3f} | "
             f"{len(shown) / len(yq):.3f} | {em / max(1, len(shown)):.3f} | "
-            f"{np.mean([_em(q.best, q.answers) for q in yq]):.3f} |"
+            f"{np.mean([exact_match(q.best, q.answers) for q in yq]):.3f} |"
         )
     curve = ["| gate | coverage | EM | precision |", "|---|---|---|---|"]
     for c in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, threshold):
         shown = [q for q in qs if q.best and q.confidence >= c]
-        em = sum(_em(q.best, q.answers) for q in shown)
+        em = sum(exact_match(q.best, q.answers) for q in shown)
         curve.append(f"| {c:.2f} | {len(shown) / len(qs):.3f} | {em / len(qs):.3f} | {em / max(1, len(shown)):.3f} |")
     final = fit_model(np.concatenate([q.x for q in qs]), np.concatenate([q.y for q in qs]), SPAN_FEATURES)
     model_out.write_text(_json(final))

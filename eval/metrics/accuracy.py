@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..base import EvaluationResult, Evaluator, mean
-from ..normalize import contains_answer, normalize
+from ..normalize import contains_answer, exact_match
 from ..records import Record
 
 
@@ -18,11 +18,7 @@ class AnswerAccuracyEvaluator(Evaluator):
         if not rows:
             return EvaluationResult(name=self.name)
         ok = [not r.answer.refused and contains_answer(r.answer.answer, r.question.answers) for r in rows]
-        em = [
-            r.answer.short_answer is not None
-            and normalize(r.answer.short_answer) in {normalize(a) for a in r.question.answers}
-            for r in rows
-        ]
+        em = [exact_match(r.answer.short_answer, r.question.answers) for r in rows]
         answered = [o for o, r in zip(ok, rows, strict=True) if not r.answer.refused]
         failures = [
             {

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ..base import EvaluationResult, Evaluator, mean
-from ..normalize import contains_answer, normalize
+from ..normalize import contains_answer, exact_match, normalize
 from ..records import Record
 
 MAX_SENTENCES = 3
@@ -40,8 +40,7 @@ class ShortAnswerEvaluator(Evaluator):
         words = []
         for r in rows:
             short = r.answer.short_answer if not r.answer.refused else None
-            golds = {normalize(a) for a in r.question.answers}
-            em.append(float(short is not None and normalize(short) in golds))
+            em.append(float(exact_match(short, r.question.answers)))
             f1s.append(max((f1(short, a) for a in r.question.answers), default=0.0) if short else 0.0)
             given.append(short is not None)
             quotes = [c.quote for c in r.answer.citations] if not r.answer.refused else []
