@@ -275,6 +275,10 @@ class ArticleDB:
         )
         yield from cur
 
+    def count(self) -> int:
+        """Complete articles (what `stats().articles` says, without its chunk and source counts)."""
+        return int(self.conn.execute("SELECT count(*) FROM articles WHERE complete").fetchone()[0])
+
     def stats(self) -> Stats:
         n_art, first, last = self.conn.execute(
             "SELECT count(*), min(date), max(date) FROM articles WHERE complete"

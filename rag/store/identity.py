@@ -23,16 +23,14 @@ def check_identity(folder: Path, db: ArticleDB) -> None:
     path = folder / IDENTITY_FILE
     try:
         known = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return
-    except (OSError, ValueError):  # unreadable: rewritten at the next write
+    except (OSError, ValueError):  # none yet, or unreadable: written at the next write
         return
     if not isinstance(known, dict) or known.get("id") == db.meta("store_id"):
         return
     raise StoreError(
         f"{folder / 'articles.sqlite'} is not the database this store was written with: it was "
         f"emptied or replaced ({known.get('articles', '?')} articles when last written, "
-        f"{db.stats().articles} now). Restore it from a backup; nothing was changed, and "
+        f"{db.count()} now). Restore it from a backup; nothing was changed, and "
         "`rag check --repair` will not delete the vectors."
     )
 
@@ -45,5 +43,7 @@ def write_identity(folder: Path, db: ArticleDB) -> None:
         store_id = uuid.uuid4().hex
         db.set_meta("store_id", store_id)
     tmp = folder / f"{IDENTITY_FILE}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps({"id": store_id, "articles": db.stats().articles}), encoding="utf-8")
+    # the articles alone: this runs after every batch of an ingest, where stats() would also
+    # count every chunk through a join
+    tmp.write_text(json.dumps({"id": store_id, "articles": db.count()}), encoding="utf-8")
     os.replace(tmp, folder / IDENTITY_FILE)
