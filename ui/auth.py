@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
+
+from .rate_limit import RateLimit
 
 AuthFn = Callable[[str, str], Coroutine[Any, Any, bool]]
 
@@ -50,27 +50,17 @@ def throttled_auth(
     """Gradio's `auth` callable. Failures are counted per client address (`client()`), not per
     user name, so changing the name buys nothing, and never for the whole page. Async, so the
     delay never blocks the server's event loop."""
-    failures: dict[str, deque[float]] = {}
-    lock = threading.Lock()
+    failures = RateLimit(max_failures, window_s, clock)
 
     async def auth(username: str, given: str) -> bool:
-        now, who = clock(), client()
-        with lock:
-            for key in list(failures):  # forget old failures, and addresses with none left
-                times = failures[key]
-                while times and now - times[0] > window_s:
-                    times.popleft()
-                if not times:
-                    del failures[key]
-            locked = len(failures.get(who, ())) >= max_failures
-        if not locked:
+        who = client()
+        if not failures.full(who):
             ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(
                 given.encode(), password.encode()
             )
             if ok:
                 return True
-        with lock:
-            failures.setdefault(who, deque()).append(now)
+        failures.note(who)
         await asyncio.sleep(delay_s)
         return False
 
