@@ -233,3 +233,47 @@ def test_bad_input_gets_its_message_and_loses_nothing(
     assert seed_engine.stats().articles >= before
     assert "Syrian insurgents" in seed_engine.ask(SEED_QUESTION).answer  # the earlier content answers
     assert seed_engine.check(deep=False).ok
+
+
+def test_decompression_bombs_are_refused_fast_and_small_on_the_cli(tmp_path: Path) -> None:
+    """Issue 19's two bombs through `rag ingest`: under 1 GB peak RSS, refused within 10 s.
+    (Through the page: tests/test_faults.py, with another visitor asking meanwhile.)"""
+    import subprocess
+    import sys
+
+    one = gzip.compress(b"a" * 1_000_000, 9)  # gzip members concatenate: 6.4 MB on disk
+    big = tmp_path / "one-record.jsonl.gz"
+    big.write_bytes(gzip.compress(b'{"id": "b", "text": "') + one * 6442 + gzip.compress(b'"}\n'))
+    many = tmp_path / "tiny-records.jsonl.gz"
+    many.write_bytes(gzip.compress(b'{"id": "t", "text": "x"}\n' * 5_000_000, 9))
+    # The child's own peak, measured by a parent that runs only it.
+    probe = (
+        "import resource, subprocess, sys, time; t = time.monotonic(); "
+        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "print(r.returncode, time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024); "
+        "print(r.stdout + r.stderr)"
+    )
+    for bomb, reason in ((big, "MB of records (decompressed)"), (many, "more than 100,000 records")):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                probe,
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "ingest",
+                str(bomb),
+                "--store",
+                str(tmp_path / "store"),
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        head, report = out.split("\n", 1)
+        rc, seconds, rss = head.split()
+        assert rc == "1" and reason in report and "0 articles" in report, out
+        assert float(seconds) < 10 and int(rss) < 1e9, out

@@ -80,3 +80,18 @@ def test_backend_selection() -> None:
     assert get_embedder("torch").name == "torch-cpu"
     with pytest.raises(ValueError, match="unknown embedding backend"):
         get_embedder("nope")
+
+
+def test_a_model_cache_that_cannot_be_written_falls_back_to_torch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another user's $HOME (seen as `setpriv` kept HOME=/root): a traceback from OpenVINO's
+    CACHE_DIR before, the torch path with one note now; asked for by name, a clear error."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(blocker / "cache"))
+    emb = get_embedder.__wrapped__("auto")  # type: ignore[attr-defined]
+    assert isinstance(emb, TorchEmbedder)
+    assert "can't be created" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="set RAG_MODEL_CACHE to a writable folder"):
+        get_embedder.__wrapped__("openvino")  # type: ignore[attr-defined]

@@ -72,6 +72,29 @@ def test_pdf(tmp_path: Path) -> None:
     assert "approved the budget" in a.text
 
 
+def test_a_pdf_with_damaged_streams_says_so(tmp_path: Path) -> None:
+    """Issue 19: a corrupt stream read as "no extractable text (scanned image?)"."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    fig.text(0.1, 0.5, "The council approved the budget on Tuesday.")
+    fig.savefig(tmp_path / "doc.pdf")
+    plt.close(fig)
+    raw = bytearray((tmp_path / "doc.pdf").read_bytes())
+    for m in re.finditer(rb"(?<!end)stream\r?\n", bytes(raw)):  # each stream's first bytes, lengths kept
+        for i in range(m.end() + 2, m.end() + 30):
+            raw[i] ^= 0x5A
+    (tmp_path / "doc.pdf").write_bytes(bytes(raw))
+    (bad,) = list(load_paths([tmp_path / "doc.pdf"]))
+    assert isinstance(bad, Failure), bad
+    assert bad.reason.startswith("the PDF is damaged: its text can't be read (") and "scanned" not in bad.reason
+
+
 def test_encrypted_pdfs(tmp_path: Path) -> None:
     """AES-256 with only an owner password opens (pypdf needs `cryptography`, declared for
     that); one that needs a password to open is refused with the reason, alone."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
@@ -65,6 +66,12 @@ def get_embedder(backend: str = "auto", device: str = "cpu", batch_size: int = 6
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if backend == "auto":
         backend = "openvino" if device == "cpu" and embed_fast.fast_path_available() else "torch"
+        if backend == "openvino" and (why := embed_fast.cache_problem()):
+            # Another user's $HOME, a read-only home: slower, but never a crash.
+            print(f"note: {why}; embedding with torch instead (set RAG_MODEL_CACHE)", file=sys.stderr)
+            backend = "torch"
+    elif backend in ("openvino", "onnxruntime") and (why := embed_fast.cache_problem()):
+        raise ValueError(f"{why}: set RAG_MODEL_CACHE to a writable folder, or use the torch backend")
     if backend == "torch":
         return TorchEmbedder(device=device, batch_size=batch_size)
     if device == "cuda":

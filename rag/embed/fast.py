@@ -36,6 +36,18 @@ def model_cache(folder: str | Path | None = None) -> Path:
     return Path(folder)
 
 
+def cache_problem(folder: str | Path | None = None) -> str | None:
+    """Why the fast path can't keep its exported model in `model_cache()`, or None."""
+    cache = model_cache(folder)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"the model cache {cache} can't be created ({exc.strerror or exc})"
+    if not os.access(cache, os.W_OK | os.X_OK):
+        return f"the model cache {cache} is not writable"
+    return None
+
+
 def compiled_cache(folder: str | Path | None = None) -> Path:
     """OpenVINO's cache of compiled models (its `CACHE_DIR`), inside `model_cache()`: compiling
     the model takes about half a second of every start; loading the cached blob, a few ms."""

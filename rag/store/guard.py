@@ -22,6 +22,19 @@ def _ours(name: str) -> bool:
     return any(name == e or name.startswith((e + ".", e + "-")) for e in STORE_ENTRIES)
 
 
+def unwritable(folder: Path) -> Path | None:
+    """The first of the store's folder and its entries (one level into each sub-folder) that
+    this process may no longer write, or None: a store made read-only while it was open."""
+    paths = [folder]
+    for name in STORE_ENTRIES:
+        entry = folder / name
+        if entry.exists():
+            paths.append(entry)
+            if entry.is_dir():
+                paths.extend(entry.iterdir())
+    return next((p for p in paths if not os.access(p, os.W_OK)), None)
+
+
 def open_folder(folder: Path) -> bool:
     """Check (and create, when new) the store folder; True when it can only be read."""
     if folder.exists() and not folder.is_dir():

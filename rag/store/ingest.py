@@ -17,6 +17,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from rag.models import Article, Chunk, Failure, IngestReport
+from rag.store.guard import StoreError, unwritable
 from rag.store.store import Store
 from rag.text.loaders import content_hash
 from rag.text.splitter import split_article
@@ -174,10 +175,20 @@ def _ingest(
                 raise batch
             if batch.pending:
                 texts = [c.text for p in batch.pending for c in p.chunks]
-                store.put_many(
-                    [(p.article, p.digest, p.chunks, p.replace) for p in batch.pending],
-                    embed_bounded(embed, texts, batch_chunks),
-                )
+                vectors = embed_bounded(embed, texts, batch_chunks)
+                try:
+                    store.put_many([(p.article, p.digest, p.chunks, p.replace) for p in batch.pending], vectors)
+                except Exception as exc:
+                    if (path := unwritable(store.folder)) is None:
+                        raise
+                    # SQLite's and Chroma's own errors ("attempt to write a readonly database")
+                    # come with ~190 lines of traceback and say nothing of what to do.
+                    stored = len(report.added) + len(report.updated)
+                    raise StoreError(
+                        f"the store {store.folder} became read-only during the ingest ({path} can't be "
+                        f"written): stopped; the {stored} articles stored before are kept. Make it "
+                        "writable again, run `rag check --repair`, then ingest again"
+                    ) from exc
                 for p in batch.pending:
                     (report.updated if p.replace else report.added).append(p.article.id)
                 report.chunks_embedded += len(texts)

@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -168,11 +169,26 @@ def load_html(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
     )
 
 
+class _PdfProblems(logging.Handler):
+    """What pypdf logs instead of raising: a damaged stream is a warning ("Error -3 while
+    decompressing data") and an empty page, which read as a scanned image."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def load_pdf(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
     check_size(path.stat().st_size, max_mb)
+    problems = _PdfProblems()
+    log = logging.getLogger("pypdf")
+    log.addHandler(problems)
     try:
         reader = PdfReader(str(path))
         # An encrypted PDF that opens without a password (only an owner password, as many
@@ -189,7 +205,11 @@ def load_pdf(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
         raise LoadError(f"this encrypted PDF needs a missing package ({exc}): pip install cryptography") from exc
     except (PdfReadError, ValueError, OSError) as exc:
         raise LoadError(f"unreadable PDF: {exc}") from exc
+    finally:
+        log.removeHandler(problems)
     if not text.strip():
+        if problems.messages:
+            raise LoadError(f"the PDF is damaged: its text can't be read ({problems.messages[-1]})")
         raise LoadError("the PDF has no extractable text (scanned image?)")
     title = str(meta.get("/Title") or "") or _title_from_lines(text)
     return Article(
@@ -223,7 +243,7 @@ def record_to_article(rec: Any, path: Path, where: str, max_mb: float = DEFAULT_
 
 # Limits of a file of records when nobody passes others (RagConfig: the reasons are given there).
 DEFAULT_MAX_RECORDS = 100_000
-DEFAULT_MAX_RECORDS_MB = 1000.0
+DEFAULT_MAX_RECORDS_MB = 500.0
 
 
 def _lines(path: Path, max_line: int, max_total: int) -> Iterator[tuple[int, bytes | None]]:
