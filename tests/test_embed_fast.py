@@ -90,8 +90,8 @@ def test_a_model_cache_that_cannot_be_written_falls_back_to_torch(
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("RAG_MODEL_CACHE", str(blocker / "cache"))
-    emb = get_embedder.__wrapped__("auto")  # type: ignore[attr-defined]
+    emb = get_embedder.__wrapped__("auto")
     assert isinstance(emb, TorchEmbedder)
     assert "can't be created" in capsys.readouterr().err
     with pytest.raises(ValueError, match="set RAG_MODEL_CACHE to a writable folder"):
-        get_embedder.__wrapped__("openvino")  # type: ignore[attr-defined]
+        get_embedder.__wrapped__("openvino")
