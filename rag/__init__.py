@@ -9,6 +9,7 @@ from rag.answerers import BACKENDS, Answerer, ExtractiveAnswerer, GenerativeAnsw
 from rag.config import RagConfig
 from rag.embed import Embedder, get_embedder
 from rag.engine import Engine
+from rag.follow import FeedFollower, Poll, parse_every, read_feeds
 from rag.models import (
     CITATION_MARKER,
     REFUSAL_START,
@@ -16,6 +17,7 @@ from rag.models import (
     Article,
     Chunk,
     Citation,
+    DatedBy,
     Failure,
     Filters,
     Hit,
@@ -23,6 +25,7 @@ from rag.models import (
     Passage,
     Retrieval,
     Stats,
+    dating_note,
     parse_day,
     refusal_text,
     unescape_markers,
@@ -40,6 +43,8 @@ __all__ = [
     "Filters",
     "Turn",
     "Article",
+    "DatedBy",
+    "dating_note",
     "IngestReport",
     "Failure",
     "Stats",
@@ -51,6 +56,11 @@ __all__ = [
     "LLMError",
     "StoreError",
     "StoreBusyError",
+    # keeping current with feeds (rag follow, rag serve --follow)
+    "FeedFollower",
+    "Poll",
+    "parse_every",
+    "read_feeds",
     # text
     "SUFFIXES",
     "load_paths",

@@ -39,6 +39,13 @@ class RagConfig(BaseSettings):
     # answered beside it (one GIL); 500 MB, five times the largest real file, halves that.
     max_records: int = 100_000
     max_records_mb: float = 500.0
+    # Pages and feeds (`rag ingest URL`, rag.text.web): a server that sends nothing for this long
+    # is given up; a page still arriving after the deadline is too (one that trickles forever);
+    # two requests to one host are this far apart, as polite crawlers are (a feed of 200 articles
+    # on one site: ~3 min the first time, one request while it is unchanged).
+    fetch_timeout_s: float = 10.0
+    fetch_deadline_s: float = 30.0
+    fetch_host_interval_s: float = 1.0
     # Questions the page and its API take from one client address per window: a person asks one
     # every few seconds; 200 in 15 s from one script were all answered, holding the queue.
     page_max_questions: int = 20

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from rag.store.check import CheckReport, check_store
 from rag.store.ingest import ProgressFn, ingest_articles
 from rag.store.store import Store
 from rag.text.loaders import load_paths
+from rag.text.web import Fetcher, Validator, is_url, load_urls
 
 if TYPE_CHECKING:
     from rag.retrieve.llama_index import NewsRetriever
@@ -84,12 +86,32 @@ class Engine:
     def ingest(
         self, paths: Iterable[str | Path], *, progress: bool = True, on_progress: ProgressFn | None = None
     ) -> IngestReport:
-        """Load files/folders and add what is new or changed; see `IngestReport`."""
-        return self.ingest_articles(
-            load_paths(paths, self.config.max_file_mb, self.config.max_records, self.config.max_records_mb),
-            progress=progress,
-            on_progress=on_progress,
+        """Load files/folders, pages and feeds (http(s) URLs), and add what is new or changed;
+        see `IngestReport`. What the servers said is kept only once the articles are stored, so an
+        ingest that stops midway fetches again in full next time."""
+        cfg = self.config
+        items = [str(p) for p in paths]
+        urls, files = [u for u in items if is_url(u)], [f for f in items if not is_url(f)]
+        loaded: Iterable[Article | Failure] = load_paths(files, cfg.max_file_mb, cfg.max_records, cfg.max_records_mb)
+        if not urls:
+            return self.ingest_articles(loaded, progress=progress, on_progress=on_progress)
+        fetcher = Fetcher(
+            timeout_s=cfg.fetch_timeout_s,
+            deadline_s=cfg.fetch_deadline_s,
+            max_mb=cfg.max_file_mb,
+            host_interval_s=cfg.fetch_host_interval_s,
         )
+        seen: dict[str, Validator] = {}
+        db = self.store.db
+        fetched = load_urls(urls, fetcher, db.validator, db.get, seen)
+        try:
+            report = self.ingest_articles(itertools.chain(loaded, fetched), progress=progress, on_progress=on_progress)
+        finally:
+            fetcher.close()
+        with self.store.writing():
+            db.keep_validators(seen.values())
+        report.requests = fetcher.requests
+        return report
 
     def ingest_articles(
         self, items: Iterable[Article | Failure], *, progress: bool = True, on_progress: ProgressFn | None = None

@@ -7,19 +7,33 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+# Where an article's date came from: its record or the caller ("given"), the page's or PDF's
+# metadata, a date written in its first lines ("text"), the file's modification time ("file");
+# "" when it is undated. (rag.text.dating)
+DatedBy = Literal["", "given", "metadata", "text", "file"]
+_GUESSED = {"text": "dated from the text", "file": "dated by the file's time"}
+
+
+def dating_note(dated_by: str) -> str:
+    """What to say beside a date that is not the article's own ("" for a given date)."""
+    return _GUESSED.get(dated_by, "")
+
 
 class Article(BaseModel):
-    """One news article as loaded from a file; `text` is what offsets point into."""
+    """One news article as loaded from a file; `text` is what offsets point into. `dated_by`
+    is "" exactly when `date` is None once loaded (rag.text.dating.dated)."""
 
     model_config = ConfigDict(frozen=True)
 
     id: str
     title: str = ""
     date: dt.date | None = None
+    dated_by: DatedBy = ""
     source: str = ""
     url: str = ""
     path: str = ""
@@ -53,6 +67,7 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float
+    dated_by: DatedBy = ""
 
     @classmethod
     def quoting(cls, n: int, article: Article, start: int, end: int, score: float) -> Citation:
@@ -63,6 +78,7 @@ class Citation(BaseModel):
             title=article.title,
             url=article.url,
             date=article.date,
+            dated_by=article.dated_by,
             path=article.path,
             quote=article.text[start:end],
             start=start,
@@ -171,12 +187,14 @@ class IngestReport(BaseModel):
     failed: list[Failure] = Field(default_factory=list)
     chunks_embedded: int = 0
     seconds: float = 0.0
+    requests: int = 0  # HTTP requests made for pages and feeds
 
     def summary(self) -> str:
         line = (
             f"added {len(self.added)}, updated {len(self.updated)}, "
             f"unchanged {len(self.unchanged)}, failed {len(self.failed)}; "
             f"embedded {self.chunks_embedded} chunks in {self.seconds:.1f}s"
+            + (f"; {self.requests} web request{'s' * (self.requests != 1)}" if self.requests else "")
         )
         reasons = "".join(f"\n  failed: {f.path}: {f.reason}" for f in self.failed)
         return line + reasons

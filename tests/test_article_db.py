@@ -1,6 +1,6 @@
 """The store's format version (rag.store.article_db.FORMAT): new stores are stamped, a store of
-newsrag 0.1 (format 0, no `complete` column) is migrated in place and keeps its articles, and a
-store from a newer newsrag is refused with a clear message and left byte for byte as it was."""
+format 0 (no `complete` column) or 1 (no `dated_by`) is migrated in place and keeps its
+articles, and a store from a newer newsrag is refused with a clear message and left byte for byte as it was."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def test_a_format_0_store_is_migrated_and_keeps_its_articles(tmp_path: Path, fak
     db = tmp_path / "s" / "articles.sqlite"
     with sqlite3.connect(db) as conn:  # what newsrag 0.1 wrote: no `complete` flag, no version
         conn.execute("ALTER TABLE articles DROP COLUMN complete")
+        conn.execute("ALTER TABLE articles DROP COLUMN dated_by")
         conn.execute("PRAGMA user_version = 0")
     with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
         assert eng.stats().articles == 1 and not eng.ask("Who opened the Zorblat bridge?").refused
@@ -49,3 +50,25 @@ def test_a_store_from_a_newer_newsrag_is_refused_untouched(tmp_path: Path, fake_
     with pytest.raises(StoreError, match=f"format {FORMAT + 1}, made by a newer newsrag.*upgrade newsrag"):
         Engine(store=tmp_path / "s", embedder=fake_embedder)
     assert db.read_bytes() == before
+
+
+def test_a_format_1_store_is_migrated_its_dates_given(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    import datetime as dt
+
+    dated = ART.model_copy(update={"id": "a2", "date": dt.date(2022, 9, 1)})
+    with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
+        eng.ingest_articles([ART, dated], progress=False)
+    db = tmp_path / "s" / "articles.sqlite"
+    with sqlite3.connect(db) as conn:  # what format 1 wrote: no `dated_by`
+        conn.execute("ALTER TABLE articles DROP COLUMN dated_by")
+        conn.execute("PRAGMA user_version = 1")
+    from rag.store.article_db import ArticleDB
+
+    ro = ArticleDB(db, read_only=True)  # read as it is, untouched
+    assert ro.get("a2").dated_by == "given" and ro.get("a1").dated_by == ""  # type: ignore[union-attr]
+    ro.close()
+    assert version(db) == 1
+    with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
+        got = eng.store.db.get_many(["a1", "a2"])
+        assert (got["a1"].dated_by, got["a2"].dated_by) == ("", "given")
+    assert version(db) == FORMAT == 2

@@ -293,7 +293,7 @@ def test_gradio_client_api(server: str) -> None:
     # Filters reach the engine: only the city-news source has nothing on Russian bases.
     only_city = client.predict(SEED_QUESTION, sources=["citynews.example"], api_name="/ask")
     assert only_city["refused"] and not only_city["citations"]
-    # ... and so do dates (the seed article is undated, which a lower bound drops).
+    # ... and so do dates (the seed article is dated 2024-12-08, from its text).
     assert client.predict(SEED_QUESTION, date_from="2025-01-01", api_name="/ask")["refused"]
 
 

@@ -18,13 +18,16 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from rag import SUFFIXES, Answer, Engine, Filters, Turn, parse_day
+from rag import SUFFIXES, Answer, Engine, FeedFollower, Filters, Turn, parse_day
 from rag.store import Follower, StoreError
 
 from . import render
 from .auth import ClientAddress, throttled_auth
 from .rate_limit import RateLimit
 from .style import CITE_JS, CSS, THEME_FONTS, VIEWER_JS
+
+# How often an open page re-reads the header while `rag serve --follow` runs.
+FEEDS_REFRESH_S = 30.0
 
 EXAMPLES = [
     "Who guaranteed the security of Russian bases?",
@@ -70,8 +73,9 @@ class Page:
     reads are safe across threads: SQLite connections are per thread, Chroma and the keyword
     index are read-only while asked); an upload holds the store's write lock, never a question."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, feeds: FeedFollower | None = None) -> None:
         self.engine = engine
+        self.feeds = feeds  # `rag serve --follow`: its status shows in the header
         self.rate = RateLimit(engine.config.page_max_questions, engine.config.page_question_window_s)
 
     # --- asking ----------------------------------------------------------------------------
@@ -229,7 +233,8 @@ class Page:
     # --- corpus ----------------------------------------------------------------------------
     def corpus(self) -> tuple[str, Any]:
         s = self.engine.stats()
-        return render.stats_html(s), gr.update(choices=list(render.source_choices(s)))
+        feeds = self.feeds.status() if self.feeds else ""
+        return render.stats_html(s, feeds), gr.update(choices=list(render.source_choices(s)))
 
     def add_files(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008 (Gradio hands its progress tracker in through this default)
         """Copy the uploads into the store's `uploads/` folder (so re-uploading an edited file
@@ -277,9 +282,9 @@ def upload_name(path: str) -> str:
     return name or "upload.txt"
 
 
-def build(engine: Engine) -> gr.Blocks:
+def build(engine: Engine, feeds: FeedFollower | None = None) -> gr.Blocks:
     """The page's Blocks (not launched)."""
-    page = Page(engine)
+    page = Page(engine, feeds)
     corpus = engine.stats()
     health = engine.check(deep=False)  # a store that fails its check says so in the header
     file_types = sorted({s if s != ".jsonl.gz" else ".gz" for s in SUFFIXES})
@@ -291,7 +296,9 @@ def build(engine: Engine) -> gr.Blocks:
                 "articles don\u2019t tell.</div>",
                 js_on_load=None,
             )
-            stats = gr.HTML(render.stats_html(corpus), elem_id="rag-stats", js_on_load=None)
+            stats = gr.HTML(
+                render.stats_html(corpus, feeds.status() if feeds else ""), elem_id="rag-stats", js_on_load=None
+            )
         if not health.ok:
             gr.HTML(render.check_warning_html(health.problems), elem_id="rag-check-warning", js_on_load=None)
         history = gr.State([])
@@ -378,6 +385,10 @@ def build(engine: Engine) -> gr.Blocks:
         # the chat's own trash icon forgets the history too
         chatbot.clear(page.cleared, None, chat_outputs, api_visibility="private")
         demo.load(page.corpus, None, [stats, sources], api_visibility="private", show_progress="hidden")
+        if feeds:  # what the follower brought in shows without a reload
+            gr.Timer(FEEDS_REFRESH_S).tick(
+                page.corpus, None, [stats, sources], api_visibility="private", show_progress="hidden"
+            )
         gr.api(page.api_ask, api_name="ask")
     return demo
 
@@ -390,8 +401,10 @@ def launch(
     auth: str | None = None,
     share: bool = False,
     block: bool = True,
+    feeds: FeedFollower | None = None,
 ) -> gr.Blocks:
-    """Serve the page. Safe defaults: local address only, no share link unless asked."""
+    """Serve the page. Safe defaults: local address only, no share link unless asked. With
+    `feeds`, the follower polls in the background and the header says when it last did."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     # Gradio's queue summarises its last 10,000 events with pandas after every event (for its
     # monitoring page, which we don't serve): at 40 questions/s that was 8% of the server's time
@@ -405,7 +418,9 @@ def launch(
         engine.embedder.embed(["warm up"])  # so the first question doesn't wait for it
     print(f"answering with: {engine.config.backend}", flush=True)
     _ = engine.answerer  # a model loads (or a missing extra / model file fails) before the page opens
-    demo = build(engine)
+    demo = build(engine, feeds)
+    if feeds:
+        feeds.start(on_poll=lambda poll: print(f"feeds: {poll.line()}", flush=True))
     if cfg.chroma_url:  # a replica: follow what the others write to the server
         Follower(engine.store).start()
     demo.queue(default_concurrency_limit=cfg.serve_concurrency)

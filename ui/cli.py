@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from rag import LLMError
+from rag import FeedFollower, LLMError, parse_every, read_feeds
 from rag.cli import BackendOpt, StoreOpt, engine_for, fail
 
 EXTRA = "pip install '.[ui]'"
@@ -24,6 +24,10 @@ def serve(
     auth: Annotated[str | None, typer.Option(help="user:password (or $RAG_AUTH)")] = None,
     share: Annotated[bool, typer.Option(help="make a public Gradio share link")] = False,
     backend: BackendOpt = None,
+    follow: Annotated[
+        Path | None, typer.Option("--follow", help="poll the feed and page URLs in this file (as `rag follow`)")
+    ] = None,
+    every: Annotated[str, typer.Option("--every", help="with --follow: time between polls")] = "15m",
 ) -> None:
     """Start the chat page."""
     if importlib.util.find_spec("gradio") is None:
@@ -39,11 +43,17 @@ def serve(
     busy = port_in_use(host, port)
     if busy:
         raise fail(f"port {port} on {host} is in use ({busy}): choose another with --port, e.g. --port {port + 1}")
+    feeds: tuple[list[str], float] | None = None
+    if follow is not None:
+        try:
+            feeds = read_feeds(follow), parse_every(every)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
     eng = engine_for(store, backend=backend)
     if seed:
         typer.echo(eng.ingest(seed).summary())
     try:
-        launch(eng, host=host, port=port, auth=auth, share=share)
+        launch(eng, host=host, port=port, auth=auth, share=share, feeds=FeedFollower(eng, *feeds) if feeds else None)
     except (LLMError, ValueError) as exc:  # the backend is set up before the page opens
         raise fail(str(exc)) from None
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from rag import CITATION_MARKER, Answer, Article, Citation, Stats, unescape_markers
+from rag import CITATION_MARKER, Answer, Article, Citation, Stats, dating_note, unescape_markers
 from rag.answerers import UNVERIFIED
 
 # a sentence kept although its sources don't support it (RagConfig.keep_unsupported), to its marker
@@ -136,8 +136,11 @@ def untitled(article_id: str) -> str:
     return f"Untitled article ({article_id})"
 
 
-def _meta(date: object, source: str, url: str) -> str:
+def _meta(date: object, source: str, url: str, dated_by: str = "") -> str:
     bits = [esc(str(date)) if date else "undated"]
+    if date and (note := dating_note(dated_by)):
+        bits[0] += f' <span class="rag-dated-by">({note})</span>'
+
     if source:
         bits.append(esc(source))
     link = safe_url(url)
@@ -184,7 +187,7 @@ def sources_html(ans: Answer | None, articles: dict[str, Article] | None = None)
         )
         cards.append(
             f'<div class="rag-card"><div class="rag-card-title">{esc(one_line(title))}</div>'
-            f'<div class="rag-meta">{_meta(first.date, source, first.url)}</div>{quotes}</div>'
+            f'<div class="rag-meta">{_meta(first.date, source, first.url, first.dated_by)}</div>{quotes}</div>'
         )
     return f'<div class="rag-sources">{"".join(cards)}</div>'
 
@@ -208,7 +211,7 @@ def article_html(art: Article, start: int, end: int) -> str:
     title = esc(one_line(art.title or untitled(art.id)))
     return (
         f'<article class="rag-article"><div class="rag-card-title">{title}'
-        f'</div><div class="rag-meta">{_meta(art.date, art.source, art.url)}</div>'
+        f'</div><div class="rag-meta">{_meta(art.date, art.source, art.url, art.dated_by)}</div>'
         f'<div class="rag-article-text">{body}</div></article>'
     )
 
@@ -217,15 +220,17 @@ def missing_article_html(article_id: str) -> str:
     return f'<div class="rag-viewer-empty">Article {esc(article_id)} is no longer in the store.</div>'
 
 
-def stats_html(s: Stats) -> str:
+def stats_html(s: Stats, feeds: str = "") -> str:
+    """The header's line about the store; `feeds`, the feed follower's status, below it."""
+    follow = f'<div class="rag-feeds">{esc(feeds)}</div>' if feeds else ""
     if s.articles == 0:
-        return '<div class="rag-stats">No articles yet: add some under \u201cAdd articles\u201d.</div>'
+        return f'<div class="rag-stats">No articles yet: add some under \u201cAdd articles\u201d.{follow}</div>'
     dates = f"{s.first_date} \u2192 {s.last_date}" if s.first_date else "undated"
     n_src = len([k for k in s.sources if k])
     src = f" \u00b7 {n_src} source{'s' if n_src != 1 else ''}" if n_src else ""
     return (
         f'<div class="rag-stats"><b>{s.articles:,}</b> articles \u00b7 <b>{s.chunks:,}</b> chunks'
-        f" \u00b7 {esc(dates)}{src}</div>"
+        f" \u00b7 {esc(dates)}{src}{follow}</div>"
     )
 
 

@@ -16,7 +16,7 @@ import typer
 from rag.answerers.llm import LLMError
 from rag.config import RagConfig
 from rag.engine import Engine
-from rag.models import Answer, Filters, parse_day
+from rag.models import Answer, Filters, dating_note, parse_day
 
 
 def bad_argument() -> str | None:
@@ -96,12 +96,12 @@ def day_option(value: str | None, option: str) -> dt.date | None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="files or folders of articles")],
+    paths: Annotated[list[str], typer.Argument(help="files or folders of articles, page URLs, RSS or Atom feed URLs")],
     store: StoreOpt = None,
     device: DeviceOpt = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """Add articles (txt, md, html, pdf, json, jsonl, jsonl.gz); unchanged ones are skipped."""
+    """Add articles (txt, md, html, pdf, json, jsonl, jsonl.gz; pages and feeds by URL); unchanged ones are skipped."""
     eng = engine_for(store, device=device)
     report = eng.ingest(paths, progress=not quiet)
     typer.echo(report.summary())
@@ -139,6 +139,8 @@ def print_answer(ans: Answer, *, body: bool = True) -> None:
     typer.echo("\nSources:")
     for c in ans.citations:
         date = c.date.isoformat() if c.date else "undated"
+        if c.date and (note := dating_note(c.dated_by)):
+            date += f", {note}"
         typer.echo(printable(f"[{c.n}] {c.title or c.article_id} ({date}) {c.url or c.path}"))
         typer.echo(f"    \u201c{printable(c.quote)}\u201d")
 
@@ -252,3 +254,26 @@ def delete(article_id: Annotated[str, typer.Argument(help="the article id")], st
     except KeyError as exc:
         raise fail(str(exc.args[0])) from None
     typer.echo(f"deleted {article_id}")
+
+
+@app.command()
+def follow(
+    feeds: Annotated[Path, typer.Argument(help="a file of feed and page URLs, one per line (# comments)")],
+    store: StoreOpt = None,
+    every: Annotated[str, typer.Option("--every", help="time between polls: 90s, 15m, 1h")] = "15m",
+    once: Annotated[bool, typer.Option("--once", help="poll once and stop (for cron)")] = False,
+) -> None:
+    """Keep the store current with feeds: poll them, add new and edited articles (Ctrl-C stops)."""
+    from rag.follow import FeedFollower, parse_every, read_feeds
+
+    try:
+        urls, every_s = read_feeds(feeds), parse_every(every)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    follower = FeedFollower(engine_for(store), urls, every_s)
+    if not once:
+        typer.echo(f"following {len(urls)} URL(s) every {every}; Ctrl-C stops")
+    try:
+        follower.run(on_poll=lambda poll: typer.echo(poll.line()), once=once)
+    except KeyboardInterrupt:
+        typer.echo("stopped")

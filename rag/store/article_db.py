@@ -15,11 +15,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rag.models import Article, Chunk, Stats, date_int
+from rag.text.web import Validator
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
   id TEXT PRIMARY KEY, title TEXT, date TEXT, source TEXT, url TEXT, path TEXT,
-  text TEXT NOT NULL, hash TEXT NOT NULL, complete INTEGER NOT NULL DEFAULT 1
+  text TEXT NOT NULL, hash TEXT NOT NULL, complete INTEGER NOT NULL DEFAULT 1,
+  dated_by TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS chunks (
   id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -27,6 +29,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fetched (
+  url TEXT PRIMARY KEY, article_id TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL
+);
 """
 _OURS = {
     "articles": {"id", "title", "date", "source", "url", "path", "text", "hash"},
@@ -35,9 +40,10 @@ _OURS = {
 
 
 # The store's format, in SQLite's `user_version`. 0: a store made before formats were numbered
-# (newsrag 0.1), which may lack the `complete` column; 1: today's tables. Opening an older store
-# for writing migrates it in place, step by step; a newer one is refused, untouched.
-FORMAT = 1
+# (newsrag 0.1), which may lack the `complete` column; 1: with it; 2: today's tables, with where
+# each date came from (`dated_by`) and what servers said of fetched URLs (`fetched`). Opening an
+# older store for writing migrates it in place, step by step; a newer one is refused, untouched.
+FORMAT = 2
 
 
 class ForeignDatabaseError(ValueError):
@@ -120,16 +126,29 @@ class ArticleDB:
             self.conn.executescript(_SCHEMA)
             if version < FORMAT:
                 self._migrate()
+        # A read-only store of format 1 is read as it is, its dates "given" (as _migrate would).
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
+        dated_by = "dated_by" if "dated_by" in cols else "CASE WHEN date IS NULL THEN '' ELSE 'given' END"
+        self._article_cols = f"id, title, date, source, url, path, text, {dated_by}"
 
     def _migrate(self) -> None:
-        """Bring a format-0 store to today's format (the only step so far), then stamp it."""
+        """Bring an older store to today's format, column by column, then stamp it."""
         cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
-        if "complete" not in cols:  # a store made before the flag: all its articles are whole
-            try:
-                with self.conn:
-                    self.conn.execute("ALTER TABLE articles ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
-            except sqlite3.OperationalError:  # another process added it a moment ago
-                pass
+        steps = [
+            # format 0 -> 1: a store made before the flag: all its articles are whole
+            ("complete", "ALTER TABLE articles ADD COLUMN complete INTEGER NOT NULL DEFAULT 1"),
+            # 1 -> 2: dates stored before were given by the record or the file's metadata
+            ("dated_by", "ALTER TABLE articles ADD COLUMN dated_by TEXT NOT NULL DEFAULT ''"),
+        ]
+        for column, sql in steps:
+            if column not in cols:
+                try:
+                    with self.conn:
+                        self.conn.execute(sql)
+                        if column == "dated_by":
+                            self.conn.execute("UPDATE articles SET dated_by = 'given' WHERE date IS NOT NULL")
+                except sqlite3.OperationalError:  # another process added it a moment ago
+                    pass
         with self.conn:
             self.conn.execute(f"PRAGMA user_version = {FORMAT}")
 
@@ -166,6 +185,23 @@ class ArticleDB:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO store_meta VALUES (?, ?)", (key, value))
 
+    def validator(self, url: str) -> Validator | None:
+        """What the server said of `url` when its article (or feed) was last stored."""
+        try:
+            row = self.conn.execute(
+                "SELECT article_id, etag, last_modified FROM fetched WHERE url = ?", (url,)
+            ).fetchone()
+        except sqlite3.OperationalError:  # a read-only store of format 1: nothing fetched yet
+            return None
+        return Validator(url, *row) if row else None
+
+    def keep_validators(self, validators: Iterable[Validator]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO fetched VALUES (?, ?, ?, ?)",
+                [(v.url, v.article_id, v.etag, v.last_modified) for v in validators],
+            )
+
     def generation(self) -> int:
         """Bumped by every committed change: a cheap way for readers to notice other writers."""
         return int(self.meta("generation") or 0)
@@ -197,8 +233,8 @@ class ArticleDB:
             for article, digest, chunks in items:
                 self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
                 self.conn.execute(
-                    "INSERT INTO articles (id, title, date, source, url, path, text, hash, complete) "
-                    "VALUES (?,?,?,?,?,?,?,?,0)",
+                    "INSERT INTO articles (id, title, date, source, url, path, text, hash, complete, dated_by) "
+                    "VALUES (?,?,?,?,?,?,?,?,0,?)",
                     (
                         article.id,
                         article.title,
@@ -208,6 +244,7 @@ class ArticleDB:
                         article.path,
                         article.text,
                         digest,
+                        article.dated_by,
                     ),
                 )
                 d = date_int(article.date)
@@ -232,7 +269,7 @@ class ArticleDB:
 
     def get(self, article_id: str) -> Article | None:
         row = self.conn.execute(
-            "SELECT id, title, date, source, url, path, text FROM articles WHERE id = ?",
+            f"SELECT {self._article_cols} FROM articles WHERE id = ?",
             (article_id,),
         ).fetchone()
         return _article(row) if row else None
@@ -243,8 +280,7 @@ class ArticleDB:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             rows = self.conn.execute(
-                "SELECT id, title, date, source, url, path, text FROM articles "
-                f"WHERE id IN ({','.join('?' * len(part))})",
+                f"SELECT {self._article_cols} FROM articles WHERE id IN ({','.join('?' * len(part))})",
                 part,
             )
             out.update((r[0], _article(r)) for r in rows)
@@ -300,7 +336,7 @@ class ArticleDB:
         )
 
 
-def _article(row: tuple[str, str, str | None, str, str, str, str]) -> Article:
+def _article(row: tuple[str, str, str | None, str, str, str, str, str]) -> Article:
     return Article(
         id=row[0],
         title=row[1] or "",
@@ -309,4 +345,5 @@ def _article(row: tuple[str, str, str | None, str, str, str, str]) -> Article:
         url=row[4] or "",
         path=row[5] or "",
         text=row[6],
+        dated_by=row[7] or "",  # type: ignore[arg-type]  # written from a DatedBy
     )

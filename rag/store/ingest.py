@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from rag.models import Article, Chunk, Failure, IngestReport
 from rag.store.guard import StoreError, unwritable
 from rag.store.store import Store
+from rag.text.dating import dated
 from rag.text.loaders import content_hash
 from rag.text.splitter import split_article
 
@@ -68,6 +69,7 @@ def plan_batches(
         if isinstance(item, Failure):
             batch.failed.append(item)
         else:
+            item = dated(item)  # an API caller's article too (the loaders' are dated already)
             if item.id in in_batch:  # the same id twice: store the first before comparing
                 yield batch
                 batch, in_batch = Batch(), set()

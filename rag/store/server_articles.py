@@ -93,6 +93,7 @@ def _meta(a: Article, digest: str, chunks: list[Chunk]) -> dict[str, str | int]:
     return {
         "title": a.title,
         "date": a.date.isoformat() if a.date else "",
+        "dated_by": a.dated_by,
         "source": a.source,
         "url": a.url,
         "path": a.path,
@@ -107,6 +108,8 @@ def _record(aid: str, text: str, m: dict[str, Any]) -> tuple[Article, str, list[
         id=aid,
         title=str(m.get("title", "")),
         date=dt.date.fromisoformat(date) if date else None,
+        # articles published before dates were traced: given, as the store's own migration says
+        dated_by=str(m.get("dated_by", "given" if date else "")),  # type: ignore[arg-type]
         source=str(m.get("source", "")),
         url=str(m.get("url", "")),
         path=str(m.get("path", "")),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.models import Article, Failure
+from rag.text.dating import dated
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".json", ".jsonl", ".jsonl.gz")
 
@@ -161,7 +162,8 @@ def load_html(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
     return Article(
         id=path_id(path),
         title=getattr(doc, "title", None) or "",
-        date=parse_date(getattr(doc, "date", None)),
+        date=(day := parse_date(getattr(doc, "date", None))),
+        dated_by="metadata" if day else "",
         source=getattr(doc, "sitename", None) or getattr(doc, "hostname", None) or "",
         url=getattr(doc, "url", None) or "",
         path=str(path),
@@ -215,7 +217,8 @@ def load_pdf(path: Path, max_mb: float = DEFAULT_MAX_MB) -> Article:
     return Article(
         id=path_id(path),
         title=title,
-        date=parse_date(meta.get("/CreationDate")),
+        date=(day := parse_date(meta.get("/CreationDate"))),
+        dated_by="metadata" if day else "",
         path=str(path),
         text=text,
     )
@@ -305,7 +308,7 @@ def load_records(
                 )
             for i, rec in enumerate(records):
                 try:
-                    yield record_to_article(rec, path, f"record {i}", max_mb)
+                    yield dated(record_to_article(rec, path, f"record {i}", max_mb))
                 except LoadError as exc:
                     yield Failure(path=str(path), reason=str(exc))
             return
@@ -327,7 +330,7 @@ def load_records(
             if not line.strip():
                 continue
             try:
-                yield record_to_article(json.loads(line.decode("utf-8")), path, f"line {lineno}", max_mb)
+                yield dated(record_to_article(json.loads(line.decode("utf-8")), path, f"line {lineno}", max_mb))
             except UnicodeDecodeError as exc:
                 yield Failure(path=str(path), reason=f"line {lineno}: not valid UTF-8 ({exc.reason})")
             except json.JSONDecodeError as exc:
@@ -350,7 +353,8 @@ def load_paths(
 ) -> Iterator[Article | Failure]:
     """Every article under `paths`, and a Failure (with its reason) for whatever can't be read;
     a file of one article over `max_mb` (and a record whose text is) is refused, and so is a file
-    of records over `max_records` or `max_records_mb` (see `load_records`)."""
+    of records over `max_records` or `max_records_mb` (see `load_records`). Each article is
+    dated as `rag.text.dating.dated` says."""
     for item in iter_files(paths):
         if isinstance(item, Failure):
             yield item
@@ -361,11 +365,12 @@ def load_paths(
             continue
         try:
             if suffix in (".html", ".htm"):
-                yield load_html(item, max_mb)
+                article = load_html(item, max_mb)
             elif suffix == ".pdf":
-                yield load_pdf(item, max_mb)
+                article = load_pdf(item, max_mb)
             else:
-                yield load_text(item, max_mb)
+                article = load_text(item, max_mb)
+            yield dated(article, item)
         except LoadError as exc:
             yield Failure(path=str(item), reason=str(exc))
         except (OSError, UnicodeDecodeError) as exc:
