@@ -13,9 +13,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 # Where an article's date came from: its record or the caller ("given"), the page's or PDF's
-# metadata, a date written in its first lines ("text"), the file's modification time ("file");
-# "" when it is undated. (rag.text.dating)
-DatedBy = Literal["", "given", "metadata", "text", "file"]
+# metadata, the date in its web address ("url"), a date in its title or caption lines ("text"),
+# the file's modification time ("file"); "" when it is undated. (rag.text.dating)
+DatedBy = Literal["", "given", "metadata", "url", "text", "file"]
 _GUESSED = {"text": "dated from the text", "file": "dated by the file's time"}
 
 

@@ -45,7 +45,10 @@ def test_a_follower_brings_in_new_articles_and_says_so(tmp_path: Path, fake_embe
             follower = FeedFollower(eng, [srv.base + "/feed.xml"], every_s=60)
             assert "first poll under way" in follower.status()
             first = follower.poll()
-            assert (first.added, first.requests) == (5, 6) and "added 5, updated 0, failed 0; 6 web requests" in first.line()
+            assert (first.added, first.requests) == (
+                5,
+                6,
+            ) and "added 5, updated 0, failed 0; 6 web requests" in first.line()
             quiet = follower.poll()
             assert (quiet.added, quiet.requests) == (0, 1)
             assert "5 new since start, every 1 min" in follower.status()
@@ -110,7 +113,9 @@ def test_serve_follow_answers_a_new_article_within_a_poll(tmp_path: Path) -> Non
             text = "The harbour master of Vigo, Ana Ferreira, closed the port on Monday because of the storm."
             path = "/a/new.html"
             srv.pages[path] = Page(article_html("Vigo port closed", "2024-02-05", text, srv.base + path))
-            srv.pages["/feed.xml"] = Page(rss([*srv.links, ("Vigo port closed", srv.base + path)]), "application/rss+xml")
+            srv.pages["/feed.xml"] = Page(
+                rss([*srv.links, ("Vigo port closed", srv.base + path)]), "application/rss+xml"
+            )
             t_new = time.monotonic()
             while True:
                 ans = client.predict("Who closed the port of Vigo?", api_name="/ask")
