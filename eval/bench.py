@@ -269,7 +269,8 @@ def run_bench(
     if startup:  # first, while nothing else of the bench holds memory or cores
         log("start-up: rag ask, rag stats, rag serve ...")
         result["startup"] = measure_startup()
-    fast = get_embedder("auto")
+    cache = RagConfig().model_cache  # $RAG_MODEL_CACHE, as every command honours it
+    fast = get_embedder("auto", cache=cache)
     if store is not None:  # latency on an existing (full) store; it is copied, never written
         with tempfile.TemporaryDirectory() as tmp:
             copy = Path(tmp) / "store"
@@ -319,7 +320,7 @@ def run_bench(
         if int8:
             calibration = texts[:: max(1, len(texts) // 128)][:128]
             log(f"int8: calibrating on {len(calibration)} of these chunks (nncf) ...")
-            q8 = OpenVINOEmbedder(precision="int8", calibration=calibration)
+            q8 = OpenVINOEmbedder(precision="int8", calibration=calibration, cache=cache)
             log(f"ingest with {q8.name} ...")
             result["int8"] = ingest_path(q8, corpus, Path(tmp) / "int8", cfg, qs, quality)
             paths.append(q8)

@@ -18,7 +18,7 @@ Say = Callable[[str], None]
 
 
 def _embedder(cfg: RagConfig) -> Embedder:
-    return get_embedder(cfg.embed_backend, cfg.device, cfg.embed_batch_size)
+    return get_embedder(cfg.embed_backend, cfg.device, cfg.embed_batch_size, cfg.model_cache)
 
 
 def seeds(

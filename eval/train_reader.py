@@ -114,7 +114,7 @@ def collect_questions(
 
 def collect(news_store: Path, out: Path, rgb_limit: int | None = None, texts: list[dict] | None = None) -> Table:
     cfg = RagConfig()
-    embedder: Embedder = get_embedder(cfg.embed_backend, cfg.device, cfg.embed_batch_size)
+    embedder: Embedder = get_embedder(cfg.embed_backend, cfg.device, cfg.embed_batch_size, cfg.model_cache)
     acc: dict[str, list] = {k: [] for k in Table.__dataclass_fields__}
     news = datasets.news_questions()
     with Engine(store=news_store, config=cfg, embedder=embedder) as eng:

@@ -46,7 +46,9 @@ def collect(store: Path, questions: Path, name: str, out: Path) -> None:
     acc: dict[str, list] = {k: [] for k in Table.__dataclass_fields__}
     texts: list[dict] = []
     qs = datasets.news_questions(questions)
-    with Engine(store=store, config=cfg, embedder=get_embedder(cfg.embed_backend, cfg.device)) as eng:
+    with Engine(
+        store=store, config=cfg, embedder=get_embedder(cfg.embed_backend, cfg.device, cache=cfg.model_cache)
+    ) as eng:
         collect_questions(eng, qs, name, {q.id: f"{name}-{q.as_of}" for q in qs}, acc, texts)
     for rec, q in zip(texts, (qs[r["q"]] for r in texts), strict=True):
         rec["answers"] = q.answers

@@ -58,12 +58,17 @@ class RagConfig(BaseSettings):
     # took 0.63 s without it).
     auth_max_failures: int = 5
     auth_window_s: float = 60.0
+    # The page's "user:password" ($RAG_AUTH, or --auth): kept secret in reprs and dumps.
+    auth: SecretStr | None = None
     # Questions the page (and its /ask API) answers at once; more wait in Gradio's queue.
     serve_concurrency: int = 8
 
     # Embedding
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     embed_backend: Literal["auto", "torch", "openvino", "onnxruntime"] = "auto"
+    # Where the fast path keeps its one-time ONNX export and OpenVINO's compiled models ($RAG_MODEL_CACHE;
+    # None: $XDG_CACHE_HOME/newsrag, else ~/.cache/newsrag). Not writable: the torch path, with a note.
+    model_cache: Path | None = None
     embed_batch_size: int = 64
     chroma_batch_size: int = 2000
     # A filtered vector search first asks for this many times k unfiltered hits and filters them

@@ -18,6 +18,7 @@ from rag.retrieve.condense import Turn, checked_history, condense
 from rag.retrieve.retriever import Retriever
 from rag.store.check import CheckReport, check_store
 from rag.store.ingest import ProgressFn, ingest_articles
+from rag.store.replica import Follower
 from rag.store.store import Store
 from rag.text.loaders import load_paths
 from rag.text.web import Fetcher, Validator, is_url, load_urls
@@ -72,7 +73,9 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:  # loaded on first use: `rag stats` needs no model
-            self._embedder = get_embedder(self.config.embed_backend, self.config.device, self.config.embed_batch_size)
+            self._embedder = get_embedder(
+                self.config.embed_backend, self.config.device, self.config.embed_batch_size, self.config.model_cache
+            )
         return self._embedder
 
     @property
@@ -140,6 +143,15 @@ class Engine:
         )
 
     # --- reading -------------------------------------------------------------------------
+    def follow_server(self) -> Follower:
+        """With a Chroma server (`chroma_url`): a started thread that keeps this replica's
+        articles and keyword index up to date with what other writers put there."""
+        if not self.config.chroma_url:
+            raise ValueError("following needs a Chroma server: set RAG_CHROMA_URL")
+        follower = Follower(self.store)
+        follower.start()
+        return follower
+
     def stats(self) -> Stats:
         return self.store.stats()
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import NEWS, SEED_QUESTION, SEEDS
+from rag.config import RagConfig
 from rag.embed.embedder import Embedder, TorchEmbedder, get_embedder
 from rag.embed.fast import OnnxRuntimeEmbedder, OpenVINOEmbedder, export_onnx, fast_path_available
 from rag.models import Article
@@ -90,8 +91,10 @@ def test_a_model_cache_that_cannot_be_written_falls_back_to_torch(
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("RAG_MODEL_CACHE", str(blocker / "cache"))
-    emb = get_embedder.__wrapped__("auto")
+    cache = RagConfig().model_cache  # read from the environment by the config, and only there
+    assert cache == blocker / "cache"
+    emb = get_embedder.__wrapped__("auto", cache=cache)
     assert isinstance(emb, TorchEmbedder)
     assert "can't be created" in capsys.readouterr().err
     with pytest.raises(ValueError, match="set RAG_MODEL_CACHE to a writable folder"):
-        get_embedder.__wrapped__("openvino")
+        get_embedder.__wrapped__("openvino", cache=cache)

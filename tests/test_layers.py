@@ -65,3 +65,18 @@ def test_faces_import_only_public_names() -> None:
             elif isinstance(node, ast.Import):
                 wrong += [f"{rel}:{node.lineno} import {a.name}" for a in node.names if a.name.startswith("rag.")]
     assert wrong == []
+
+
+def test_our_settings_are_read_from_the_environment_only_by_the_config() -> None:
+    """Every RAG_* variable is a RagConfig field (pydantic-settings reads them); a module that
+    reads one itself (RAG_MODEL_CACHE, RAG_AUTH did) bypasses the one config object."""
+    import re
+
+    read = re.compile(r"""(?:environ\.get|environ\[|getenv)\(?\s*["']RAG_""")
+    wrong = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in sorted([*ROOT.glob("rag/**/*.py"), *ROOT.glob("ui/**/*.py")])
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if read.search(line)
+    ]
+    assert wrong == []

@@ -18,8 +18,7 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from rag import SUFFIXES, Answer, Engine, FeedFollower, Filters, Turn, parse_day
-from rag.store import Follower, StoreError
+from rag import SUFFIXES, Answer, Engine, FeedFollower, Filters, StoreError, Turn, parse_day
 
 from . import render
 from .auth import ClientAddress, throttled_auth
@@ -422,7 +421,7 @@ def launch(
     if feeds:
         feeds.start(on_poll=lambda poll: print(f"feeds: {poll.line()}", flush=True))
     if cfg.chroma_url:  # a replica: follow what the others write to the server
-        Follower(engine.store).start()
+        engine.follow_server()
     demo.queue(default_concurrency_limit=cfg.serve_concurrency)
     demo.launch(
         server_name=host,

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from rag import FeedFollower, LLMError, parse_every, read_feeds
-from rag.cli import BackendOpt, StoreOpt, engine_for, fail
+from rag.cli import BackendOpt, StoreOpt, config_for, engine_for, fail
 
 EXTRA = "pip install '.[ui]'"
 
@@ -35,7 +35,8 @@ def serve(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from .app import launch, parse_auth
 
-    auth = auth or os.environ.get("RAG_AUTH")
+    configured = config_for(store).auth  # $RAG_AUTH
+    auth = auth or (configured.get_secret_value() if configured else None)
     try:
         parse_auth(auth)
     except ValueError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -52,12 +53,15 @@ class TorchEmbedder:
 
 
 @lru_cache(maxsize=4)
-def get_embedder(backend: str = "auto", device: str = "cpu", batch_size: int = 64) -> Embedder:
+def get_embedder(
+    backend: str = "auto", device: str = "cpu", batch_size: int = 64, cache: str | Path | None = None
+) -> Embedder:
     """One shared embedder per setting: loading the model costs seconds.
 
     "auto" takes the fast CPU path (rag.embed.fast: OpenVINO) when it is installed and the
     device is the CPU, else torch; "openvino" / "onnxruntime" ask for one runtime, "torch" for
-    the reference path. `batch_size` applies to torch; the fast path uses its own tuned size."""
+    the reference path. `batch_size` applies to torch; the fast path uses its own tuned size;
+    `cache` is where the fast path keeps its export (RagConfig.model_cache)."""
     from rag.embed import fast as embed_fast
 
     if device == "auto":
@@ -66,18 +70,18 @@ def get_embedder(backend: str = "auto", device: str = "cpu", batch_size: int = 6
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if backend == "auto":
         backend = "openvino" if device == "cpu" and embed_fast.fast_path_available() else "torch"
-        if backend == "openvino" and (why := embed_fast.cache_problem()):
+        if backend == "openvino" and (why := embed_fast.cache_problem(cache)):
             # Another user's $HOME, a read-only home: slower, but never a crash.
             print(f"note: {why}; embedding with torch instead (set RAG_MODEL_CACHE)", file=sys.stderr)
             backend = "torch"
-    elif backend in ("openvino", "onnxruntime") and (why := embed_fast.cache_problem()):
+    elif backend in ("openvino", "onnxruntime") and (why := embed_fast.cache_problem(cache)):
         raise ValueError(f"{why}: set RAG_MODEL_CACHE to a writable folder, or use the torch backend")
     if backend == "torch":
         return TorchEmbedder(device=device, batch_size=batch_size)
     if device == "cuda":
         raise ValueError(f"embed_backend={backend!r} runs on the CPU; use torch for --device cuda")
     if backend == "openvino":
-        return embed_fast.OpenVINOEmbedder()
+        return embed_fast.OpenVINOEmbedder(cache=cache)
     if backend == "onnxruntime":
-        return embed_fast.OnnxRuntimeEmbedder()
+        return embed_fast.OnnxRuntimeEmbedder(cache=cache)
     raise ValueError(f"unknown embedding backend {backend!r}: auto, torch, openvino or onnxruntime")

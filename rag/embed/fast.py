@@ -28,11 +28,10 @@ Precision = Literal["auto", "bf16", "f32"]
 
 
 def model_cache(folder: str | Path | None = None) -> Path:
-    """Where exported models live: the given folder, else $RAG_MODEL_CACHE, else the user cache."""
+    """Where exported models live: the given folder (RagConfig.model_cache), else the user's
+    cache folder (the platform's convention, $XDG_CACHE_HOME, not a setting of ours)."""
     if folder is None:
-        folder = os.environ.get("RAG_MODEL_CACHE") or (
-            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsrag"
-        )
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsrag"
     return Path(folder)
 
 
