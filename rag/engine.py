@@ -244,12 +244,14 @@ class Engine:
         for piece in self.answerer.stream(r):
             yield self._timed(piece, r, t0) if isinstance(piece, Answer) else piece
 
-    @staticmethod
-    def _timed(ans: Answer, r: Retrieval, t0: float) -> Answer:
+    def _timed(self, ans: Answer, r: Retrieval, t0: float) -> Answer:
+        """`ans` with its timings, and each citation's count of other articles of its story."""
+        sizes = self.store.db.story_sizes(c.story for c in ans.citations) if ans.citations else {}
+        citations = [c.model_copy(update={"also_in": max(0, sizes.get(c.story, 1) - 1)}) for c in ans.citations]
         total = (time.perf_counter() - t0) * 1000
         # the answerer's own steps (e.g. a model's first token) stay, measured from its start
         timings = {**ans.timings_ms, **r.timings_ms, "answer": total - r.timings_ms["retrieve"], "total": total}
-        return ans.model_copy(update={"timings_ms": timings})
+        return ans.model_copy(update={"timings_ms": timings, "citations": citations})
 
     def close(self) -> None:
         """Close the store, and stop the model process of an answerer this engine built."""

@@ -26,7 +26,8 @@ def dating_note(dated_by: str) -> str:
 
 class Article(BaseModel):
     """One news article as loaded from a file; `text` is what offsets point into. `dated_by`
-    is "" exactly when `date` is None once loaded (rag.text.dating.dated)."""
+    is "" exactly when `date` is None once loaded (rag.text.dating.dated). `story` is the id of
+    the story it belongs to once stored (rag.text.stories), "" when it is a story of its own."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -38,6 +39,11 @@ class Article(BaseModel):
     url: str = ""
     path: str = ""
     text: str
+    story: str = ""
+
+    @property
+    def story_id(self) -> str:
+        return self.story or self.id
 
 
 class Chunk(BaseModel):
@@ -68,6 +74,8 @@ class Citation(BaseModel):
     end: int
     score: float
     dated_by: DatedBy = ""
+    story: str = ""  # the cited article's story id (Article.story_id)
+    also_in: int = 0  # other stored articles of that story (filled by Engine.ask)
 
     @classmethod
     def quoting(cls, n: int, article: Article, start: int, end: int, score: float) -> Citation:
@@ -79,6 +87,7 @@ class Citation(BaseModel):
             url=article.url,
             date=article.date,
             dated_by=article.dated_by,
+            story=article.story_id,
             path=article.path,
             quote=article.text[start:end],
             start=start,
@@ -206,6 +215,7 @@ class Stats(BaseModel):
     first_date: dt.date | None
     last_date: dt.date | None
     sources: dict[str, int]
+    stories: int = 0  # articles with nearly the same text count once (rag.text.stories)
 
 
 class Filters(BaseModel):

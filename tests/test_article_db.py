@@ -34,6 +34,7 @@ def test_a_format_0_store_is_migrated_and_keeps_its_articles(tmp_path: Path, fak
     with sqlite3.connect(db) as conn:  # what newsrag 0.1 wrote: no `complete` flag, no version
         conn.execute("ALTER TABLE articles DROP COLUMN complete")
         conn.execute("ALTER TABLE articles DROP COLUMN dated_by")
+        conn.execute("ALTER TABLE articles DROP COLUMN story")
         conn.execute("PRAGMA user_version = 0")
     with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
         assert eng.stats().articles == 1 and not eng.ask("Who opened the Zorblat bridge?").refused
@@ -59,16 +60,23 @@ def test_a_format_1_store_is_migrated_its_dates_given(tmp_path: Path, fake_embed
     with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
         eng.ingest_articles([ART, dated], progress=False)
     db = tmp_path / "s" / "articles.sqlite"
-    with sqlite3.connect(db) as conn:  # what format 1 wrote: no `dated_by`
+    with sqlite3.connect(db) as conn:  # what format 1 wrote: no `dated_by`, no stories
         conn.execute("ALTER TABLE articles DROP COLUMN dated_by")
+        conn.execute("ALTER TABLE articles DROP COLUMN story")
+        conn.execute("DROP TABLE signatures")
         conn.execute("PRAGMA user_version = 1")
+    with sqlite3.connect(db) as conn:  # a read-only store is read as immutable: no WAL left over
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     from rag.store.article_db import ArticleDB
 
     ro = ArticleDB(db, read_only=True)  # read as it is, untouched
     assert ro.get("a2").dated_by == "given" and ro.get("a1").dated_by == ""  # type: ignore[union-attr]
+    assert ro.stats().stories == 2 and ro.story_sizes(["a1"]) == {"a1": 1}
     ro.close()
     assert version(db) == 1
     with Engine(store=tmp_path / "s", embedder=fake_embedder) as eng:
         got = eng.store.db.get_many(["a1", "a2"])
         assert (got["a1"].dated_by, got["a2"].dated_by) == ("", "given")
+        eng.ingest_articles([ART], progress=False)  # the next ingest finds their stories: one text
+        assert eng.stats().stories == 1 and eng.store.db.get("a2").story == "a1"  # type: ignore[union-attr]
     assert version(db) == FORMAT == 2

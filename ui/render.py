@@ -187,9 +187,17 @@ def sources_html(ans: Answer | None, articles: dict[str, Article] | None = None)
         )
         cards.append(
             f'<div class="rag-card"><div class="rag-card-title">{esc(one_line(title))}</div>'
-            f'<div class="rag-meta">{_meta(first.date, source, first.url, first.dated_by)}</div>{quotes}</div>'
+            f'<div class="rag-meta">{_meta(first.date, source, first.url, first.dated_by)}{also_in(first)}</div>'
+            f"{quotes}</div>"
         )
     return f'<div class="rag-sources">{"".join(cards)}</div>'
+
+
+def also_in(c: Citation) -> str:
+    """ " · also in N other articles": the copies of the cited article's story (rag.text.stories)."""
+    if not c.also_in:
+        return ""
+    return f" \u00b7 also in {c.also_in} other article{'s' * (c.also_in != 1)}"
 
 
 VIEWER_EMPTY = (
@@ -228,8 +236,9 @@ def stats_html(s: Stats, feeds: str = "") -> str:
     dates = f"{s.first_date} \u2192 {s.last_date}" if s.first_date else "undated"
     n_src = len([k for k in s.sources if k])
     src = f" \u00b7 {n_src} source{'s' if n_src != 1 else ''}" if n_src else ""
+    stories = f" ({s.stories:,} stories)" if 0 < s.stories < s.articles else ""
     return (
-        f'<div class="rag-stats"><b>{s.articles:,}</b> articles \u00b7 <b>{s.chunks:,}</b> chunks'
+        f'<div class="rag-stats"><b>{s.articles:,}</b> articles{stories} \u00b7 <b>{s.chunks:,}</b> chunks'
         f" \u00b7 {esc(dates)}{src}{follow}</div>"
     )
 

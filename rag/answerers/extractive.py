@@ -103,6 +103,7 @@ class ExtractiveAnswerer:
             for c in top
             if c is not first
             and c.article.id != first.article.id
+            and not (self.cfg.one_article_per_story and _copy(c, first))
             and phrase in c.text.lower()
             and not _same(c.text, first.text, self.cfg.duplicate_overlap)
         ]
@@ -140,8 +141,10 @@ class ExtractiveAnswerer:
         for c in ranked[1:]:
             if len(chosen) >= self.cfg.max_answer_sentences:
                 break
-            if c.score >= self.cfg.second_sentence_ratio * ranked[0].score and not any(
-                _same(c.text, o.text, self.cfg.duplicate_overlap) for o in chosen
+            if (
+                c.score >= self.cfg.second_sentence_ratio * ranked[0].score
+                and not any(_same(c.text, o.text, self.cfg.duplicate_overlap) for o in chosen)
+                and not (self.cfg.one_article_per_story and any(_copy(c, o) for o in chosen))
             ):
                 chosen.append(c)
         return chosen
@@ -151,3 +154,8 @@ def _same(a: str, b: str, overlap: float) -> bool:
     """Near-duplicate sentences (the same wire story in two papers) add nothing."""
     wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
     return len(wa & wb) / max(1, min(len(wa), len(wb))) > overlap
+
+
+def _copy(a: Candidate, b: Candidate) -> bool:
+    """Sentences of two articles of one story: the second says the first again."""
+    return a.article.id != b.article.id and a.article.story_id == b.article.story_id

@@ -141,6 +141,8 @@ def print_answer(ans: Answer, *, body: bool = True) -> None:
         date = c.date.isoformat() if c.date else "undated"
         if c.date and (note := dating_note(c.dated_by)):
             date += f", {note}"
+        if c.also_in:
+            date += f"; also in {c.also_in} other article{'s' * (c.also_in != 1)}"
         typer.echo(printable(f"[{c.n}] {c.title or c.article_id} ({date}) {c.url or c.path}"))
         typer.echo(f"    \u201c{printable(c.quote)}\u201d")
 
@@ -212,9 +214,10 @@ def stream_answer(pieces: Iterator[str | Answer]) -> None:
 
 @app.command()
 def stats(store: StoreOpt = None) -> None:
-    """Articles, chunks, date range and sources in the store."""
+    """Articles, stories, chunks, date range and sources in the store."""
     s = engine_for(store).stats()
-    typer.echo(f"articles: {s.articles}\nchunks:   {s.chunks}")
+    typer.echo(f"articles: {s.articles}\nstories:  {s.stories} (articles with nearly the same text count once)")
+    typer.echo(f"chunks:   {s.chunks}")
     typer.echo(f"dates:    {s.first_date or '-'} .. {s.last_date or '-'}")
     for src, n in list(s.sources.items())[:10]:
         typer.echo(f"  {src or '(no source)'}: {n}")

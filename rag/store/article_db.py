@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from rag.models import Article, Chunk, Stats, date_int
 from rag.text.web import Validator
 
@@ -21,7 +23,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
   id TEXT PRIMARY KEY, title TEXT, date TEXT, source TEXT, url TEXT, path TEXT,
   text TEXT NOT NULL, hash TEXT NOT NULL, complete INTEGER NOT NULL DEFAULT 1,
-  dated_by TEXT NOT NULL DEFAULT ''
+  dated_by TEXT NOT NULL DEFAULT '', story TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS chunks (
   id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -29,6 +31,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS signatures (
+  article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE, sig BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fetched (
   url TEXT PRIMARY KEY, article_id TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL
 );
@@ -41,7 +46,8 @@ _OURS = {
 
 # The store's format, in SQLite's `user_version`. 0: a store made before formats were numbered
 # (newsrag 0.1), which may lack the `complete` column; 1: with it; 2: today's tables, with where
-# each date came from (`dated_by`) and what servers said of fetched URLs (`fetched`). Opening an
+# each date came from (`dated_by`), stories (`story`, `signatures`) and what servers said of
+# fetched URLs (`fetched`). Opening an
 # older store for writing migrates it in place, step by step; a newer one is refused, untouched.
 FORMAT = 2
 
@@ -129,7 +135,9 @@ class ArticleDB:
         # A read-only store of format 1 is read as it is, its dates "given" (as _migrate would).
         cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
         dated_by = "dated_by" if "dated_by" in cols else "CASE WHEN date IS NULL THEN '' ELSE 'given' END"
-        self._article_cols = f"id, title, date, source, url, path, text, {dated_by}"
+        story = "story" if "story" in cols else "''"
+        self._story_of = "CASE WHEN story = '' THEN id ELSE story END" if "story" in cols else "id"
+        self._article_cols = f"id, title, date, source, url, path, text, {dated_by}, {story}"
 
     def _migrate(self) -> None:
         """Bring an older store to today's format, column by column, then stamp it."""
@@ -139,6 +147,8 @@ class ArticleDB:
             ("complete", "ALTER TABLE articles ADD COLUMN complete INTEGER NOT NULL DEFAULT 1"),
             # 1 -> 2: dates stored before were given by the record or the file's metadata
             ("dated_by", "ALTER TABLE articles ADD COLUMN dated_by TEXT NOT NULL DEFAULT ''"),
+            # and stories: found for the stored articles by the next ingest (rag.store.ingest)
+            ("story", "ALTER TABLE articles ADD COLUMN story TEXT NOT NULL DEFAULT ''"),
         ]
         for column, sql in steps:
             if column not in cols:
@@ -184,6 +194,50 @@ class ArticleDB:
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO store_meta VALUES (?, ?)", (key, value))
+
+    # --- stories (rag.text.stories) -------------------------------------------------------
+    def signatures(self) -> Iterator[tuple[str, str, np.ndarray]]:
+        """(article id, story, signature) of every complete article that has a signature."""
+        rows = self.conn.execute(
+            "SELECT a.id, a.story, s.sig FROM articles a JOIN signatures s ON s.article_id = a.id WHERE a.complete"
+        )
+        for aid, story, sig in rows:
+            yield aid, story, np.frombuffer(sig, dtype=np.uint64)
+
+    def unsigned(self) -> list[str]:
+        """Complete articles without a signature: stored before stories, or cut short."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM articles WHERE complete AND id NOT IN (SELECT article_id FROM signatures)"
+            )
+        ]
+
+    def put_stories(self, items: Iterable[tuple[str, str, np.ndarray]]) -> None:
+        """Keep (article id, story, signature) of stored articles."""
+        items = list(items)
+        with self.conn:
+            self.conn.executemany("UPDATE articles SET story = ? WHERE id = ?", [(st, a) for a, st, _ in items])
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO signatures VALUES (?, ?)", [(a, sig.tobytes()) for a, _, sig in items]
+            )
+
+    def story_sizes(self, stories: Iterable[str]) -> dict[str, int]:
+        """How many complete articles each story has (a story's id is its first article's)."""
+        ids = list(dict.fromkeys(stories))
+        out: dict[str, int] = {}
+        if self._story_of == "id":  # a read-only store of format 1: every article its own story
+            return dict.fromkeys(ids, 1)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                f"SELECT {self._story_of} AS s, count(*) FROM articles "
+                f"WHERE complete AND (story IN ({marks}) OR (story = '' AND id IN ({marks}))) GROUP BY s",
+                [*part, *part],
+            )
+            out.update((s, int(n)) for s, n in rows)
+        return out
 
     def validator(self, url: str) -> Validator | None:
         """What the server said of `url` when its article (or feed) was last stored."""
@@ -233,8 +287,8 @@ class ArticleDB:
             for article, digest, chunks in items:
                 self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
                 self.conn.execute(
-                    "INSERT INTO articles (id, title, date, source, url, path, text, hash, complete, dated_by) "
-                    "VALUES (?,?,?,?,?,?,?,?,0,?)",
+                    "INSERT INTO articles (id, title, date, source, url, path, text, hash, complete, dated_by, story) "
+                    "VALUES (?,?,?,?,?,?,?,?,0,?,?)",
                     (
                         article.id,
                         article.title,
@@ -245,6 +299,7 @@ class ArticleDB:
                         article.text,
                         digest,
                         article.dated_by,
+                        article.story,
                     ),
                 )
                 d = date_int(article.date)
@@ -316,8 +371,8 @@ class ArticleDB:
         return int(self.conn.execute("SELECT count(*) FROM articles WHERE complete").fetchone()[0])
 
     def stats(self) -> Stats:
-        n_art, first, last = self.conn.execute(
-            "SELECT count(*), min(date), max(date) FROM articles WHERE complete"
+        n_art, first, last, n_stories = self.conn.execute(
+            f"SELECT count(*), min(date), max(date), count(DISTINCT {self._story_of}) FROM articles WHERE complete"
         ).fetchone()
         n_chunks = self.conn.execute(
             "SELECT count(*) FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.complete"
@@ -333,10 +388,11 @@ class ArticleDB:
             first_date=dt.date.fromisoformat(first) if first else None,
             last_date=dt.date.fromisoformat(last) if last else None,
             sources=sources,
+            stories=n_stories,
         )
 
 
-def _article(row: tuple[str, str, str | None, str, str, str, str, str]) -> Article:
+def _article(row: tuple[str, str, str | None, str, str, str, str, str, str]) -> Article:
     return Article(
         id=row[0],
         title=row[1] or "",
@@ -346,4 +402,5 @@ def _article(row: tuple[str, str, str | None, str, str, str, str, str]) -> Artic
         path=row[5] or "",
         text=row[6],
         dated_by=row[7] or "",  # type: ignore[arg-type]  # written from a DatedBy
+        story=row[8] or "",
     )

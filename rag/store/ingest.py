@@ -2,8 +2,9 @@
 
 Two stages run side by side: a producer thread compares digests and splits articles into
 chunks, batch by batch, while the calling thread embeds and stores the batch before it; so
-splitting stays off the critical path of embedding. Files are read up front (half a second for
-the 3,766 news articles), which gives the progress bar its total."""
+splitting stays off the critical path of embedding; the producer also gives each new or
+changed article its story (rag.text.stories). Files are read up front (half a second for the
+3,766 news articles), which gives the progress bar its total."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from rag.store.store import Store
 from rag.text.dating import dated
 from rag.text.loaders import content_hash
 from rag.text.splitter import split_article
+from rag.text.stories import StoryIndex, signature
 
 ProgressFn = Callable[[int, int | None], None]  # (done, total), the total None when not known
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -34,10 +36,11 @@ def article_digest(a: Article) -> str:
 
 @dataclass(frozen=True)
 class Pending:
-    article: Article
+    article: Article  # its `story` found (rag.text.stories)
     digest: str
     chunks: list[Chunk]
     replace: bool
+    signature: np.ndarray
 
 
 @dataclass
@@ -55,8 +58,24 @@ class Batch:
         return sum(len(p.chunks) for p in self.pending)
 
 
+def story_index(store: Store) -> StoryIndex:
+    """The stored articles' stories; those stored without one (before stories, or cut short)
+    get theirs now, once (3.4 ms an article: 13 s for the 3,766 of 2022)."""
+    index = StoryIndex((aid, story or aid, sig) for aid, story, sig in store.db.signatures())
+    missing = store.db.unsigned()
+    for i in range(0, len(missing), 500):
+        found = []
+        for article in store.db.get_many(missing[i : i + 500]).values():
+            sig = signature(article.text)
+            story = index.story_of(article.id, sig)
+            index.add(article.id, story, sig)
+            found.append((article.id, "" if story == article.id else story, sig))
+        store.db.put_stories(found)
+    return index
+
+
 def plan_batches(
-    store: Store, items: Iterable[Article | Failure], known: dict[str, str], batch_chunks: int
+    store: Store, items: Iterable[Article | Failure], known: dict[str, str], batch_chunks: int, stories: StoryIndex
 ) -> Iterator[Batch]:
     """Split what is new or changed into batches of about `batch_chunks` chunks. `known`
     (id -> digest) is updated as if each batch were already stored, which is what the
@@ -91,7 +110,11 @@ def plan_batches(
                 if not chunks:
                     batch.failed.append(Failure(path=item.path, reason=f"{item.id}: no sentences"))
                 else:
-                    batch.pending.append(Pending(item, digest, chunks, item.id in known))
+                    sig = signature(item.text)
+                    story = stories.story_of(item.id, sig)
+                    stories.add(item.id, story, sig)
+                    item = item.model_copy(update={"story": "" if story == item.id else story})
+                    batch.pending.append(Pending(item, digest, chunks, item.id in known, sig))
                     in_batch.add(item.id)
                     known[item.id] = digest
             seen.add(item.id)
@@ -166,7 +189,7 @@ def _ingest(
         target=_produce,
         name="ingest-split",
         daemon=True,
-        args=(plan_batches(store, items, store.db.hashes(), batch_chunks), handoff, stop),
+        args=(plan_batches(store, items, store.db.hashes(), batch_chunks, story_index(store)), handoff, stop),
     )
     producer.start()
     bar = tqdm(total=total, unit="article", desc="ingest", disable=not progress)
@@ -180,6 +203,8 @@ def _ingest(
                 vectors = embed_bounded(embed, texts, batch_chunks)
                 try:
                     store.put_many([(p.article, p.digest, p.chunks, p.replace) for p in batch.pending], vectors)
+                    # after the articles: one cut short between is signed by the next ingest
+                    store.db.put_stories((p.article.id, p.article.story, p.signature) for p in batch.pending)
                 except Exception as exc:
                     if (path := unwritable(store.folder)) is None:
                         raise

@@ -94,6 +94,7 @@ def _meta(a: Article, digest: str, chunks: list[Chunk]) -> dict[str, str | int]:
         "title": a.title,
         "date": a.date.isoformat() if a.date else "",
         "dated_by": a.dated_by,
+        "story": a.story,
         "source": a.source,
         "url": a.url,
         "path": a.path,
@@ -111,6 +112,7 @@ def _record(aid: str, text: str, m: dict[str, Any]) -> tuple[Article, str, list[
         # articles published before dates were traced: given, as the store's own migration says
         dated_by=str(m.get("dated_by", "given" if date else "")),  # type: ignore[arg-type]
         source=str(m.get("source", "")),
+        story=str(m.get("story", "")),
         url=str(m.get("url", "")),
         path=str(m.get("path", "")),
         text=text,
