@@ -69,7 +69,8 @@ class StoryIndex:
         """The story `article_id` (with signature `sig`) belongs to; not added."""
         from datasketch import MinHash
 
-        twins = [t for t in self._lsh.query(MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=sig)) if t != article_id]
+        query = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=sig)
+        twins = [t for t in self._lsh.query(query) if t != article_id]
         if not twins:
             return article_id
         best = max(twins, key=lambda t: float(np.mean(self._sig[t] == sig)))
