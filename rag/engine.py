@@ -227,7 +227,7 @@ class Engine:
         t0 = time.perf_counter()
         r = self.retrieve(question, as_of=as_of, filters=filters, history=history, top_k=top_k)
         ans = self.answerer.answer(r)
-        return self._timed(ans, r, t0)
+        return self._finished(ans, r, t0)
 
     def ask_stream(
         self,
@@ -242,9 +242,9 @@ class Engine:
         t0 = time.perf_counter()
         r = self.retrieve(question, as_of=as_of, filters=filters, history=history, top_k=top_k)
         for piece in self.answerer.stream(r):
-            yield self._timed(piece, r, t0) if isinstance(piece, Answer) else piece
+            yield self._finished(piece, r, t0) if isinstance(piece, Answer) else piece
 
-    def _timed(self, ans: Answer, r: Retrieval, t0: float) -> Answer:
+    def _finished(self, ans: Answer, r: Retrieval, t0: float) -> Answer:
         """`ans` with its timings, and each citation's count of other articles of its story."""
         sizes = self.store.db.story_sizes(c.story for c in ans.citations) if ans.citations else {}
         citations = [c.model_copy(update={"also_in": max(0, sizes.get(c.story, 1) - 1)}) for c in ans.citations]

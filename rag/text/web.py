@@ -209,7 +209,8 @@ def _read_pdf(f: Fetched) -> Article:
             art = load_pdf(path)
         except LoadError as exc:
             raise LoadError(f"{f.url}: {exc}") from None
-    return art.model_copy(update={"id": url_id(f.url), "url": f.url, "path": "", "source": urlsplit(f.url).hostname})
+    source = urlsplit(f.url).hostname or ""
+    return art.model_copy(update={"id": url_id(f.url), "url": f.url, "path": "", "source": source})
 
 
 def load_urls(
@@ -240,8 +241,9 @@ def load_urls(
                     return
                 f = fetcher.get(url)  # a 304 for an article we no longer hold
             if _is_feed(f):
+                links = read_feed(f)  # a feed that can't be read is not remembered as seen
                 seen[url] = Validator(url, "", f.etag, f.last_modified)
-                for link, day in read_feed(f):
+                for link, day in links:
                     yield from page(link, day)
                 return
             art = dated(read_page(f, feed_date))
