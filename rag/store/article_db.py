@@ -130,8 +130,7 @@ class ArticleDB:
             )
         if not read_only:
             self.conn.executescript(_SCHEMA)
-            if version < FORMAT:
-                self._migrate()
+            self._migrate()  # column by column: cheap, and mends a store of an unreleased format 2
         # A read-only store of format 1 is read as it is, its dates "given" (as _migrate would).
         cols = {r[1] for r in self.conn.execute("PRAGMA table_info(articles)")}
         dated_by = "dated_by" if "dated_by" in cols else "CASE WHEN date IS NULL THEN '' ELSE 'given' END"
@@ -159,8 +158,9 @@ class ArticleDB:
                             self.conn.execute("UPDATE articles SET dated_by = 'given' WHERE date IS NOT NULL")
                 except sqlite3.OperationalError:  # another process added it a moment ago
                     pass
-        with self.conn:
-            self.conn.execute(f"PRAGMA user_version = {FORMAT}")
+        if int(self.conn.execute("PRAGMA user_version").fetchone()[0]) < FORMAT:
+            with self.conn:
+                self.conn.execute(f"PRAGMA user_version = {FORMAT}")
 
     @property
     def conn(self) -> sqlite3.Connection:
