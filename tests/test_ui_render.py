@@ -168,3 +168,18 @@ def test_brackets_in_an_article_are_not_citations() -> None:
     assert html.count("<a ") == 1 and html.count("<sup>") == 1  # the answerer's own marker only
     assert "budget [1] on Monday [2]." in html  # the article's brackets, shown as it wrote them
     assert "\\[" not in html
+
+
+def test_stories_guessed_dates_and_the_feeds_line_are_shown() -> None:
+    s = Stats(articles=10, chunks=50, first_date=None, last_date=None, sources={}, stories=8)
+    html = render.stats_html(s, f"feeds: refreshed at 10:00 {EVIL}")
+    assert "(8 stories)" in html and "feeds: refreshed at 10:00" in html
+    no_live_markup(html)
+    assert "stories" not in render.stats_html(s.model_copy(update={"stories": 10}))  # none grouped: not said
+    guessed = ART.model_copy(update={"dated_by": "text"})
+    c = Citation.quoting(1, guessed, START, END, 0.5).model_copy(update={"also_in": 2})
+    ans = answer().model_copy(update={"citations": [c]})
+    panel = render.sources_html(ans, {ART.id: guessed})
+    assert "(dated from the text)" in panel and "also in 2 other articles" in panel
+    assert "dated from" not in render.sources_html(answer(), {ART.id: ART})  # a given date: no note
+    assert "(dated from the text)" in render.article_html(guessed, START, END)
