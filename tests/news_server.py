@@ -53,7 +53,11 @@ def corpus(n: int) -> list[tuple[str, str, str]]:
         (
             f"{towns[i % 10]} council meets, item {i}",
             f"2024-03-{i % 28 + 1:02d}",
-            f"The council of {towns[i % 10]} met on day {i}.\nIts mayor, number {i}, approved budget {i * 7}.",
+            f"The council of {towns[i % 10]} met on day {i} to decide on the budget for the coming year, "
+            f"after a long debate that lasted until the evening and drew a crowd of residents.\n"
+            f"Its mayor, number {i}, approved budget {i * 7}, which pays for new schools, a library and the "
+            f"repair of the old bridge over the river, and said the work would start in the spring.\n"
+            f"Opposition members voted against it, saying the town could not afford the bridge this year.",
         )
         for i in range(n)
     ]
