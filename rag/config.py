@@ -83,7 +83,7 @@ class RagConfig(BaseSettings):
     chunk_overlap_sentences: int = 1
 
     # Retrieval. Fusion and recency were tuned on the 294 scored news questions over the whole
-    # news store, choosing on 28 weeks and scoring the 29th in turn (eval/results/retrieval.md):
+    # news store, choosing on 28 weeks and scoring the 29th in turn (rag/eval/results/retrieval.md):
     # answer-in-top-5 0.847 -> 0.861 held out (0.874 fitted on all weeks).
     top_k: int = 5
     candidates: int = 100  # per retriever, before fusion (40: 0.870 with the rest as below)
@@ -112,7 +112,7 @@ class RagConfig(BaseSettings):
     sentence_cache: int = 20_000
     # The reader (rag/answerers/reader.py) gives each candidate sentence a probability of holding the
     # answer; the figures below were chosen on held-out probabilities by
-    # `python -m eval.train_reader fit` (eval/results/reader.md).
+    # `python -m rag.eval.train_reader fit` (rag/eval/results/reader.md).
     # Refuse when the best sentence's probability is under `refusal_threshold`, or when no
     # sentence covers the question as much as `min_coverage` (rag.answerers.reader.coverage): the pair with
     # the best mean balanced accuracy on RGB and the seed set with at most 7% false refusals on
@@ -126,13 +126,13 @@ class RagConfig(BaseSettings):
     second_sentence_ratio: float = 0.25
     # Show a short answer only when the span ranker (rag.answerers.spans) gives it at least this:
     # the lowest gate at which a shown short answer is exactly right 75% of the time, pooled over
-    # 2023 and 2024, each scored by a ranker fitted on the other (`python -m eval.train_spans fit`,
-    # eval/results/spans.md). It shows one on ~4% of news questions: below it a bold phrase is
+    # 2023 and 2024, each scored by a ranker fitted on the other (`python -m rag.eval.train_spans fit`,
+    # rag/eval/results/spans.md). It shows one on ~4% of news questions: below it a bold phrase is
     # wrong more often than a reader should be asked to check (0.50: 11% shown, 68% right).
     short_answer_min_conf: float = 0.71
     # Candidate spans come from the reader's best this many sentences: the gold answer is in the top 8
     # for most answerable news questions, against ~0.5 in the top one. The span ranker is fitted with
-    # this pool (eval/train_spans.py): refit if changed.
+    # this pool (rag/eval/train_spans.py): refit if changed.
     short_answer_pool: int = 8
     # Sources disagree (rag.answerers.conflicts) only between sentences at least this share as likely as
     # the best. On RGB: 0.9 caught 26% of the conflicting pairs, 0.7 catches 70% with 3% false
@@ -184,5 +184,5 @@ class RagConfig(BaseSettings):
     keep_unsupported: bool = False
     # A generated sentence is supported when at least this share of its content words (stemmed)
     # occurs in the sentences it cites (plus names, numbers, dates and negation all agreeing):
-    # the support judge's gate, checked against hand labels in eval/judge_claims.jsonl.
+    # the support judge's gate, checked against hand labels in rag/eval/judge_claims.jsonl.
     support_min_coverage: float = 0.75

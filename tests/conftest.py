@@ -20,9 +20,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from eval.datasets import NEWS_ARTICLES, SEED_QUESTIONS, SEEDS, data_missing, read_jsonl
 from hash_embedder import HashEmbedder
 from rag import Embedder, Engine, get_embedder
+from rag.eval.datasets import NEWS_ARTICLES, SEED_QUESTIONS, SEEDS, data_missing, read_jsonl
 
 if TYPE_CHECKING:
     from rag import GenerativeAnswerer

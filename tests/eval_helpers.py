@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conftest import SEED_ANSWER, SEED_QUESTION
-from eval.records import EvalQuestion, Record, RetrievedChunk
 from rag import Answer, Citation, refusal_text
+from rag.eval.records import EvalQuestion, Record, RetrievedChunk
 
 ART_A = (
     "Syria's Bashar Assad has fled to Moscow after his ouster, Russian media said Sunday. "

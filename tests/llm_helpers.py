@@ -109,7 +109,7 @@ def split_stream(pieces: Iterable[str | Answer]) -> tuple[list[str], Answer]:
 def statements_supported(ans: Answer, articles: dict[str, Article]) -> list[tuple[str, bool]]:
     """Each delivered sentence (the notices left out) with whether its citations support it,
     by the judge, with provenance checked against the article texts: delivered faithfulness."""
-    from eval.statements import statements
+    from rag.eval.statements import statements
 
     judge = SupportJudge()
     by_n = {c.n: c for c in ans.citations}

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from conftest import need_news
-from eval.bench import QUESTIONS, load_questions, pick_slice, plot, run_bench, table
 from rag import Engine
+from rag.eval.bench import QUESTIONS, load_questions, pick_slice, plot, run_bench, table
 
 
 @pytest.mark.slow
@@ -67,7 +67,7 @@ def test_bench_refuses_a_folder_that_is_no_store(tmp_path: Path) -> None:
 
 
 def test_generation_latency_with_the_test_model(gen_engine: Engine) -> None:
-    from eval.bench import generation_latency
+    from rag.eval.bench import generation_latency
 
     qs: list[dict[str, Any]] = [
         {"question": "Who opened the Zorblat bridge?", "as_of": "2024-03-05"},
@@ -87,7 +87,7 @@ def test_generation_latency_with_the_test_model(gen_engine: Engine) -> None:
 
 @pytest.mark.model
 def test_startup_times_whole_commands_and_the_page() -> None:
-    from eval.startup import measure_startup
+    from rag.eval.startup import measure_startup
 
     st = measure_startup(runs=1)
     assert len(st["ask_s"]) == len(st["stats_s"]) == 1

@@ -93,7 +93,7 @@ def test_cli_check_exit_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_page_header_warns_about_a_store_that_fails_its_check(seed_engine: Engine) -> None:
-    from ui.app import build
+    from rag.ui.app import build
 
     def warning(eng: Engine) -> str | None:
         demo = build(eng)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED_QUESTION, SEED_SENTENCE, SEEDS
-from eval.startup import free_port, stop, wait_ready
 from rag import Engine
 from rag.embed.embedder import Embedder
+from rag.eval.startup import free_port, stop, wait_ready
 
 CHROMA = Path(sys.executable).parent / "chroma"
 

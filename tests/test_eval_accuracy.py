@@ -1,7 +1,7 @@
 import pytest
 
-from eval.metrics.accuracy import AnswerAccuracyEvaluator
 from eval_helpers import cite, record
+from rag.eval.metrics.accuracy import AnswerAccuracyEvaluator
 
 
 def test_gold_or_alias_in_answer_and_refusals_count_wrong() -> None:

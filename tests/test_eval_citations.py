@@ -1,7 +1,7 @@
 import pytest
 
-from eval.metrics.citations import CitationEvaluator
 from eval_helpers import cite, record
+from rag.eval.metrics.citations import CitationEvaluator
 
 Q1 = "RIA also said Syrian insurgents had guaranteed the security of Russian military bases."
 Q2 = "The war lasted nearly 14 years."

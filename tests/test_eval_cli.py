@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eval import datasets
 from rag.cli import app
+from rag.eval import datasets
 
 runner = CliRunner()
 FILES = {"report.json", "report.md", "accuracy_by_k.png", "refusal_vs_threshold.png", "latency.png"}

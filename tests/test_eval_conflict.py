@@ -1,7 +1,7 @@
 import pytest
 
-from eval.metrics.conflict import ConflictEvaluator
 from eval_helpers import cite, record
+from rag.eval.metrics.conflict import ConflictEvaluator
 
 QA = "RIA also said Syrian insurgents had guaranteed the security of Russian military bases."
 QB = "The storm made landfall near Fort Myers, Florida, on September 28, killing at least 100 people."

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from eval import datasets
+from rag.eval import datasets
 
 
 def test_seed_set_is_complete_and_grounded() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from eval.metrics.faithfulness import FaithfulnessEvaluator
 from eval_helpers import cite, record
+from rag.eval.metrics.faithfulness import FaithfulnessEvaluator
 
 
 def test_share_of_supported_sentences() -> None:

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from eval.gate import check, load
+from rag.eval.gate import check, load
 
 
 def test_gate_bounds_and_missing_metrics() -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eval.metrics.faithfulness import FaithfulnessEvaluator
-from eval.metrics.generation import GenerationEvaluator
-from eval.records import Record
 from eval_helpers import record
 from llm_helpers import need_llm_extra
 from rag.cli import app
+from rag.eval.metrics.faithfulness import FaithfulnessEvaluator
+from rag.eval.metrics.generation import GenerationEvaluator
+from rag.eval.records import Record
 
 
 def generated(

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 
-from eval.judge_check import CLAIMS, measure
 from rag.answerers import Evidence, SupportJudge, Verdict
+from rag.eval.judge_check import CLAIMS, measure
 
 
 def test_labelled_claims_cover_every_kind() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from eval.metrics.latency import LatencyEvaluator
 from eval_helpers import record
+from rag.eval.metrics.latency import LatencyEvaluator
 
 
 def test_percentiles() -> None:

@@ -1,4 +1,4 @@
-from eval.normalize import contains_answer, normalize
+from rag.eval.normalize import contains_answer, normalize
 
 
 def test_normalize_drops_case_punctuation_articles_and_accents() -> None:
@@ -15,7 +15,7 @@ def test_contains_answer_needs_whole_words_and_takes_any_alias() -> None:
 
 
 def test_exact_match_is_squad_normalised_and_none_never_matches() -> None:
-    from eval.normalize import exact_match
+    from rag.eval.normalize import exact_match
 
     assert exact_match("The Joe Biden.", ["Joe Biden"]) and exact_match("joe  biden", ["Biden", "Joe Biden"])
     assert not exact_match("President Joe Biden", ["Joe Biden"]) and not exact_match(None, ["Joe Biden"])

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import SEED_ANSWER, SEED_QUESTION
-from eval.datasets import SEEDS
-from eval.metrics import AnswerAccuracyEvaluator, CitationEvaluator, FaithfulnessEvaluator
-from eval.records import EvalQuestion, Record
-from eval.runner import run_one
 from rag import Article, Embedder, Engine, load_paths
+from rag.eval.datasets import SEEDS
+from rag.eval.metrics import AnswerAccuracyEvaluator, CitationEvaluator, FaithfulnessEvaluator
+from rag.eval.records import EvalQuestion, Record
+from rag.eval.runner import run_one
 
 OTHER = Article(
     id="other",

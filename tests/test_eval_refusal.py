@@ -1,7 +1,7 @@
 import pytest
 
-from eval.metrics.refusal import RefusalEvaluator
 from eval_helpers import record
+from rag.eval.metrics.refusal import RefusalEvaluator
 
 
 def test_refusal_and_false_refusal_rates() -> None:

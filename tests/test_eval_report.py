@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
-from eval import report
-from eval.metrics import default_evaluators
 from eval_helpers import record
+from rag.eval import report
+from rag.eval.metrics import default_evaluators
 
 
 def test_build_groups_by_category_and_writes_json_md_png(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from eval.metrics.retrieval import RetrievalEvaluator
 from eval_helpers import record
+from rag.eval.metrics.retrieval import RetrievalEvaluator
 
 
 def test_answer_and_article_in_top_k_and_mrr() -> None:

@@ -1,10 +1,10 @@
 from pathlib import Path
 
 from conftest import SEED_ANSWER, SEED_QUESTION
-from eval.records import EvalQuestion
-from eval.runner import run_one
 from hash_embedder import HashEmbedder
 from rag import Article, Engine, Filters
+from rag.eval.records import EvalQuestion
+from rag.eval.runner import run_one
 
 A = Article(
     id="a",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from eval.metrics.short_answer import ShortAnswerEvaluator, f1
-from eval.records import Record
 from eval_helpers import cite, record
+from rag.eval.metrics.short_answer import ShortAnswerEvaluator, f1
+from rag.eval.records import Record
 
 BASES = "RIA also said Syrian insurgents had guaranteed the security of Russian military bases."
 

@@ -1,6 +1,6 @@
-from eval.statements import judged, statements
 from eval_helpers import cite, record
 from rag.answerers import SupportJudge
+from rag.eval.statements import judged, statements
 
 
 def test_markers_close_segments_and_short_answer_rests_on_them() -> None:

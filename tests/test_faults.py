@@ -287,7 +287,7 @@ def test_readers_keep_the_saved_keyword_index_while_a_writer_runs(seed_engine: E
 def test_auth_is_throttled() -> None:
     import asyncio
 
-    from ui.auth import throttled_auth
+    from rag.ui.auth import throttled_auth
 
     now, who = [0.0], ["10.0.0.66"]
     auth = throttled_auth(
@@ -306,7 +306,7 @@ def test_auth_is_throttled() -> None:
 def test_a_wrong_password_costs_a_second() -> None:
     import asyncio
 
-    from ui.auth import throttled_auth
+    from rag.ui.auth import throttled_auth
 
     auth = throttled_auth("ann", "s3cret", delay_s=0.3)
     t0 = time.perf_counter()
@@ -315,7 +315,7 @@ def test_a_wrong_password_costs_a_second() -> None:
 
 
 def test_upload_names_never_leave_their_folder() -> None:
-    from ui.app import upload_name
+    from rag.ui.app import upload_name
 
     for hostile in ("../../etc/passwd", "/etc/passwd", "..\\..\\x.txt", "..", ".bashrc", ""):
         name = upload_name(hostile)
@@ -325,7 +325,7 @@ def test_upload_names_never_leave_their_folder() -> None:
 def test_uploads_over_the_limit_are_refused_and_questions_are_not_held(seed_engine: Engine, tmp_path: Path) -> None:
     import gradio as gr
 
-    from ui.app import Page
+    from rag.ui.app import Page
 
     page = Page(seed_engine)
     big = tmp_path / "big.jsonl"
@@ -351,7 +351,7 @@ def test_uploads_over_the_limit_are_refused_and_questions_are_not_held(seed_engi
 def test_an_upload_of_a_records_bomb_is_refused_whole_and_not_kept(seed_engine: Engine, tmp_path: Path) -> None:
     import gzip
 
-    from ui.app import Page
+    from rag.ui.app import Page
 
     page = Page(seed_engine)
     before = seed_engine.stats().articles
@@ -372,7 +372,7 @@ def test_an_upload_of_a_six_gib_record_is_refused_small_while_others_ask(seed_en
 
     import psutil
 
-    from ui.app import Page
+    from rag.ui.app import Page
 
     page = Page(seed_engine)
     bomb = tmp_path / "one-record.jsonl.gz"  # 6.4 MB of concatenated gzip members, 6.4 GB inside

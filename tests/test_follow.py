@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.startup import child_env, free_port, stop, wait_ready
 from hash_embedder import HashEmbedder
 from news_server import Page, article_html, news_server, rss
 from rag import Engine, FeedFollower, RagConfig, parse_every, read_feeds
+from rag.eval.startup import child_env, free_port, stop, wait_ready
 
 
 def test_the_feeds_file_and_the_interval(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from eval.startup import free_port
 from llm_helpers import ARTICLES, CONFIG, assert_exact_citations, need_llm_extra, split_stream, statements_supported
 from rag import Engine
 from rag.answerers import GenerativeAnswerer
@@ -27,6 +26,7 @@ from rag.answerers.llm import (
 )
 from rag.answerers.model_process import ModelProcess
 from rag.embed.embedder import Embedder
+from rag.eval.startup import free_port
 
 pytestmark = pytest.mark.llm  # the `llm` extra and its test model
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from eval.datasets import SEED_QUESTIONS
+from rag.eval.datasets import SEED_QUESTIONS
 
 # locust is imported only by its own process (it monkey-patches the standard library with gevent)
 pytestmark = pytest.mark.skipif(
@@ -28,8 +28,8 @@ QUESTION = "Who guaranteed the security of Russian bases?"
 @pytest.fixture(scope="module")
 def served(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict[str, str]]]:
     """(url, articles.sqlite, the locust environment) of one `rag serve` over a copy of the seeds."""
-    from eval.load.run import servers
-    from eval.startup import child_env
+    from rag.eval.load.run import servers
+    from rag.eval.startup import child_env
 
     tmp = tmp_path_factory.mktemp("load")
     store = tmp / "store"
@@ -44,7 +44,7 @@ def served(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def test_users_asking_rag_serve_get_verbatim_citations(
     served: tuple[str, Path, dict[str, str]], tmp_path: Path
 ) -> None:
-    from eval.load.run import Case, run_locust, table
+    from rag.eval.load.run import Case, run_locust, table
 
     url, _, env = served
     case = Case(replicas=1, users=4, ingest=False)
@@ -62,7 +62,7 @@ def test_questions_go_on_while_an_ingest_writes_the_served_store(
     """The served store is written (new articles, rerun for the whole case) while users ask:
     no error, every quote verbatim. Serving processes once crashed here, reloading Chroma's
     files while the ingest wrote them."""
-    from eval.load.run import BackgroundIngest, Case, run_locust
+    from rag.eval.load.run import BackgroundIngest, Case, run_locust
 
     url, db, env = served
     case = Case(replicas=1, users=4, ingest=True)
@@ -78,7 +78,7 @@ def test_a_quote_not_in_its_article_fails_the_question(
     """Planted: the checker reads a copy of the store whose article texts differ from the served
     ones, so no cited quote is text[start:end] any more: every answer that cites fails (the seed
     set's unanswerable questions are refused, citing nothing)."""
-    from eval.load.run import Case, run_locust
+    from rag.eval.load.run import Case, run_locust
 
     url, db, env = served
     planted = tmp_path / "articles.sqlite"
@@ -92,7 +92,7 @@ def test_a_quote_not_in_its_article_fails_the_question(
 
 
 def test_check_catches_planted_faults_in_a_real_answer(served: tuple[str, Path, dict[str, str]]) -> None:
-    from eval.load.client import ArticleTexts, ask_once, check_answer, parse_sse
+    from rag.eval.load.client import ArticleTexts, ask_once, check_answer, parse_sse
 
     url, db, _ = served
     outputs = ask_once(url, QUESTION)

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED_QUESTION
-from eval.startup import free_port, stop, wait_ready
 from llm_helpers import ARTICLES, BRIDGE, CONFIG, assert_exact_citations, need_llm_extra, split_stream
 from rag import Answer, Engine, ExtractiveAnswerer, GenerativeAnswerer, RagConfig
 from rag.answerers.llm import default_gguf
 from rag.answerers.model_process import ModelProcess, exit_reason
 from rag.embed.embedder import Embedder
+from rag.eval.startup import free_port, stop, wait_ready
 
 pytestmark = pytest.mark.llm
 

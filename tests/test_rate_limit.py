@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ui.rate_limit import RateLimit
+from rag.ui.rate_limit import RateLimit
 
 
 def test_each_address_gets_its_own_budget_and_it_refills() -> None:

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from eval.train_reader import DATA_PATH, Table, fit_model, fold_of
 from hash_embedder import HashEmbedder
 from rag import Article, Passage
 from rag.answerers.logistic import LogisticModel
 from rag.answerers.reader import FEATURES, MODEL_PATH, SentenceVectors, features, load_model, pool
+from rag.eval.train_reader import DATA_PATH, Table, fit_model, fold_of
 from rag.store.keyword_index import KeywordIndex
 
 ART = Article(

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from eval import datasets
-from eval.train_spans import collect, fit
 from rag import Article, Engine
 from rag.answerers.logistic import LogisticModel
 from rag.answerers.spans import SPAN_FEATURES
+from rag.eval import datasets
+from rag.eval.train_spans import collect, fit
 from rag.text.loaders import load_paths
 
 YEAR = datasets.DATA / "news-2023"

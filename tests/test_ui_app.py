@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE, SEED_TITLE
-from eval.startup import free_port, stop, wait_ready
 from hash_embedder import HashEmbedder
-from ui.app import parse_auth
+from rag.eval.startup import free_port, stop, wait_ready
+from rag.ui.app import parse_auth
 
 pytestmark = pytest.mark.page  # the real server (and a browser, where chromium is installed)
 
@@ -301,7 +301,7 @@ def test_questions_are_rate_limited_per_client(tmp_path: Path, fake_embedder: Ha
     from gradio_client import Client
 
     from rag import Engine, RagConfig
-    from ui.app import launch
+    from rag.ui.app import launch
 
     port = free_port()
     cfg = RagConfig(store=tmp_path / "store", page_max_questions=3, page_question_window_s=60)
@@ -320,7 +320,7 @@ def test_questions_are_rate_limited_per_client(tmp_path: Path, fake_embedder: Ha
 def test_auth_and_local_binding(tmp_path: Path) -> None:
     """A password guards the page (and its API); the server binds 127.0.0.1 by default."""
     from rag import Engine
-    from ui.app import launch
+    from rag.ui.app import launch
 
     assert parse_auth(None) is None and parse_auth("ann:s3:cret") == ("ann", "s3:cret")
     for bad in ("ann", ":pw", "ann:"):

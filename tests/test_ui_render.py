@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from rag.models import Answer, Article, Citation, Stats
-from ui import render
+from rag.ui import render
 
 EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> ${1+1} {{x}}'
 ART = Article(

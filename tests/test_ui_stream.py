@@ -7,7 +7,7 @@ import pytest
 
 from llm_helpers import COST, scripted_llm
 from rag import Engine, GenerativeAnswerer
-from ui import app, render
+from rag.ui import app, render
 
 
 def test_draft_streams_in_then_the_checked_answer_replaces_it(

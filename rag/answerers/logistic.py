@@ -1,5 +1,5 @@
 """A fitted logistic model shipped as JSON: the reader's sentence model and the short answer's
-confidence model are both one (fitted by `python -m eval.train_reader fit`)."""
+confidence model are both one (fitted by `python -m rag.eval.train_reader fit`)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class LogisticModel:
     def from_json(cls, data: dict[str, Any], features: tuple[str, ...]) -> LogisticModel:
         """The model `to_json` wrote; a ValueError when it was fitted for other features."""
         if data.get("version") != VERSION or tuple(data["features"]) != features:
-            raise ValueError("the model was fitted for other features: run `python -m eval.train_reader fit`")
+            raise ValueError("the model was fitted for other features: run `python -m rag.eval.train_reader fit`")
 
         def arr(key: str) -> np.ndarray:
             return np.asarray(data[key], dtype=np.float64)

@@ -5,7 +5,7 @@ corpus: meaning and word overlap with the question (and with its focus, the last
 question that sets the scene first), how tightly the question's words cluster, whether it
 holds a new name/number/date of the kind asked for, whether it keeps the question's names and
 years, its neighbours' overlap, where it stands, how recent its article is. A logistic model,
-fitted on labelled public questions by `python -m eval.train_reader` with week-grouped
+fitted on labelled public questions by `python -m rag.eval.train_reader` with week-grouped
 cross-validation, turns the row into a probability. The model ships as a versioned JSON file (`reader_model.json`)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Answer spans: the two words before the quote. Candidate phrases are taken from the reader's
 best sentences (spaCy's named entities, dates, numbers and money; the regex patterns of
 `rag.answerers.short_answer` where spaCy finds nothing), grouped by their text, and a logistic
-span ranker (`span_model.json`, fitted by `python -m eval.train_spans` with cross-year folds)
+span ranker (`span_model.json`, fitted by `python -m rag.eval.train_spans` with cross-year folds)
 says how likely each is to be exactly the answer. Every feature is about the span's relation to
 the question and to the reader's ranking, never about which names it holds, so it carries to
 news of any year."""

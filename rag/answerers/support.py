@@ -1,7 +1,7 @@
 """The support judge: is a claim supported by the sentences it cites?
 
 It lives in the library because the generative answerer checks every generated sentence with
-it before showing it; the eval suite (eval/metrics/) scores answers with the very same judge.
+it before showing it; the eval suite (rag/eval/metrics/) scores answers with the very same judge.
 
 No NLI model ships offline, so the judge is rule-based and documented:
 1. Provenance first: a cited passage counts only if its quote is verbatim in the cited article
@@ -10,8 +10,8 @@ No NLI model ships offline, so the judge is rule-based and documented:
 3. Generated claims: every number, date and named entity of the claim occurs in the cited
    text; the claim and its best-matching cited sentence agree on negation; and at least
    `min_coverage` of the claim's content words (stemmed) occur in the cited text.
-Its precision and recall are measured on a labelled claim set (`eval/judge_claims.jsonl`,
-`python -m eval.judge_check`)."""
+Its precision and recall are measured on a labelled claim set (`rag/eval/judge_claims.jsonl`,
+`python -m rag.eval.judge_check`)."""
 
 from __future__ import annotations
 

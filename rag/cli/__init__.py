@@ -1,6 +1,6 @@
 """The `rag` command line: the library's own commands (`rag.cli.core`: ingest, ask, stats,
 delete, check, publish) plus the commands each installed face registers through the
-`newsrag.commands` entry-point group (`ui.cli`: serve; `eval.cli`: eval, bench, load), as
+`newsrag.commands` entry-point group (`rag.ui.cli`: serve; `rag.eval.cli`: eval, bench, load), as
 simonw/llm's plugins do. The library never names a face: a face that isn't installed simply
 adds nothing (enforced: the `rag imports no face` contract in pyproject.toml)."""
 
@@ -11,7 +11,8 @@ from importlib.metadata import EntryPoint, entry_points
 
 import typer
 
-from rag.cli.core import BackendOpt, StoreOpt, app, config_for, engine_for, fail
+from rag.cli import core
+from rag.cli.core import BackendOpt, StoreOpt, config_for, engine_for, fail
 
 GROUP = "newsrag.commands"  # each entry point names a face's `register(app)`
 
@@ -31,11 +32,23 @@ def attach_faces(cli: typer.Typer, faces: Iterable[EntryPoint] | None = None) ->
     return attached
 
 
-attach_faces(app)
+_attached = False
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`app`, the faces' commands attached on first use, not at import: a face imports this
+    package for its options, and attaching then would load that face half-made."""
+    global _attached
+    if name != "app":
+        raise AttributeError(f"module 'rag.cli' has no attribute {name!r}")
+    if not _attached:
+        _attached = True
+        attach_faces(core.app)
+    return core.app
 
 
 def main() -> None:
-    app()
+    __getattr__("app")()
 
 
 __all__ = ["GROUP", "BackendOpt", "StoreOpt", "app", "attach_faces", "config_for", "engine_for", "fail", "main"]

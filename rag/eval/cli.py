@@ -67,7 +67,7 @@ def eval_(
         if run.report.gate:
             typer.secho("gate FAILED: " + "; ".join(run.report.gate), fg=typer.colors.RED, err=True)
             raise typer.Exit(code=1)
-        typer.secho("gate passed (eval/thresholds.toml)", fg=typer.colors.GREEN)
+        typer.secho("gate passed (rag/eval/thresholds.toml)", fg=typer.colors.GREEN)
 
 
 def _eval_years(stores: Path | None, folder: Path | None, backend: str | None, limit: int | None, quiet: bool) -> None:
@@ -156,7 +156,7 @@ def load(
     warmup: Annotated[
         int | None, typer.Option("--warmup", min=1, help="warm-up questions per server (default: all, once)")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="the markdown table")] = Path("eval/results/load.md"),
+    out: Annotated[Path, typer.Option("--out", help="the markdown table")] = Path("rag/eval/results/load.md"),
 ) -> None:
     """Load test `rag serve` with locust: throughput and latency per user count (markdown table)."""
     need_extra("load", "locust")

@@ -2,7 +2,7 @@
 
 Two steps:
   collect  one year's questions through retrieval on that year's store: the reader's feature rows
-           (as `eval.train_reader` collects them) and each question's candidate sentences with
+           (as `rag.eval.train_reader` collects them) and each question's candidate sentences with
            their articles, to `DIR/<name>.npz` and `DIR/<name>.json.gz` (keep DIR out of the
            repository; one run per year).
   fit      cross-year: for every year in turn, the reader is fitted on the other years (plus the
@@ -10,9 +10,9 @@ Two steps:
            ranker, fitted on the other years' spans, picks the short answer. Every figure printed is
            of a year no model saw. The shipped span model is then fitted on every year.
 
-    python -m eval.train_spans collect --store /work/stores/news-2023 \\
+    python -m rag.eval.train_spans collect --store /work/stores/news-2023 \\
         --questions ../shared/data/news-2023/questions.jsonl --name news-2023 --out /work/spans
-    python -m eval.train_spans fit --data /work/spans
+    python -m rag.eval.train_spans fit --data /work/spans
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
     model_out.write_text(_json(final))
     held = "the other years" if len(names) > 1 else "the other week folds of the year"
     text = (
-        f"# The span ranker (held-out figures)\n\n`python -m eval.train_spans fit --data {data}`. Each "
+        f"# The span ranker (held-out figures)\n\n`python -m rag.eval.train_spans fit --data {data}`. Each "
         f"year's sentences are ranked by a reader fitted without that year (on 2022, RGB and any other "
         f"year), its spans by a ranker fitted on {held}. A short answer is shown at confidence >= "
         f"{threshold}, the lowest gate whose pooled held-out precision is >= {MIN_PRECISION}; EM and F1 "
@@ -226,7 +226,7 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m eval.train_spans", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m rag.eval.train_spans", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="step", required=True)
     c = sub.add_parser("collect", help="one year's feature rows and candidate sentences")
     c.add_argument("--store", type=Path, required=True)
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     f = sub.add_parser("fit", help="cross-year figures; write the span model")
     f.add_argument("--data", type=Path, required=True)
     f.add_argument("--model", type=Path, default=SPAN_MODEL_PATH)
-    f.add_argument("--report", type=Path, default=Path("eval/results/spans.md"))
+    f.add_argument("--report", type=Path, default=Path("rag/eval/results/spans.md"))
     args = ap.parse_args(argv)
     if args.step == "collect":
         collect(args.store, args.questions, args.name, args.out)

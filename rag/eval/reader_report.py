@@ -98,8 +98,8 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
     out = [
         "# The sentence reader (held-out figures)",
         "",
-        "Made by `python -m eval.train_reader fit` from `eval/reader_data.npz` (collected by "
-        "`python -m eval.train_reader collect --news-store DIR`, DIR a store of the whole news corpus). "
+        "Made by `python -m rag.eval.train_reader fit` from `rag/eval/reader_data.npz` (collected by "
+        "`python -m rag.eval.train_reader collect --news-store DIR`, DIR a store of the whole news corpus). "
         "Every figure is of questions whose group (news week, RGB slice) the model did not see; "
         "the seed set is never trained on.",
         "",

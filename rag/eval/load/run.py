@@ -3,7 +3,7 @@ count (optionally while `rag ingest` runs beside it), and write a markdown table
 and latency per case.
 
 The replicas are separate processes on free local ports over the same store folder; locust spreads
-its users over them round robin (eval/load/locustfile.py). The ingest, when asked for, never writes
+its users over them round robin (rag/eval/load/locustfile.py). The ingest, when asked for, never writes
 into the served store unless `--ingest-store` names it: by default it goes into a fresh temporary
 store, restarted into another one whenever it finishes, so it loads the machine for the whole case.
 """
@@ -23,8 +23,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.datasets import ROOT
-from eval.startup import child_env, free_port, stop, wait_ready
+from rag.eval.datasets import ROOT
+from rag.eval.startup import child_env, free_port, stop, wait_ready
 
 from .client import ask_once, default_questions, load_questions
 

@@ -1,9 +1,9 @@
-"""Measure the support judge itself on hand-labelled claims (`eval/judge_claims.jsonl`:
+"""Measure the support judge itself on hand-labelled claims (`rag/eval/judge_claims.jsonl`:
 supported claims, verbatim or paraphrased, vs. claims with a swapped entity, number, date or
 negation). Precision/recall are of the "supported" verdict: precision low = the judge lets
 unfaithful sentences through; recall low = it rejects faithful ones.
 
-    python -m eval.judge_check
+    python -m rag.eval.judge_check
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from eval.datasets import NEWS_QUESTIONS, SEED_QUESTIONS
+from rag.eval.datasets import NEWS_QUESTIONS, SEED_QUESTIONS
 
 # Gradio 6's plain-HTTP API: POST the inputs, get an event id; GET the result as server-sent
 # events ending in `event: complete` (data: the outputs as a JSON list) or `event: error`.

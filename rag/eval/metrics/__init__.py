@@ -1,4 +1,4 @@
-"""One evaluator per file, all implementing `eval.base.Evaluator`."""
+"""One evaluator per file, all implementing `rag.eval.base.Evaluator`."""
 
 from ..base import Evaluator
 from .accuracy import AnswerAccuracyEvaluator

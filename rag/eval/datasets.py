@@ -13,7 +13,7 @@ from rag import Article, Filters
 from .records import EvalQuestion
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = HERE.parents[1]  # the repository (rag/eval/ is two folders down)
 SEED_QUESTIONS = HERE / "seed_questions.jsonl"
 SEEDS = ROOT / "seeds"
 # The shared benchmark data: beside the repository, never copied into it. The one place its

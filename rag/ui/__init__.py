@@ -1,6 +1,6 @@
 """The Gradio chat page over `rag.Engine`: `ui.app.build(engine)` or `ui.app.launch(engine)`.
 
-`import ui` stays light (the `rag serve` command lives in `ui.cli`); Gradio loads with `ui.app`."""
+`import rag.ui` stays light (the `rag serve` command lives in `rag.ui.cli`); Gradio loads with `rag.ui.app`."""
 
 from __future__ import annotations
 
@@ -17,4 +17,4 @@ def __getattr__(name: str) -> Any:
         from . import app
 
         return getattr(app, name)
-    raise AttributeError(f"module 'ui' has no attribute {name!r}")
+    raise AttributeError(f"module 'rag.ui' has no attribute {name!r}")

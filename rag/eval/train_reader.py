@@ -3,16 +3,16 @@
 Two steps:
   collect  run every public question through retrieval and write one feature row per candidate
            sentence, labelled "holds the gold answer" (the accuracy metric's test), to
-           `eval/reader_data.npz`: news (the 294 scored questions over a store of the whole
+           `rag/eval/reader_data.npz`: news (the 294 scored questions over a store of the whole
            corpus), RGB (noise, negative-only and counterfactual passages) and the seed set.
   fit      logistic regression on news + RGB. Cross-validated by group: a news week (its
            questions share articles, so a random split would leak) or a slice of RGB queries;
            every figure reported is of rows predicted by a model that never saw their group.
            The seed set is never trained on. It then chooses the refusal thresholds on held-out
-           probabilities. (The short answer's span ranker: `python -m eval.train_spans`.)
+           probabilities. (The short answer's span ranker: `python -m rag.eval.train_spans`.)
 
-    python -m eval.train_reader collect --news-store DIR
-    python -m eval.train_reader fit            # from the shipped eval/reader_data.npz
+    python -m rag.eval.train_reader collect --news-store DIR
+    python -m rag.eval.train_reader fit            # from the shipped rag/eval/reader_data.npz
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def held_out_probs(t: Table) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m eval.train_reader", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m rag.eval.train_reader", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="step", required=True)
     c = sub.add_parser("collect", help="write the feature table (needs a store of the whole news corpus)")
     c.add_argument("--news-store", type=Path, required=True)
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     f = sub.add_parser("fit", help="fit, cross-validate and write the model and its report")
     f.add_argument("--data", type=Path, default=DATA_PATH)
     f.add_argument("--model", type=Path, default=MODEL_PATH)
-    f.add_argument("--report", type=Path, default=Path("eval/results/reader.md"))
+    f.add_argument("--report", type=Path, default=Path("rag/eval/results/reader.md"))
     args = ap.parse_args(argv)
     if args.step == "collect":
         texts: list[dict] | None = [] if args.texts else None

@@ -1,4 +1,4 @@
-"""The regression gate: bounds on metrics, all kept in `eval/thresholds.toml`."""
+"""The regression gate: bounds on metrics, all kept in `rag/eval/thresholds.toml`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Locust users that ask `rag serve`'s `/ask` API questions and check every citation is verbatim.
 
-    python -m locust -f eval/load/locustfile.py --headless -u 8 -r 8 -t 30s --host http://127.0.0.1:7860
+    python -m locust -f rag/eval/load/locustfile.py --headless -u 8 -r 8 -t 30s --host http://127.0.0.1:7860
 
 (run from the repository root; `rag load` runs it for you). The environment:
   LOAD_HOSTS      comma-separated base URLs (else --host); user i asks LOAD_HOSTS[i % n]: the
@@ -24,7 +24,7 @@ from typing import Any
 from locust import FastHttpUser, between, constant, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
-from eval.load.client import (
+from rag.eval.load.client import (
     CALL,
     ArticleTexts,
     ask_inputs,

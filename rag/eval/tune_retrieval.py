@@ -4,7 +4,7 @@ Questions of one week share articles, so settings are chosen on all weeks but on
 on the one left out, in turn; the held-out answer-in-top-5 is what to report. Each question's
 dense and keyword candidates are fetched once; every grid point only re-fuses them.
 
-    python -m eval.tune_retrieval --store DIR [--out eval/results/retrieval.md]
+    python -m rag.eval.tune_retrieval --store DIR [--out rag/eval/results/retrieval.md]
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ def describe(cfg: RagConfig) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m eval.tune_retrieval", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m rag.eval.tune_retrieval", description=__doc__.split("\n\n")[0])
     ap.add_argument("--store", type=Path, required=True, help="a store of the whole news corpus")
-    ap.add_argument("--out", type=Path, default=Path("eval/results/retrieval.md"))
+    ap.add_argument("--out", type=Path, default=Path("rag/eval/results/retrieval.md"))
     args = ap.parse_args(argv)
     base = RagConfig(store=args.store)
     qs = datasets.news_questions()
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# Retrieval fusion and recency, tuned on data",
         "",
-        f"- command: `python -m eval.tune_retrieval --store DIR` (DIR: the whole news corpus); "
+        f"- command: `python -m rag.eval.tune_retrieval --store DIR` (DIR: the whole news corpus); "
         f"{n} scored news questions, {len(weeks)} weeks, {len(configs) - 1} settings",
         f"- grid: {', '.join(f'{k} {v}' for k, v in GRID.items())}",
         "",
