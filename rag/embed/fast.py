@@ -182,7 +182,10 @@ def quantize_int8(calibration: Sequence[str], cache: str | Path | None = None) -
     target = onnx_path.parent / f"int8-{digest}.xml"
     if target.exists():
         return target
-    import nncf
+    try:
+        import nncf
+    except ImportError as err:
+        raise RuntimeError("int8 embedding needs nncf, in the `eval` extra: pip install 'newsrag[eval]'") from err
     import openvino as ov
 
     feeder = _OnnxEmbedder(batch_size=8)
