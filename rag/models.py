@@ -267,6 +267,19 @@ def parse_day(value: str | float | dt.date | None) -> dt.date | None:
         raise ValueError(f"wants a date as YYYY-MM-DD, not {value!r}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """What the stores keep of one article version: the article, its digest (`article_digest`:
+    text and metadata, so a corrected title is an update too) and its chunks, spans of
+    `article.text` in order whose ids are `chunk_id`s of this article. The one shape in which
+    the ingest, the SQLite store, the server's article collection and the replicas hand articles
+    to each other."""
+
+    article: Article
+    digest: str
+    chunks: tuple[Chunk, ...]
+
+
 def chunk_id(article_id: str, start: int, end: int) -> str:
     """The store's id of the chunk `article.text[start:end]`: one formula for the splitter, the
     stores and every `Passage`."""

@@ -267,6 +267,7 @@ def test_a_running_engine_sees_another_process_ingest(seed_engine: Engine, tmp_p
 
 
 def test_readers_keep_the_saved_keyword_index_while_a_writer_runs(seed_engine: Engine, embedder: Embedder) -> None:
+    from rag.models import ArticleRecord
     from rag.store.ingest import article_digest
     from rag.text.splitter import split_article
 
@@ -276,7 +277,7 @@ def test_readers_keep_the_saved_keyword_index_while_a_writer_runs(seed_engine: E
         chunks = split_article(art)
         with seed_engine.store.writing():  # a writer mid-run: stored, keyword index not yet rebuilt
             seed_engine.store.put_many(
-                [(art, article_digest(art), chunks, False)], embedder.embed([c.text for c in chunks])
+                [ArticleRecord(art, article_digest(art), tuple(chunks))], embedder.embed([c.text for c in chunks])
             )
             assert reader.store.keywords is before  # no rebuild per question while it writes
         # the writer stopped without its rebuild (as if killed): the reader builds it from the texts

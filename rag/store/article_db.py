@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.models import Article, Chunk, Stats, date_int
+from rag.models import Article, ArticleRecord, Chunk, Stats, date_int
+from rag.text.stories import StoryRow
 from rag.text.web import Validator
 
 _SCHEMA = """
@@ -196,13 +197,13 @@ class ArticleDB:
             self.conn.execute("INSERT OR REPLACE INTO store_meta VALUES (?, ?)", (key, value))
 
     # --- stories (rag.text.stories) -------------------------------------------------------
-    def signatures(self) -> Iterator[tuple[str, str, np.ndarray]]:
-        """(article id, story, signature) of every complete article that has a signature."""
+    def signatures(self) -> Iterator[StoryRow]:
+        """The story of every complete article that has a signature."""
         rows = self.conn.execute(
             "SELECT a.id, a.story, s.sig FROM articles a JOIN signatures s ON s.article_id = a.id WHERE a.complete"
         )
         for aid, story, sig in rows:
-            yield aid, story, np.frombuffer(sig, dtype=np.uint64)
+            yield StoryRow(aid, story, np.frombuffer(sig, dtype=np.uint64))
 
     def unsigned(self) -> list[str]:
         """Complete articles without a signature: stored before stories, or cut short."""
@@ -213,13 +214,13 @@ class ArticleDB:
             )
         ]
 
-    def put_stories(self, items: Iterable[tuple[str, str, np.ndarray]]) -> None:
-        """Keep (article id, story, signature) of stored articles."""
-        items = list(items)
+    def put_stories(self, rows: Iterable[StoryRow]) -> None:
+        """Keep the stories of stored articles."""
+        rows = list(rows)
         with self.conn:
-            self.conn.executemany("UPDATE articles SET story = ? WHERE id = ?", [(st, a) for a, st, _ in items])
+            self.conn.executemany("UPDATE articles SET story = ? WHERE id = ?", [(r.story, r.article_id) for r in rows])
             self.conn.executemany(
-                "INSERT OR REPLACE INTO signatures VALUES (?, ?)", [(a, sig.tobytes()) for a, _, sig in items]
+                "INSERT OR REPLACE INTO signatures VALUES (?, ?)", [(r.article_id, r.signature.tobytes()) for r in rows]
             )
 
     def story_sizes(self, stories: Iterable[str]) -> dict[str, int]:
@@ -280,11 +281,11 @@ class ArticleDB:
             self.conn.executemany("UPDATE articles SET complete = 1 WHERE id = ?", [(i,) for i in ids])
             self._bump()
 
-    def put_many(self, items: Iterable[tuple[Article, str, list[Chunk]]]) -> None:
+    def put_many(self, records: Iterable[ArticleRecord]) -> None:
         """Replace several articles and their chunks in one transaction (one commit), marked
         incomplete until `mark_complete`: a crash before that leaves them to be redone."""
         with self.conn:
-            for article, digest, chunks in items:
+            for article, digest, chunks in ((r.article, r.digest, r.chunks) for r in records):
                 self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
                 self.conn.execute(
                     "INSERT INTO articles (id, title, date, source, url, path, text, hash, complete, dated_by, story) "

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.models import ArticleRecord
 from rag.store.store import EMBED_MODEL, Store
 from rag.text.splitter import split_article
 
@@ -203,6 +204,6 @@ def _redo(store: Store, ids: list[str], embed: EmbedFn) -> tuple[list[str], list
             store.db.delete(aid)
             dropped.append(aid)
             continue
-        store.put_many([(art, digests[aid], chunks, True)], embed([c.text for c in chunks]))
+        store.put_many([ArticleRecord(art, digests[aid], tuple(chunks))], embed([c.text for c in chunks]), {aid})
         redone.append(aid)
     return redone, dropped

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from rag.models import Article, Chunk, Failure, IngestReport
+from rag.models import Article, ArticleRecord, Failure, IngestReport
 from rag.store.guard import StoreError, unwritable
 from rag.store.store import Store
 from rag.text.dating import dated
 from rag.text.loaders import content_hash
 from rag.text.splitter import split_article
-from rag.text.stories import StoryIndex, signature
+from rag.text.stories import StoryIndex, StoryRow, signature
 
 ProgressFn = Callable[[int, int | None], None]  # (done, total), the total None when not known
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -36,10 +36,8 @@ def article_digest(a: Article) -> str:
 
 @dataclass(frozen=True)
 class Pending:
-    article: Article  # its `story` found (rag.text.stories)
-    digest: str
-    chunks: list[Chunk]
-    replace: bool
+    record: ArticleRecord  # its article's `story` found (rag.text.stories)
+    replace: bool  # already stored: its old vectors go first
     signature: np.ndarray
 
 
@@ -55,13 +53,13 @@ class Batch:
 
     @property
     def n_chunks(self) -> int:
-        return sum(len(p.chunks) for p in self.pending)
+        return sum(len(p.record.chunks) for p in self.pending)
 
 
 def story_index(store: Store) -> StoryIndex:
     """The stored articles' stories; those stored without one (before stories, or cut short)
     get theirs now, once (3.4 ms an article: 13 s for the 3,766 of 2022)."""
-    index = StoryIndex((aid, story or aid, sig) for aid, story, sig in store.db.signatures())
+    index = StoryIndex(StoryRow(r.article_id, r.story or r.article_id, r.signature) for r in store.db.signatures())
     missing = store.db.unsigned()
     for i in range(0, len(missing), 500):
         found = []
@@ -69,7 +67,7 @@ def story_index(store: Store) -> StoryIndex:
             sig = signature(article.text)
             story = index.story_of(article.id, sig)
             index.add(article.id, story, sig)
-            found.append((article.id, "" if story == article.id else story, sig))
+            found.append(StoryRow(article.id, "" if story == article.id else story, sig))
         store.db.put_stories(found)
     return index
 
@@ -114,7 +112,7 @@ def plan_batches(
                     story = stories.story_of(item.id, sig)
                     stories.add(item.id, story, sig)
                     item = item.model_copy(update={"story": "" if story == item.id else story})
-                    batch.pending.append(Pending(item, digest, chunks, item.id in known, sig))
+                    batch.pending.append(Pending(ArticleRecord(item, digest, tuple(chunks)), item.id in known, sig))
                     in_batch.add(item.id)
                     known[item.id] = digest
             seen.add(item.id)
@@ -199,12 +197,15 @@ def _ingest(
             if isinstance(batch, BaseException):
                 raise batch
             if batch.pending:
-                texts = [c.text for p in batch.pending for c in p.chunks]
+                texts = [c.text for p in batch.pending for c in p.record.chunks]
                 vectors = embed_bounded(embed, texts, batch_chunks)
                 try:
-                    store.put_many([(p.article, p.digest, p.chunks, p.replace) for p in batch.pending], vectors)
+                    replacing = {p.record.article.id for p in batch.pending if p.replace}
+                    store.put_many([p.record for p in batch.pending], vectors, replacing)
                     # after the articles: one cut short between is signed by the next ingest
-                    store.db.put_stories((p.article.id, p.article.story, p.signature) for p in batch.pending)
+                    store.db.put_stories(
+                        StoryRow(p.record.article.id, p.record.article.story, p.signature) for p in batch.pending
+                    )
                 except Exception as exc:
                     if (path := unwritable(store.folder)) is None:
                         raise
@@ -217,7 +218,7 @@ def _ingest(
                         "writable again, run `rag check --repair`, then ingest again"
                     ) from exc
                 for p in batch.pending:
-                    (report.updated if p.replace else report.added).append(p.article.id)
+                    (report.updated if p.replace else report.added).append(p.record.article.id)
                 report.chunks_embedded += len(texts)
             report.unchanged.extend(batch.unchanged)
             report.failed.extend(batch.failed)

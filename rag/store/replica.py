@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from rag.models import ArticleRecord
 from rag.store.guard import StoreError
 from rag.store.lock import StoreBusyError
 from rag.store.server_articles import ServerArticles
@@ -42,7 +43,7 @@ def follow(store: Store, wait_s: float | None = None) -> bool:
         if changed:
             records = server.get_many(changed)
             store.db.put_many(records)
-            store.db.mark_complete(a.id for a, _, _ in records)
+            store.db.mark_complete(r.article.id for r in records)
         for aid in gone:
             store.db.delete(aid)
         if store.db.meta("embed_model") is None and (model := server.embed_model()):
@@ -116,5 +117,5 @@ def _put_articles(store: Store, server: ServerArticles) -> int:
     ids = list(hashes)
     for i in range(0, len(ids), 500):
         arts = store.db.get_many(ids[i : i + 500]).values()
-        server.put_many([(a, hashes[a.id], store.db.chunks_of(a)) for a in arts])
+        server.put_many([ArticleRecord(a, hashes[a.id], tuple(store.db.chunks_of(a))) for a in arts])
     return len(ids)

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rag.models import Article, Chunk
+from rag.models import Article, ArticleRecord, Chunk
 from rag.store.vector_store import metadata_field
 
 VERSION_KEY = "version"
@@ -56,15 +56,15 @@ class ServerArticles:
         return token
 
     # --- records -----------------------------------------------------------------------------
-    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk]]]) -> None:
+    def put_many(self, records: Sequence[ArticleRecord]) -> None:
         """Write (or replace) articles with their digests and chunk offsets."""
-        for i in range(0, len(items), self.batch_size):
-            part = items[i : i + self.batch_size]
+        for i in range(0, len(records), self.batch_size):
+            part = records[i : i + self.batch_size]
             self.collection.upsert(
-                ids=[a.id for a, _, _ in part],
-                documents=[a.text for a, _, _ in part],
+                ids=[r.article.id for r in part],
+                documents=[r.article.text for r in part],
                 embeddings=[_DUMMY] * len(part),
-                metadatas=[_meta(a, digest, chunks) for a, digest, chunks in part],
+                metadatas=[_meta(r) for r in part],
             )
 
     def delete(self, article_ids: Sequence[str]) -> None:
@@ -75,10 +75,10 @@ class ServerArticles:
         """id -> digest of every article on the server."""
         return metadata_field(self.collection, "hash")
 
-    def get_many(self, ids: Iterable[str]) -> list[tuple[Article, str, list[Chunk]]]:
-        """(article, digest, chunks) of each of `ids` found on the server."""
+    def get_many(self, ids: Iterable[str]) -> list[ArticleRecord]:
+        """The record of each of `ids` found on the server."""
         ids = list(ids)
-        out: list[tuple[Article, str, list[Chunk]]] = []
+        out: list[ArticleRecord] = []
         for i in range(0, len(ids), 500):
             got = self.collection.get(ids=ids[i : i + 500], include=["documents", "metadatas"])
             for aid, text, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
@@ -89,7 +89,8 @@ class ServerArticles:
         return int(self.collection.count())
 
 
-def _meta(a: Article, digest: str, chunks: list[Chunk]) -> dict[str, str | int]:
+def _meta(r: ArticleRecord) -> dict[str, str | int]:
+    a = r.article
     return {
         "title": a.title,
         "date": a.date.isoformat() if a.date else "",
@@ -98,12 +99,12 @@ def _meta(a: Article, digest: str, chunks: list[Chunk]) -> dict[str, str | int]:
         "source": a.source,
         "url": a.url,
         "path": a.path,
-        "hash": digest,
-        "chunks": json.dumps([[c.id, c.start, c.end] for c in chunks]),
+        "hash": r.digest,
+        "chunks": json.dumps([[c.id, c.start, c.end] for c in r.chunks]),
     }
 
 
-def _record(aid: str, text: str, m: dict[str, Any]) -> tuple[Article, str, list[Chunk]]:
+def _record(aid: str, text: str, m: dict[str, Any]) -> ArticleRecord:
     date = str(m.get("date") or "")
     article = Article(
         id=aid,
@@ -117,8 +118,8 @@ def _record(aid: str, text: str, m: dict[str, Any]) -> tuple[Article, str, list[
         path=str(m.get("path", "")),
         text=text,
     )
-    chunks = [
+    chunks = tuple(
         Chunk(id=cid, article_id=aid, start=int(s), end=int(e), text=text[int(s) : int(e)])
         for cid, s, e in json.loads(str(m.get("chunks") or "[]"))
-    ]
-    return article, str(m.get("hash", "")), chunks
+    )
+    return ArticleRecord(article, str(m.get("hash", "")), chunks)

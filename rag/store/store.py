@@ -25,14 +25,14 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from rag.config import RagConfig
-from rag.models import Article, Chunk, Stats, date_int
+from rag.models import ArticleRecord, Stats, date_int
 from rag.store.article_db import ArticleDB, ForeignDatabaseError
 from rag.store.guard import StoreError, open_folder
 from rag.store.identity import check_identity, write_identity
@@ -170,28 +170,31 @@ class Store:
         self._seen_gen = self.db.generation()
 
     # --- writes (callers hold `writing()`) ---------------------------------------------------
-    def put_many(self, items: Sequence[tuple[Article, str, list[Chunk], bool]], vectors: np.ndarray) -> None:
+    def put_many(
+        self, records: Sequence[ArticleRecord], vectors: np.ndarray, replacing: Collection[str] = frozenset()
+    ) -> None:
         """Store several articles (vectors in chunk order, already embedded), in the order the
-        module docstring gives: rows marked incomplete, vectors, then complete."""
+        module docstring gives: rows marked incomplete, vectors, then complete. `replacing`: the
+        ids among them already stored, whose old vectors are cleared first."""
         ids: list[str] = []
         metas: list[dict[str, object]] = []
-        for article, _, chunks, _ in items:
-            meta = {"article_id": article.id, "date": date_int(article.date), "source": article.source}
-            ids.extend(c.id for c in chunks)
-            metas.extend([meta] * len(chunks))
+        for r in records:
+            meta = {"article_id": r.article.id, "date": date_int(r.article.date), "source": r.article.source}
+            ids.extend(c.id for c in r.chunks)
+            metas.extend([meta] * len(r.chunks))
         if len(ids) != len(vectors):
             raise ValueError(f"{len(ids)} chunks but {len(vectors)} vectors")
         with self.writing():
             if self.db.meta("embed_model") is None:
                 self.db.set_meta("embed_model", f"{EMBED_MODEL}/{vectors.shape[1]}")
-            self.db.put_many([(article, digest, chunks) for article, digest, chunks, _ in items])
-            for article, _, _, replace in items:
-                if replace:
-                    self.vectors.delete_article(article.id)
+            self.db.put_many(records)
+            for r in records:
+                if r.article.id in replacing:
+                    self.vectors.delete_article(r.article.id)
             self.vectors.upsert(ids, vectors, metas)
             if self.server is not None:  # what other replicas read, once the vectors are in
-                self.server.put_many([(article, digest, chunks) for article, digest, chunks, _ in items])
-            self.db.mark_complete(article.id for article, _, _, _ in items)
+                self.server.put_many(records)
+            self.db.mark_complete(r.article.id for r in records)
             write_identity(self.folder, self.db)
             self._published()
             self.wrote()

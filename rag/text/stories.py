@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,11 +38,20 @@ def signature(text: str) -> np.ndarray:
     return np.asarray(m.hashvalues, dtype=np.uint64)
 
 
+class StoryRow(NamedTuple):
+    """An article's story as the store keeps it: `story` is the id of the story's first article
+    ("" in the store when that is the article itself), `signature` its text's `signature`."""
+
+    article_id: str
+    story: str
+    signature: np.ndarray
+
+
 class StoryIndex:
     """The stories of the stored articles, to give each new article its story: the story of its
     most similar stored twin at or above THRESHOLD, else a story of its own (its id)."""
 
-    def __init__(self, known: Iterable[tuple[str, str, np.ndarray]] = ()) -> None:
+    def __init__(self, known: Iterable[StoryRow] = ()) -> None:
         from datasketch import MinHashLSH
 
         self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
