@@ -105,25 +105,30 @@ class RagConfig(BaseSettings):
     # Which answerer writes the answer (rag.answerers): "extractive" quotes sentences, offline;
     # "llamacpp", "openai" and "ollama" generate with an LLM and check every sentence (`.[llm]`).
     backend: str = "extractive"
-    max_answer_sentences: int = 3  # see second_sentence_ratio
+    max_answer_sentences: int = 2  # see second_sentence_ratio
     # Sentence vectors the reader remembers (~1.5 kB each, so ~30 MB): embedding the candidate
     # sentences is ~75% of a new question's time (~55 of 73 ms on the news store) and ~4 ms
     # when the same passages come back. 0 remembers none (every question pays in full).
     sentence_cache: int = 20_000
     # The reader (rag/answerers/reader.py) gives each candidate sentence a probability of holding the
     # answer; the figures below were chosen on held-out probabilities by
-    # `python -m rag.eval.train_reader fit` (rag/eval/results/reader.md).
+    # `python -m rag.eval.train_reader fit --years DIR` (rag/eval/results/reader.md).
     # Refuse when the best sentence's probability is under `refusal_threshold`, or when no
     # sentence covers the question as much as `min_coverage` (rag.answerers.reader.coverage): the pair with
     # the best mean balanced accuracy on RGB and the seed set with at most 7% false refusals on
-    # news, RGB and seeds.
-    refusal_threshold: float = 0.14
+    # every news year, RGB and seeds. Bounded on 2022 alone it was 0.14 and refused 10% of 2023's
+    # and 2024's answerable questions; with all three years only coverage is left to refuse on
+    # (false refusal 0.034 / 0.041 / 0.052; RGB negative-only refused 4%, was 7%).
+    refusal_threshold: float = 0.0
     min_coverage: float = 0.41
-    # Add runners-up (up to `max_answer_sentences` in all) at least this share as likely as the
-    # best. Held-out news accuracy: 0.497 with one sentence, 0.619 with two, 0.670 with three;
-    # the first sentence holds the answer half the time, the next two a further 0.18. Three make
-    # a paragraph (90 words, median, on news); four would add 0.05 for another ~30 words.
-    second_sentence_ratio: float = 0.25
+    # A second sentence only as evidence: from another article (not a copy in the same story), at
+    # least this share as likely as the best, so the reader can't tell the two apart. Held out by
+    # year (each year ranked by a reader fitted on the others; `python -m rag.eval.train_spans
+    # lengths`, rag/eval/results/answer-length.md): up to 3 sentences at 0.25 read 87-88 words (median) for
+    # accuracy 0.694 / 0.567 / 0.525 (2022 / 2023 / 2024); this rule reads 37-40 words for
+    # 0.551 / 0.434 / 0.367, and one sentence alone 30 words for 0.500 / 0.378 / 0.315. A third
+    # sentence adds ~30 words a reader must check for a few points.
+    second_sentence_ratio: float = 0.75
     # Show a short answer only when the span ranker (rag.answerers.spans) gives it at least this:
     # the lowest gate at which a shown short answer is exactly right 75% of the time, pooled over
     # 2023 and 2024, each scored by a ranker fitted on the other (`python -m rag.eval.train_spans fit`,
@@ -154,8 +159,7 @@ class RagConfig(BaseSettings):
     # already chosen is a near-duplicate (the same wire story in two papers) and adds nothing.
     duplicate_overlap: float = 0.8
     # A runner-up from another article of a story already quoted (rag.text.stories: a copy, an
-    # update, the same boilerplate) is left out for one from another story; a second sentence of
-    # the same article may still come.
+    # update, the same boilerplate) is left out for one from another story.
     one_article_per_story: bool = True
 
     # Generation (backends llamacpp / openai / ollama)

@@ -13,7 +13,7 @@ from rag import Article, Engine
 from rag.answerers.logistic import LogisticModel
 from rag.answerers.spans import SPAN_FEATURES
 from rag.eval import datasets
-from rag.eval.train_spans import collect, fit
+from rag.eval.train_spans import RULES, collect, fit, lengths
 from rag.text.loaders import load_paths
 
 YEAR = datasets.DATA / "news-2023"
@@ -43,3 +43,10 @@ def test_collect_then_fit_writes_a_model_and_held_out_figures(tmp_path: Path) ->
     LogisticModel.from_json(json.loads((tmp_path / "span_model.json").read_text()), SPAN_FEATURES)
     row = next(line for line in report.splitlines() if line.startswith("| news-2023 |"))
     assert row.split("|")[2].strip() == "12"  # every answerable question scored, held out
+
+    # accuracy against answer length: a row per rule, one sentence the shortest, the shipped rule marked
+    table = lengths(tmp_path / "spans", None)
+    rows = [line for line in table.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == len(RULES) and sum("(shipped)" in r for r in rows) == 1
+    words = [int(r.split("|")[4].split("/")[1]) for r in rows]
+    assert words[0] == min(words)

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
     from .train_reader import Table
 
 MAX_FALSE_REFUSAL = 0.07  # on answerable questions; the issue's bound
-RATIO = 0.25  # RagConfig.second_sentence_ratio
-MAX_SENTENCES = 3  # RagConfig.max_answer_sentences
+# The runner-up tables' reference rule (by probability alone: these rows carry no article, so the
+# answerer's "from another article" rule is scored in rag/eval/results/answer-length.md).
+RATIO = 0.25
+MAX_SENTENCES = 3
 
 
 class Ranked:
@@ -53,15 +55,14 @@ def choose_refusal(
     t: Table, best_p: np.ndarray, best_cover: np.ndarray, answerable: dict[str, list[int]], ids: dict[str, list[int]]
 ) -> tuple[float, float]:
     """(probability threshold, coverage threshold): see `report`. Ties: the lowest of both."""
+    # every news year counts: a bound met on 2022 alone refused 10% of 2023's answerable questions
+    bounded = [s for s in answerable if s.startswith("news") or s in ("rgb-noise", "seeds")]
     rgb_answerable = answerable["rgb-noise"] + answerable.get("rgb-counterfactual", [])
     best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
     for tp in np.round(np.arange(0.0, 0.5, 0.01), 3):
         for tc in np.round(np.arange(0.0, 0.7, 0.01), 3):
             refuse = (best_p < tp) | (best_cover < tc)
-            if (
-                max(_mean([refuse[i] for i in answerable[s]]) for s in ("news", "rgb-noise", "seeds"))
-                > MAX_FALSE_REFUSAL
-            ):
+            if max(_mean([refuse[i] for i in answerable[s]]) for s in bounded) > MAX_FALSE_REFUSAL:
                 continue
             bas = []
             for pos, neg in (
@@ -99,7 +100,9 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
         "# The sentence reader (held-out figures)",
         "",
         "Made by `python -m rag.eval.train_reader fit` from `rag/eval/reader_data.npz` (collected by "
-        "`python -m rag.eval.train_reader collect --news-store DIR`, DIR a store of the whole news corpus). "
+        "`python -m rag.eval.train_reader collect --news-store DIR`, DIR a store of the whole 2022 news corpus) "
+        "and the other years' tables in `rag/eval/reader_years/` (`python -m rag.eval.train_spans collect`: "
+        "`news-YYYY` below). "
         "Every figure is of questions whose group (news week, RGB slice) the model did not see; "
         "the seed set is never trained on.",
         "",
@@ -134,7 +137,7 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
         f"Refuse when the best sentence's probability is under **{threshold:.3f}** or no sentence covers "
         f"the question as much as **{min_cover:.3f}** (`rag.answerers.reader.coverage`): the pair with the best mean "
         f"balanced accuracy over RGB (noise + counterfactual vs. negative-only) and the seed set among pairs "
-        f"with false refusal <= {MAX_FALSE_REFUSAL} on news, RGB noise and seeds.",
+        f"with false refusal <= {MAX_FALSE_REFUSAL} on every news year, RGB noise and seeds.",
         "",
         "| set | refusal on unanswerable | false refusal on answerable |",
         "|---|---|---|",
@@ -161,7 +164,7 @@ def report(t: Table, probs: np.ndarray, model: LogisticModel) -> str:
         "",
         f"Accuracy by the most sentences an answer may quote (ratio {RATIO}). The metric counts the gold "
         "answer anywhere in the answer, so more sentences never score lower, while each makes the answer "
-        "longer to read (`RagConfig.max_answer_sentences` says how long three are).",
+        "longer to read (`answer-length.md` says how long).",
         "",
         "| at most | " + " | ".join(sets) + " |",
         "|---|" + "---|" * len(sets),

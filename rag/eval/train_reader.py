@@ -12,7 +12,7 @@ Two steps:
            probabilities. (The short answer's span ranker: `python -m rag.eval.train_spans`.)
 
     python -m rag.eval.train_reader collect --news-store DIR
-    python -m rag.eval.train_reader fit            # from the shipped rag/eval/reader_data.npz
+    python -m rag.eval.train_reader fit   # from the shipped reader_data.npz and reader_years/
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ from .normalize import contains_answer, normalize
 from .records import EvalQuestion
 
 DATA_PATH = Path(__file__).with_name("reader_data.npz")
+# The other benchmark years' rows (`python -m rag.eval.train_spans collect`, features only: ~0.8 MB
+# a year), shipped so that `fit` reproduces the shipped model without a store of each year.
+YEARS_DIR = Path(__file__).with_name("reader_years")
 RGB_TRAIN_CONDITIONS = ("noise", "negative", "counterfactual")
 FOLDS = 6
 C = 1.0  # inverse L2 strength; 0.1..10 changed held-out top-1 by under a point
@@ -69,6 +72,15 @@ class Table:
     def load(cls, path: Path) -> Table:
         with np.load(path, allow_pickle=False) as z:
             return cls(**{k: z[k] for k in z.files})
+
+    @classmethod
+    def concat(cls, tables: list[Table]) -> Table:
+        """One table of several (per-row question indices shifted past the earlier tables' questions)."""
+        offsets = np.cumsum([0] + [len(t.q_id) for t in tables[:-1]])
+        shifted = {"q": [t.q + o for t, o in zip(tables, offsets, strict=True)]}
+        return cls(
+            **{k: np.concatenate(shifted.get(k) or [getattr(t, k) for t in tables]) for k in cls.__dataclass_fields__}
+        )
 
 
 def collect_questions(
@@ -201,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--data", type=Path, default=DATA_PATH)
     f.add_argument("--model", type=Path, default=MODEL_PATH)
     f.add_argument("--report", type=Path, default=Path("rag/eval/results/reader.md"))
+    f.add_argument("--years", type=Path, default=YEARS_DIR, help="folder of news-YYYY.npz tables to fit on as well")
     args = ap.parse_args(argv)
     if args.step == "collect":
         texts: list[dict] | None = [] if args.texts else None
@@ -213,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     from .reader_report import report  # the figures of the fitted reader
 
-    t = Table.load(args.data)
+    t = with_years(Table.load(args.data), args.years)
     train = fold_of(t.q_group)[t.q] >= 0
     model = fit_model(t.x[train], t.y[train])
     args.model.write_text(_json(model))
@@ -223,6 +236,16 @@ def main(argv: list[str] | None = None) -> None:
     args.report.write_text(text)
     print(text)
     print(f"wrote {args.model} and {args.report}")
+
+
+def with_years(base: Table, folder: Path | None) -> Table:
+    """`base` and every year table in `folder` whose questions it doesn't already hold (the 2022
+    table there repeats the shipped rows: taken once)."""
+    if folder is None:
+        return base
+    have = set(base.q_id)
+    years = [Table.load(p) for p in sorted(folder.glob("news-*.npz"))]
+    return Table.concat([base, *(y for y in years if not set(y.q_id) <= have)])
 
 
 def _json(model: LogisticModel) -> str:

@@ -13,6 +13,7 @@ Two steps:
     python -m rag.eval.train_spans collect --store /work/stores/news-2023 \\
         --questions ../shared/data/news-2023/questions.jsonl --name news-2023 --out /work/spans
     python -m rag.eval.train_spans fit --data /work/spans
+    python -m rag.eval.train_spans lengths --data /work/spans   # accuracy against answer length
 """
 
 from __future__ import annotations
@@ -117,18 +118,21 @@ class Question:
 
 
 def fit_reader(names: list[str], data: Path, without: str | None = None) -> LogisticModel:
-    """The sentence reader fitted on the shipped rows (2022 news, RGB) and the years `names`
-    collected in `data`, less the year `without`."""
-    base = Table.load(DATA_PATH)  # the shipped rows: 2022 news (without texts), RGB, seeds
-    rows = np.isin(base.q_set[base.q], ["news"]) | np.char.startswith(base.q_set[base.q], "rgb-")
+    """The sentence reader fitted on the shipped RGB rows and the years `names` collected in
+    `data`, less the year `without` (the shipped 2022 news rows only when `data` has no 2022
+    table: never twice, and never when 2022 is the year held out)."""
+    base = Table.load(DATA_PATH)  # the shipped rows: 2022 news, RGB, seeds
+    rows = np.char.startswith(base.q_set[base.q], "rgb-")
     years = [Table.load(data / f"{n}.npz") for n in names if n != without]
+    if "news-2022" not in names and without != "news-2022":
+        rows |= base.q_set[base.q] == "news"
     return fit_model(
         np.concatenate([base.x[rows]] + [t.x for t in years]), np.concatenate([base.y[rows]] + [t.y for t in years])
     )
 
 
 def _questions(names: list[str], data: Path) -> list[Question]:
-    reader_2022 = fit_reader([], data)
+    reader_2022 = fit_reader([], data)  # 2022 + RGB, as shipped before (in sample on 2022)
     out = []
     for y in names:
         reader = fit_reader(names, data, without=y)  # it never saw this year
@@ -183,7 +187,7 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
         1.0,
     )
     lines = [
-        "| year | answerable q. | top-1 sentence (reader of 2022 only) | top-3 | gold among spans | EM | F1 | "
+        "| year | answerable q. | top-1 sentence (2022 reader) | top-3 | gold among spans | EM | F1 | "
         "coverage | precision | EM, always answering |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -209,8 +213,8 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
     held = "the other years" if len(names) > 1 else "the other week folds of the year"
     text = (
         f"# The span ranker (held-out figures)\n\n`python -m rag.eval.train_spans fit --data {data}`. Each "
-        f"year's sentences are ranked by a reader fitted without that year (on 2022, RGB and any other "
-        f"year), its spans by a ranker fitted on {held}. A short answer is shown at confidence >= "
+        f"year's sentences are ranked by a reader fitted without that year (on RGB and the other "
+        f"years), its spans by a ranker fitted on {held}. A short answer is shown at confidence >= "
         f"{threshold}, the lowest gate whose pooled held-out precision is >= {MIN_PRECISION}; EM and F1 "
         f"are over all answerable questions (no short answer counts as wrong).\n\n" + "\n".join(lines) + "\n"
         "\n## Coverage against precision (every year pooled)\n\nGate 0.00 is the field's setting (always "
@@ -225,6 +229,73 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
     return text + f"\n\nthreshold {threshold}\n"
 
 
+# (most sentences, runner-up ratio, runners-up only from another article): the answerer's rule
+# (RagConfig.max_answer_sentences / second_sentence_ratio) and the ones it was chosen against
+RULES = ((1, 1.01, False), (2, 0.25, False), (3, 0.25, False), (2, 0.5, False), (2, 0.75, False),
+         (2, 0.5, True), (2, 0.75, True), (3, 0.5, True))  # fmt: skip
+
+
+def lengths(data: Path, report_out: Path | None) -> str:
+    """Accuracy (the gold answer in a quoted sentence) and median words of the quoted sentences,
+    per runner-up rule and year, each year ranked by a reader fitted without it. Refusals aside:
+    every answerable question is answered, so the rules compare at their own length."""
+    from rag.answerers.extractive import _same
+
+    names = sorted(p.stem for p in data.glob("*.npz"))
+    rows: dict[tuple[int, float, bool], list[str]] = {r: [] for r in RULES}
+    for y in names:
+        t = Table.load(data / f"{y}.npz")
+        probs = fit_reader(names, data, without=y).proba(t.x)
+        with gzip.open(data / f"{y}.json.gz", "rt") as f:
+            texts = {r["q"]: r for r in json.load(f)}
+        first = np.searchsorted(t.q, np.arange(len(t.q_id)))
+        last = np.searchsorted(t.q, np.arange(len(t.q_id)), side="right")
+        pools = []
+        for qi, rec in texts.items():
+            if not rec["answers"] or first[qi] == last[qi]:
+                continue
+            p, hit = probs[first[qi] : last[qi]], t.y[first[qi] : last[qi]]
+            order = np.argsort(-p, kind="stable")
+            pools.append([(rec["sentences"][i], rec["articles"][i], p[i], bool(hit[i])) for i in order])
+        for most, ratio, other in RULES:
+            right, words = [], []
+            for pool_ in pools:
+                chosen = [pool_[0]]
+                for c in pool_[1:]:
+                    if len(chosen) >= most:
+                        break
+                    if (
+                        c[2] >= ratio * pool_[0][2]
+                        and not (other and any(c[1] == o[1] for o in chosen))
+                        and not any(_same(c[0], o[0], RagConfig().duplicate_overlap) for o in chosen)
+                    ):
+                        chosen.append(c)
+                right.append(any(c[3] for c in chosen))
+                words.append(sum(len(c[0].split()) for c in chosen))
+            rows[(most, ratio, other)].append(f"{np.mean(right):.3f} / {np.median(words):.0f}")
+    cfg = RagConfig()
+    shipped = (cfg.max_answer_sentences, cfg.second_sentence_ratio, True)
+    lines = [
+        "| at most | runner-up ratio | only from another article | " + " | ".join(names) + " |",
+        "|---|---|---|" + "---|" * len(names),
+    ] + [
+        f"| {m} | {'never' if r > 1 else r} | {'yes' if o else 'no'}{' (shipped)' if (m, r, o) == shipped else ''} | "
+        + " | ".join(rows[(m, r, o)])
+        + " |"
+        for m, r, o in RULES
+    ]
+    text = (
+        "# Accuracy against answer length (held out by year)\n\n"
+        f"`python -m rag.eval.train_spans lengths --data {data}`. Each year's sentences ranked by a reader "
+        "fitted without that year; every answerable question answered (refusals aside). Cells: accuracy "
+        "(the gold answer in a quoted sentence) / median words quoted. More sentences always score higher "
+        "on this metric, so rules are compared at their length.\n\n" + "\n".join(lines) + "\n"
+    )
+    if report_out:
+        report_out.write_text(text)
+    return text
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m rag.eval.train_spans", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="step", required=True)
@@ -237,9 +308,14 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--data", type=Path, required=True)
     f.add_argument("--model", type=Path, default=SPAN_MODEL_PATH)
     f.add_argument("--report", type=Path, default=Path("rag/eval/results/spans.md"))
+    g = sub.add_parser("lengths", help="accuracy against answer length, per runner-up rule")
+    g.add_argument("--data", type=Path, required=True)
+    g.add_argument("--report", type=Path, default=Path("rag/eval/results/answer-length.md"))
     args = ap.parse_args(argv)
     if args.step == "collect":
         collect(args.store, args.questions, args.name, args.out)
+    elif args.step == "lengths":
+        print(lengths(args.data, args.report))
     else:
         print(fit(args.data, args.model, args.report))
 
