@@ -125,13 +125,14 @@ class RagConfig(BaseSettings):
     # (false refusal 0.034 / 0.041 / 0.052; RGB negative-only refused 4%, was 7%).
     refusal_threshold: float = 0.0
     min_coverage: float = 0.41
-    # A second sentence only as evidence: from another article (not a copy in the same story), at
-    # least this share as likely as the best, so the reader can't tell the two apart. Held out by
-    # year (each year ranked by a reader fitted on the others; `python -m rag.eval.train_spans
-    # lengths`, rag/eval/results/answer-length.md): up to 3 sentences at 0.25 read 87-88 words (median) for
-    # accuracy 0.694 / 0.567 / 0.525 (2022 / 2023 / 2024); this rule reads 37-40 words for
-    # 0.551 / 0.434 / 0.367, and one sentence alone 30 words for 0.500 / 0.378 / 0.315. A third
-    # sentence adds ~30 words a reader must check for a few points.
+    # A second sentence only when the reader can barely tell it from the best: at least this share
+    # as likely (and not a near-duplicate or a copy in the same story). Held out by year (each year
+    # ranked by a reader fitted on the others; `python -m rag.eval.train_spans lengths`,
+    # rag/eval/results/answer-length.md): up to 3 sentences at 0.25 read 87-88 words (median) for
+    # accuracy 0.694 / 0.567 / 0.525 (2022 / 2023 / 2024); this rule 45-50 words for
+    # 0.605 / 0.462 / 0.391; one sentence alone 30 words for 0.500 / 0.378 / 0.315. Asking the
+    # second to come from another article too cut ~10 words and 2.5-5 points, and lost answers
+    # whose proof is the next sentence of the same report (the seed follow-up "Who reported it?").
     second_sentence_ratio: float = 0.75
     # Show a short answer only when the span ranker (rag.answerers.spans) gives it at least this:
     # the lowest gate at which a shown short answer is exactly right 75% of the time, pooled over
@@ -163,7 +164,8 @@ class RagConfig(BaseSettings):
     # already chosen is a near-duplicate (the same wire story in two papers) and adds nothing.
     duplicate_overlap: float = 0.8
     # A runner-up from another article of a story already quoted (rag.text.stories: a copy, an
-    # update, the same boilerplate) is left out for one from another story.
+    # update, the same boilerplate) is left out for one from another story; a second sentence of
+    # the same article may still come.
     one_article_per_story: bool = True
 
     # Generation (backends llamacpp / openai / ollama)

@@ -129,9 +129,9 @@ class ExtractiveAnswerer:
         return sorted(scored, key=lambda c: -c.score)
 
     def choose(self, ranked: list[Candidate]) -> list[Candidate]:
-        """The best sentence, plus runners-up from other articles nearly as likely (evidence, not the
-        next sentence of the same report, a caption or a headline); none when no sentence covers the
-        question or none is likely to answer it."""
+        """The best sentence, plus a runner-up only when the reader can barely tell it from the best
+        (not a weaker caption or headline as padding) and it says something new; none when no
+        sentence covers the question or none is likely to answer it."""
         if (
             not ranked
             or ranked[0].score < self.cfg.refusal_threshold
@@ -144,7 +144,6 @@ class ExtractiveAnswerer:
                 break
             if (
                 c.score >= self.cfg.second_sentence_ratio * ranked[0].score
-                and all(c.article.id != o.article.id for o in chosen)
                 and not any(_same(c.text, o.text, self.cfg.duplicate_overlap) for o in chosen)
                 and not (self.cfg.one_article_per_story and any(_copy(c, o) for o in chosen))
             ):

@@ -1,6 +1,6 @@
 """Fit the span ranker (`rag/answerers/span_model.json`) and refit the sentence reader across years.
 
-Two steps:
+Three steps:
   collect  one year's questions through retrieval on that year's store: the reader's feature rows
            (as `rag.eval.train_reader` collects them) and each question's candidate sentences with
            their articles, to `DIR/<name>.npz` and `DIR/<name>.json.gz` (keep DIR out of the
@@ -9,6 +9,8 @@ Two steps:
            shipped RGB rows), its held-out probabilities rank that year's sentences, and the span
            ranker, fitted on the other years' spans, picks the short answer. Every figure printed is
            of a year no model saw. The shipped span model is then fitted on every year.
+  lengths  accuracy against answer length for the runner-up rules (`RULES`), each year ranked by a
+           reader fitted without it: how `RagConfig.second_sentence_ratio` was chosen.
 
     python -m rag.eval.train_spans collect --store /work/stores/news-2023 \\
         --questions ../shared/data/news-2023/questions.jsonl --name news-2023 --out /work/spans
@@ -241,6 +243,7 @@ def lengths(data: Path, report_out: Path | None) -> str:
     every answerable question is answered, so the rules compare at their own length."""
     from rag.answerers.extractive import _same
 
+    cfg = RagConfig()
     names = sorted(p.stem for p in data.glob("*.npz"))
     rows: dict[tuple[int, float, bool], list[str]] = {r: [] for r in RULES}
     for y in names:
@@ -259,7 +262,7 @@ def lengths(data: Path, report_out: Path | None) -> str:
             pools.append([(rec["sentences"][i], rec["articles"][i], p[i], bool(hit[i])) for i in order])
         for most, ratio, other in RULES:
             right, words = [], []
-            for pool_ in pools:
+            for pool_ in pools:  # as ExtractiveAnswerer.choose picks, by article id (no stories here)
                 chosen = [pool_[0]]
                 for c in pool_[1:]:
                     if len(chosen) >= most:
@@ -267,14 +270,13 @@ def lengths(data: Path, report_out: Path | None) -> str:
                     if (
                         c[2] >= ratio * pool_[0][2]
                         and not (other and any(c[1] == o[1] for o in chosen))
-                        and not any(_same(c[0], o[0], RagConfig().duplicate_overlap) for o in chosen)
+                        and not any(_same(c[0], o[0], cfg.duplicate_overlap) for o in chosen)
                     ):
                         chosen.append(c)
                 right.append(any(c[3] for c in chosen))
                 words.append(sum(len(c[0].split()) for c in chosen))
             rows[(most, ratio, other)].append(f"{np.mean(right):.3f} / {np.median(words):.0f}")
-    cfg = RagConfig()
-    shipped = (cfg.max_answer_sentences, cfg.second_sentence_ratio, True)
+    shipped = (cfg.max_answer_sentences, cfg.second_sentence_ratio, False)
     lines = [
         "| at most | runner-up ratio | only from another article | " + " | ".join(names) + " |",
         "|---|---|---|" + "---|" * len(names),
