@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from .train_reader import Table
 
 MAX_FALSE_REFUSAL = 0.07  # on answerable questions; the issue's bound
-# The runner-up tables' reference rule (by probability alone: these rows carry no article, so the
-# answerer's "from another article" rule is scored in rag/eval/results/answer-length.md).
+# The runner-up tables' reference rule, the one shipped before; the answerer's own rule
+# (RagConfig.max_answer_sentences / second_sentence_ratio) was chosen against the others at their
+# length in rag/eval/results/answer-length.md (`python -m rag.eval.train_spans lengths`).
 RATIO = 0.25
 MAX_SENTENCES = 3
 
