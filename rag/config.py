@@ -116,7 +116,7 @@ class RagConfig(BaseSettings):
     sentence_cache: int = 20_000
     # The reader (rag/answerers/reader.py) gives each candidate sentence a probability of holding the
     # answer; the figures below were chosen on held-out probabilities by
-    # `python -m rag.eval.train_reader fit --years DIR` (rag/eval/results/reader.md).
+    # `python -m rag.eval.train_reader fit` (rag/eval/results/reader.md).
     # Refuse when the best sentence's probability is under `refusal_threshold`, or when no
     # sentence covers the question as much as `min_coverage` (rag.answerers.reader.coverage): the pair with
     # the best mean balanced accuracy on RGB and the seed set with at most 7% false refusals on

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from rag import Article, Engine
 from rag.answerers.logistic import LogisticModel
 from rag.answerers.spans import SPAN_FEATURES
 from rag.eval import datasets
 from rag.eval.train_spans import RULES, collect, fit, lengths
-from rag.text.loaders import load_paths
+from year_slice import year_slice
 
 YEAR = datasets.DATA / "news-2023"
 pytestmark = [
@@ -25,16 +24,8 @@ pytestmark = [
 
 
 def test_collect_then_fit_writes_a_model_and_held_out_figures(tmp_path: Path) -> None:
-    rows = [json.loads(line) for line in (YEAR / "questions.jsonl").read_text().splitlines() if line.strip()]
-    qs = [r for r in rows if r.get("answer_in_corpus")][:12]
-    wanted = {a for r in qs for a in r["supporting_articles"]}
-    (tmp_path / "q.jsonl").write_text("".join(json.dumps(r) + "\n" for r in qs))
-    with gzip.open(YEAR / "articles.jsonl.gz", "rt") as f, (tmp_path / "a.jsonl").open("w") as out:
-        out.writelines(line for line in f if json.loads(line)["id"] in wanted)
-    with Engine(store=tmp_path / "store") as eng:
-        eng.ingest_articles([a for a in load_paths([tmp_path / "a.jsonl"]) if isinstance(a, Article)], progress=False)
-
-    collect(tmp_path / "store", tmp_path / "q.jsonl", "news-2023", tmp_path / "spans")
+    questions = year_slice(YEAR, tmp_path / "store", 12)
+    collect(tmp_path / "store", questions, "news-2023", tmp_path / "spans")
     with gzip.open(tmp_path / "spans" / "news-2023.json.gz", "rt") as f:
         texts = json.load(f)
     assert len(texts) == 12 and all(len(t["articles"]) == len(t["sentences"]) for t in texts)

@@ -3,16 +3,13 @@ per year of the articles a few questions came with, then fit on one year, score 
 
 from __future__ import annotations
 
-import gzip
-import json
 from pathlib import Path
 
 import pytest
 
-from rag import Article, Engine
 from rag.eval import datasets
 from rag.eval.tune_retrieval import GRID, across_years
-from rag.text.loaders import load_paths
+from year_slice import year_slice
 
 YEARS = ("news-2023", "news-2024")
 pytestmark = [
@@ -25,25 +22,8 @@ pytestmark = [
 ]
 
 
-def small_year(year: str, root: Path, n: int = 6) -> Path:
-    """`root/<year>`: a store of the articles of the year's first `n` answerable questions; returns
-    the file of those questions."""
-    data = datasets.NEWS_YEARS[year]
-    rows = [json.loads(line) for line in (data / "questions.jsonl").read_text().splitlines() if line.strip()]
-    qs = [r for r in rows if r.get("answer_in_corpus")][:n]
-    wanted = {a for r in qs for a in r["supporting_articles"]}
-    (root / f"{year}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in qs))
-    with gzip.open(data / "articles.jsonl.gz", "rt") as f, (root / f"{year}-a.jsonl").open("w") as out:
-        out.writelines(line for line in f if json.loads(line)["id"] in wanted)
-    with Engine(store=root / year) as eng:
-        eng.ingest_articles(
-            [a for a in load_paths([root / f"{year}-a.jsonl"]) if isinstance(a, Article)], progress=False
-        )
-    return root / f"{year}.jsonl"
-
-
 def test_each_year_is_scored_by_settings_chosen_on_the_other(tmp_path: Path) -> None:
-    files = {y: small_year(y, tmp_path) for y in YEARS}
+    files = {y: year_slice(datasets.NEWS_YEARS[y], tmp_path / y, 6) for y in YEARS}
     report = across_years(tmp_path, files)
     rows = {
         line.split("|")[1].strip(): line.split("|")[2:-1] for line in report.splitlines() if line.startswith("| news-")

@@ -238,11 +238,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {args.model} and {args.report}")
 
 
-def with_years(base: Table, folder: Path | None) -> Table:
+def with_years(base: Table, folder: Path) -> Table:
     """`base` and every year table in `folder` whose questions it doesn't already hold (the 2022
     table there repeats the shipped rows: taken once)."""
-    if folder is None:
-        return base
     have = set(base.q_id)
     years = [Table.load(p) for p in sorted(folder.glob("news-*.npz"))]
     return Table.concat([base, *(y for y in years if not set(y.q_id) <= have)])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from collections import defaultdict
 from pathlib import Path
 
 from rag import Engine, Hit, RagConfig
@@ -42,9 +41,10 @@ def describe(cfg: RagConfig) -> str:
     return ", ".join(f"{n}={getattr(cfg, n)}" for n in GRID)
 
 
-def week_hits(store: Path, questions: Path, configs: list[RagConfig]) -> list[dict[str, int]]:
-    """hits[config index][week]: the store's questions of that week with the answer in the top 5.
-    Each question's dense and keyword candidates are fetched once; every config only re-fuses."""
+def week_hits(store: Path, questions: Path, configs: list[RagConfig]) -> tuple[list[dict[str, int]], int]:
+    """(hits[config index][week]: the store's questions of that week with the answer in the top 5,
+    the number of questions). Each question's dense and keyword candidates are fetched once; every
+    config only re-fuses them."""
     qs = datasets.news_questions(questions)
     with Engine(config=configs[0].model_copy(update={"store": store})) as eng:
         pool = max(GRID["candidates"])
@@ -56,21 +56,20 @@ def week_hits(store: Path, questions: Path, configs: list[RagConfig]) -> list[di
         text = {cid: p.text for cid, p in zip(sorted(ids), eng.passages([(c, 0.0) for c in sorted(ids)]), strict=True)}
         hits: list[dict[str, int]] = []
         for cfg in configs:
-            per_week: dict[str, int] = defaultdict(int, {str(q.as_of): 0 for q in qs})
+            per_week = {str(q.as_of): 0 for q in qs}
             for q, (dense, keyword) in zip(qs, cands, strict=True):
                 top = eng.retriever.fuse(dense, keyword, k=TOP_K, as_of=q.as_of, config=cfg)
                 per_week[str(q.as_of)] += any(contains_answer(text[h.chunk_id], q.answers) for h in top)
             hits.append(per_week)
-    return hits
+    return hits, len(qs)
 
 
 def one_store(store: Path) -> str:
     """Week-grouped: settings chosen on all weeks but one, scored on that one, in turn."""
     base = RagConfig(store=store)
     configs = [base, *grid_configs(base)]
-    hits = week_hits(store, datasets.NEWS_QUESTIONS, configs)
+    hits, n = week_hits(store, datasets.NEWS_QUESTIONS, configs)
     weeks = sorted(hits[0])
-    n = len(datasets.news_questions())
     total = [sum(h.values()) for h in hits]
     held_out = 0
     for w in weeks:  # choose on the other weeks, score this one
@@ -108,9 +107,8 @@ def across_years(stores: Path, questions: dict[str, Path] | None = None) -> str:
     total: dict[str, list[int]] = {}
     sizes: dict[str, int] = {}
     for y, file in years.items():
-        hits = week_hits(stores / y, file, configs)
+        hits, sizes[y] = week_hits(stores / y, file, configs)
         total[y] = [sum(h.values()) for h in hits]
-        sizes[y] = len(datasets.news_questions(file))
     grid = range(2, len(configs))
 
     def share(y: str, i: int) -> float:
