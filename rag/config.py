@@ -114,6 +114,10 @@ class RagConfig(BaseSettings):
     # sentences is ~75% of a new question's time (~55 of 73 ms on the news store) and ~4 ms
     # when the same passages come back. 0 remembers none (every question pays in full).
     sentence_cache: int = 20_000
+    # Embed every sentence at ingest and store it (int8, 384 bytes; rag.store.sentence_vectors), so a
+    # first-time question reads its sentences' vectors instead of embedding them: MEASURED.
+    # Off: ingest embeds chunks only and questions embed (and remember) their sentences.
+    sentence_vectors: bool = True
     # The reader (rag/answerers/reader.py) gives each candidate sentence a probability of holding the
     # answer; the figures below were chosen on held-out probabilities by
     # `python -m rag.eval.train_reader fit` (rag/eval/results/reader.md).

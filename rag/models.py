@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -332,3 +332,5 @@ class Retrieval:
     idf: Callable[[str], float]
     as_of: dt.date | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # the passages' sentence vectors stored at ingest, by (article id, start, end) (rag.store.sentence_vectors)
+    sentence_vectors: Mapping[tuple[str, int, int], np.ndarray] = field(default_factory=dict)

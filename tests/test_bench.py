@@ -50,7 +50,14 @@ def test_bench_on_a_small_slice(tmp_path: Path) -> None:
         "reingest_speedup",
         "fast_top5_points_lost",
         "ingest_non_embedding_share",
+        "sentence_vectors_ingest_time",
+        "sentence_vectors_store_size",
+        "cold_over_warm",
+        "cold_over_warm_without_sentence_vectors",
     }
+    off = result["fast_no_sentence_vectors"]
+    assert off["chunks"] == fast["chunks"] and off["store_mb"] < fast["store_mb"]  # the vectors take room
+    assert fast["latency_again"]["questions"] == lat["questions"]
     plot(result, tmp_path / "bench.png")
     assert (tmp_path / "bench.png").stat().st_size > 10_000
     assert "ingest overhead over raw" in table(result)

@@ -118,7 +118,9 @@ class ExtractiveAnswerer:
         sentences = pool(retrieval.passages)
         if not sentences:
             return []
-        dense, focus_dense = similarities(self.vectors, retrieval.query, retrieval.query_vector, sentences)
+        dense, focus_dense = similarities(
+            self.vectors, retrieval.query, retrieval.query_vector, sentences, retrieval.sentence_vectors
+        )
         as_of = retrieval.as_of.toordinal() if retrieval.as_of else None
         x = features(retrieval.query, sentences, dense, retrieval.idf, as_of, focus_dense)
         probs, cover = self.model.proba(x), coverage(x)

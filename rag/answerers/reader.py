@@ -14,7 +14,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -301,13 +301,18 @@ class SentenceVectors:
         self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, texts: list[str], fresh: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
-        """(vectors of `texts`, remembered; vectors of `fresh`, never remembered), one model call."""
+    def __call__(
+        self, texts: list[str], fresh: Sequence[str] = (), known: Mapping[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors of `texts`, remembered; vectors of `fresh`, never remembered), one model call;
+        `known`: vectors already at hand (stored at ingest), by text, neither embedded nor remembered."""
+        got = dict(known or {})
         with self._lock:
-            known = {t: self._lru[t] for t in texts if t in self._lru}
-            for t in known:
-                self._lru.move_to_end(t)
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
+            for t in texts:
+                if t not in got and t in self._lru:
+                    got[t] = self._lru[t]
+                    self._lru.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in got))
         vecs = self._embed(list(fresh) + missing) if fresh or missing else np.zeros((0, 0), np.float32)
         new = dict(zip(missing, vecs[len(fresh) :], strict=True))
         with self._lock:
@@ -315,17 +320,25 @@ class SentenceVectors:
                 self._lru[t] = v
             while len(self._lru) > self.capacity:
                 self._lru.popitem(last=False)
-        got = {**known, **new}
+        got.update(new)
         return np.stack([got[t] for t in texts]) if texts else np.zeros((0, 0), np.float32), vecs[: len(fresh)]
 
 
 def similarities(
-    vectors: SentenceVectors, question: str, query_vector: np.ndarray, sentences: Sequence[Sentence]
+    vectors: SentenceVectors,
+    question: str,
+    query_vector: np.ndarray,
+    sentences: Sequence[Sentence],
+    stored: Mapping[tuple[str, int, int], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Each sentence's cosine similarity to the question and, where it sets the scene first, to
-    its focus (one embedding call for both)."""
+    its focus (one embedding call for both, for the sentences whose vectors are not `stored`:
+    by (article id, start, end), Retrieval.sentence_vectors)."""
     focus = question_focus(question)
-    sent, extra = vectors([s.text for s in sentences], [focus] if focus != question else [])
+    at_hand = stored or {}
+    keys = [(s.passage.article.id, s.start, s.end) for s in sentences]
+    known = {s.text: at_hand[k] for s, k in zip(sentences, keys, strict=True) if k in at_hand}
+    sent, extra = vectors([s.text for s in sentences], [focus] if focus != question else [], known)
     return sent @ query_vector, (sent @ extra[0] if len(extra) else None)
 
 

@@ -102,7 +102,9 @@ def collect_questions(
         acc["q_retrieved"].append(any(contains_answer(p.text, q.answers) for p in r.passages) if q.answers else False)
         if not sentences:
             continue
-        dense, focus_dense = similarities(SentenceVectors(eng.embedder.embed), r.query, r.query_vector, sentences)
+        dense, focus_dense = similarities(
+            SentenceVectors(eng.embedder.embed), r.query, r.query_vector, sentences, r.sentence_vectors
+        )
         acc["x"].append(
             features(r.query, sentences, dense, r.idf, q.as_of.toordinal() if q.as_of else None, focus_dense)
         )

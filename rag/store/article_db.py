@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS signatures (
   article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE, sig BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+  article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+  spans BLOB NOT NULL, vectors BLOB NOT NULL, scales BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fetched (
   url TEXT PRIMARY KEY, article_id TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL
 );
@@ -309,6 +313,32 @@ class ArticleDB:
                     [(c.id, c.article_id, c.start, c.end, d, article.source) for c in chunks],
                 )
             self._bump()
+
+    # --- sentence vectors (rag.store.sentence_vectors) ------------------------------------
+    def put_sentence_vectors(self, rows: Iterable[tuple[str, bytes, bytes, bytes]]) -> None:
+        """(article id, spans, vectors, scales) rows; an article's row goes with the article."""
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?,?,?,?)", list(rows))
+
+    def sentence_vectors(self, article_ids: Iterable[str]) -> list[tuple[str, bytes, bytes, bytes]]:
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return []
+        try:
+            return self.conn.execute(
+                f"SELECT * FROM sentence_vectors WHERE article_id IN ({','.join('?' * len(ids))})", ids
+            ).fetchall()
+        except sqlite3.OperationalError:  # a read-only store made before the table: none stored
+            return []
+
+    def without_sentence_vectors(self) -> list[str]:
+        """The complete articles whose sentence vectors are not stored (made before them, or cut short)."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM articles WHERE complete = 1 AND id NOT IN (SELECT article_id FROM sentence_vectors)"
+            )
+        ]
 
     def delete(self, article_id: str) -> bool:
         with self.conn:

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from rag.models import Article, ArticleRecord, Failure, IngestReport
 from rag.store.guard import StoreError, unwritable
+from rag.store.sentence_vectors import chunk_sentences, pack
 from rag.store.store import Store
 from rag.text.dating import dated
 from rag.text.loaders import content_hash
@@ -39,6 +40,7 @@ class Pending:
     record: ArticleRecord  # its article's `story` found (rag.text.stories)
     replace: bool  # already stored: its old vectors go first
     signature: np.ndarray
+    sentences: list[tuple[int, int]]  # to embed and store (rag.store.sentence_vectors); none when off
 
 
 @dataclass
@@ -112,7 +114,9 @@ def plan_batches(
                     story = stories.story_of(item.id, sig)
                     stories.add(item.id, story, sig)
                     item = item.model_copy(update={"story": "" if story == item.id else story})
-                    batch.pending.append(Pending(ArticleRecord(item, digest, tuple(chunks)), item.id in known, sig))
+                    sentences = chunk_sentences(chunks) if store.keeps_sentence_vectors else []
+                    record = ArticleRecord(item, digest, tuple(chunks))
+                    batch.pending.append(Pending(record, item.id in known, sig, sentences))
                     in_batch.add(item.id)
                     known[item.id] = digest
             seen.add(item.id)
@@ -166,6 +170,35 @@ def embed_bounded(embed: EmbedFn, texts: Sequence[str], batch: int) -> np.ndarra
     return np.concatenate([embed(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
 
+def _sentence_texts(articles: Sequence[Article], sentences: Sequence[Sequence[tuple[int, int]]]) -> list[str]:
+    return [a.text[s:e] for a, spans in zip(articles, sentences, strict=True) for s, e in spans]
+
+
+def _sentence_rows(
+    ids: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]], vectors: np.ndarray
+) -> Iterator[tuple[str, bytes, bytes, bytes]]:
+    """Each article's stored row, its sentences' vectors being the next ones in `vectors`."""
+    at = 0
+    for article_id, spans in zip(ids, sentences, strict=True):
+        yield (article_id, *pack(spans, vectors[at : at + len(spans)]))
+        at += len(spans)
+
+
+def fill_sentence_vectors(store: Store, embed: EmbedFn, batch_chunks: int, *, progress: bool) -> int:
+    """Embed and store the sentences of the stored articles that lack them; how many articles.
+    Once per store (made before sentence vectors, or with them off): ~as long as its first ingest."""
+    missing = store.db.without_sentence_vectors()
+    with tqdm(total=len(missing), unit="article", desc="sentence vectors", disable=not progress or not missing) as bar:
+        for i in range(0, len(missing), 100):
+            articles = list(store.db.get_many(missing[i : i + 100]).values())
+            sentences = [chunk_sentences(store.db.chunks_of(a)) for a in articles]
+            texts = _sentence_texts(articles, sentences)
+            vectors = embed_bounded(embed, texts, batch_chunks) if texts else np.zeros((0, 0), np.float32)
+            store.db.put_sentence_vectors(_sentence_rows([a.id for a in articles], sentences, vectors))
+            bar.update(len(articles))
+    return len(missing)
+
+
 def _ingest(
     store: Store,
     embed: EmbedFn,
@@ -177,6 +210,8 @@ def _ingest(
 ) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
+    if store.keeps_sentence_vectors:  # a store made before them, or an ingest cut short
+        fill_sentence_vectors(store, embed, batch_chunks, progress=progress)
     # Streamed, not listed: a file of many records is stored batch by batch, with progress from
     # the first one (`list(items)` held 5 million records, 6.8 GB, before the first batch).
     total = len(items) if isinstance(items, Sized) else None
@@ -197,15 +232,23 @@ def _ingest(
             if isinstance(batch, BaseException):
                 raise batch
             if batch.pending:
-                texts = [c.text for p in batch.pending for c in p.record.chunks]
-                vectors = embed_bounded(embed, texts, batch_chunks)
+                records = [p.record for p in batch.pending]
+                texts = [c.text for r in records for c in r.chunks]
+                sentences = [p.sentences for p in batch.pending]
+                vectors = embed_bounded(
+                    embed, texts + _sentence_texts([r.article for r in records], sentences), batch_chunks
+                )
                 try:
                     replacing = {p.record.article.id for p in batch.pending if p.replace}
-                    store.put_many([p.record for p in batch.pending], vectors, replacing)
-                    # after the articles: one cut short between is signed by the next ingest
+                    store.put_many(records, vectors[: len(texts)], replacing)
+                    # after the articles: one cut short between is signed (and its sentences
+                    # embedded) by the next ingest
                     store.db.put_stories(
                         StoryRow(p.record.article.id, p.record.article.story, p.signature) for p in batch.pending
                     )
+                    if store.keeps_sentence_vectors:
+                        ids = [r.article.id for r in records]
+                        store.db.put_sentence_vectors(_sentence_rows(ids, sentences, vectors[len(texts) :]))
                 except Exception as exc:
                     if (path := unwritable(store.folder)) is None:
                         raise

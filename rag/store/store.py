@@ -38,6 +38,7 @@ from rag.store.guard import StoreError, open_folder
 from rag.store.identity import check_identity, write_identity
 from rag.store.keyword_index import KeywordIndex
 from rag.store.lock import StoreBusyError, WriteLock
+from rag.store.sentence_vectors import Key, unpack
 from rag.store.server_articles import ServerArticles
 from rag.store.vector_store import VectorStore
 
@@ -168,6 +169,21 @@ class Store:
 
     def wrote(self) -> None:
         self._seen_gen = self.db.generation()
+
+    @property
+    def keeps_sentence_vectors(self) -> bool:
+        """Whether ingest embeds and stores every sentence (RagConfig.sentence_vectors). Not with a
+        Chroma server: replicas read the articles the server holds, not this folder's rows, so every
+        replica embeds its sentences alike (a replica's answer is the writer's, to the digit)."""
+        return self.config.sentence_vectors and not self.config.chroma_url
+
+    def sentence_vectors(self, article_ids: Collection[str]) -> dict[Key, np.ndarray]:
+        """The stored vectors of these articles' sentences, by (article id, start, end); an
+        article stored without them (sentence_vectors off, or a store made before) has none."""
+        out: dict[Key, np.ndarray] = {}
+        for row in self.db.sentence_vectors(article_ids):
+            out.update(unpack(*row))
+        return out
 
     # --- writes (callers hold `writing()`) ---------------------------------------------------
     def put_many(
