@@ -196,7 +196,7 @@ class Engine:
             idf=self.store.keywords.idf,
             as_of=as_of,
             timings_ms={"embed": (t_embed - t0) * 1000, "retrieve": (t_retrieve - t0) * 1000},
-            sentence_vectors=self.store.sentence_vectors({p.article.id for p in passages}),
+            sentence_vectors=self.store.sentence_vectors,
         )
 
     def passages(self, ranked: Sequence[tuple[str, float]]) -> list[Passage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -332,5 +332,8 @@ class Retrieval:
     idf: Callable[[str], float]
     as_of: dt.date | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
-    # the passages' sentence vectors stored at ingest, by (article id, start, end) (rag.store.sentence_vectors)
-    sentence_vectors: Mapping[tuple[str, int, int], np.ndarray] = field(default_factory=dict)
+    # reads the vectors stored at ingest of sentences given as (article id, start, end), those it
+    # has (rag.store.sentence_vectors); None: none stored
+    sentence_vectors: Callable[[Collection[tuple[str, int, int]]], Mapping[tuple[str, int, int], np.ndarray]] | None = (
+        None
+    )

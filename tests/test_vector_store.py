@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +48,20 @@ def test_filtered_search_matches_chromas_own(vectors: VectorStore, filters: Filt
 
 def test_empty_collection(tmp_path: Path) -> None:
     assert VectorStore(tmp_path / "c", "empty-one").search(np.ones(4, np.float32), 5, Filters()) == []
+
+
+def test_chromadb_is_imported_with_the_signature_check_restored() -> None:
+    """The start-up skips `overrides`' check while chromadb loads (rag.store.vector_store), and
+    only then: in a fresh process, chromadb works and the check is back for everything else."""
+    code = (
+        "import importlib, sys\n"
+        "from rag.store.vector_store import _import_chromadb\n"
+        "ov = importlib.import_module('overrides.overrides')\n"
+        "before = ov.ensure_signature_is_compatible\n"
+        "chromadb = _import_chromadb()\n"
+        "assert ov.ensure_signature_is_compatible is before\n"
+        "assert chromadb.EphemeralClient().get_or_create_collection('chunks').count() == 0\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -14,7 +14,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -301,11 +301,15 @@ class SentenceVectors:
         self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
+    def remembers(self, text: str) -> bool:
+        with self._lock:
+            return text in self._lru
+
     def __call__(
         self, texts: list[str], fresh: Sequence[str] = (), known: Mapping[str, np.ndarray] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(vectors of `texts`, remembered; vectors of `fresh`, never remembered), one model call;
-        `known`: vectors already at hand (stored at ingest), by text, neither embedded nor remembered."""
+        `known`: vectors already at hand (stored at ingest), by text: not embedded, remembered."""
         got = dict(known or {})
         with self._lock:
             for t in texts:
@@ -314,13 +318,12 @@ class SentenceVectors:
                     self._lru.move_to_end(t)
         missing = list(dict.fromkeys(t for t in texts if t not in got))
         vecs = self._embed(list(fresh) + missing) if fresh or missing else np.zeros((0, 0), np.float32)
-        new = dict(zip(missing, vecs[len(fresh) :], strict=True))
+        got.update(zip(missing, vecs[len(fresh) :], strict=True))
         with self._lock:
-            for t, v in new.items():
-                self._lru[t] = v
+            for t in [*(known or ()), *missing]:
+                self._lru[t] = got[t]
             while len(self._lru) > self.capacity:
                 self._lru.popitem(last=False)
-        got.update(new)
         return np.stack([got[t] for t in texts]) if texts else np.zeros((0, 0), np.float32), vecs[: len(fresh)]
 
 
@@ -329,15 +332,17 @@ def similarities(
     question: str,
     query_vector: np.ndarray,
     sentences: Sequence[Sentence],
-    stored: Mapping[tuple[str, int, int], np.ndarray] | None = None,
+    stored: Callable[[Collection[tuple[str, int, int]]], Mapping[tuple[str, int, int], np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Each sentence's cosine similarity to the question and, where it sets the scene first, to
-    its focus (one embedding call for both, for the sentences whose vectors are not `stored`:
-    by (article id, start, end), Retrieval.sentence_vectors)."""
+    its focus (one embedding call for both, for the sentences neither remembered nor `stored`:
+    Retrieval.sentence_vectors)."""
     focus = question_focus(question)
-    at_hand = stored or {}
-    keys = [(s.passage.article.id, s.start, s.end) for s in sentences]
-    known = {s.text: at_hand[k] for s, k in zip(sentences, keys, strict=True) if k in at_hand}
+    known: dict[str, np.ndarray] = {}
+    new = [s for s in sentences if not vectors.remembers(s.text)] if stored else []
+    if new and stored:
+        found = stored([(s.passage.article.id, s.start, s.end) for s in new])
+        known = {s.text: v for s in new if (v := found.get((s.passage.article.id, s.start, s.end))) is not None}
     sent, extra = vectors([s.text for s in sentences], [focus] if focus != question else [], known)
     return sent @ query_vector, (sent @ extra[0] if len(extra) else None)
 

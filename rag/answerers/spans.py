@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -92,12 +93,30 @@ class Span:
 _NER_LOCK = threading.Lock()
 
 
+def _import_spacy() -> Any:
+    """spaCy, imported without torch when torch is not loaded yet: thinc imports torch whenever it
+    is installed (it is, for the embedder's one-time export), which was 1.7 s of spaCy's 2.9 s
+    import and so of every first question; NER on the CPU runs on thinc's numpy ops and never
+    uses it (tests/test_spans.py checks the entities). torch can still be imported afterwards;
+    only thinc's torch layers, which newsrag never uses, stay off in this process."""
+    if "torch" in sys.modules or "spacy" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 @lru_cache(maxsize=1)
 def _nlp() -> Any | None:
     """spaCy's NER alone (tok2vec + ner), or None when the package is missing (the regex fallback)."""
     try:
-        import spacy
-
+        spacy = _import_spacy()
         module = __import__(SPACY_PACKAGE)
     except ImportError:
         return None

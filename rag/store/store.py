@@ -177,12 +177,15 @@ class Store:
         replica embeds its sentences alike (a replica's answer is the writer's, to the digit)."""
         return self.config.sentence_vectors and not self.config.chroma_url
 
-    def sentence_vectors(self, article_ids: Collection[str]) -> dict[Key, np.ndarray]:
-        """The stored vectors of these articles' sentences, by (article id, start, end); an
-        article stored without them (sentence_vectors off, or a store made before) has none."""
+    def sentence_vectors(self, keys: Collection[Key]) -> dict[Key, np.ndarray]:
+        """The stored vectors of these sentences, by (article id, start, end); an article stored
+        without them (sentence_vectors off, or a store made before) has none."""
+        wanted: dict[str, set[tuple[int, int]]] = {}
+        for article_id, start, end in keys:
+            wanted.setdefault(article_id, set()).add((start, end))
         out: dict[Key, np.ndarray] = {}
-        for row in self.db.sentence_vectors(article_ids):
-            out.update(unpack(*row))
+        for row in self.db.sentence_vectors(wanted):
+            out.update(unpack(*row, wanted=wanted[row[0]]))
         return out
 
     # --- writes (callers hold `writing()`) ---------------------------------------------------
