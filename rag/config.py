@@ -115,8 +115,10 @@ class RagConfig(BaseSettings):
     # when the same passages come back. 0 remembers none (every question pays in full).
     sentence_cache: int = 20_000
     # Embed every sentence at ingest and store it (int8, 384 bytes; rag.store.sentence_vectors), so a
-    # first-time question reads its sentences' vectors instead of embedding them: MEASURED.
-    # Off: ingest embeds chunks only and questions embed (and remember) their sentences.
+    # first-time question reads its sentences' vectors instead of embedding them: on the 2022 store
+    # 188 -> 70 ms median (p95 246 -> 101), for an ingest 2.3x as long and a store 1.75x as big
+    # (rag/eval/results/sentence-vectors.md). Off: ingest embeds chunks only, and questions embed
+    # (and remember) their sentences.
     sentence_vectors: bool = True
     # The reader (rag/answerers/reader.py) gives each candidate sentence a probability of holding the
     # answer; the figures below were chosen on held-out probabilities by

@@ -187,12 +187,11 @@ class Engine:
         t_embed = time.perf_counter()
         hits = self.retriever.search(query, q_vec, k=top_k or self.config.top_k, filters=filters, as_of=as_of)
         t_retrieve = time.perf_counter()
-        passages = self.passages([(h.chunk_id, h.score) for h in hits])
         return Retrieval(
             question=question,
             query=query,
             query_vector=q_vec,
-            passages=passages,
+            passages=self.passages([(h.chunk_id, h.score) for h in hits]),
             idf=self.store.keywords.idf,
             as_of=as_of,
             timings_ms={"embed": (t_embed - t0) * 1000, "retrieve": (t_retrieve - t0) * 1000},

@@ -318,6 +318,10 @@ class Passage(BaseModel):
         return chunk_id(self.article.id, self.start, self.end)
 
 
+SentenceKey = tuple[str, int, int]  # a sentence: (article id, start, end) in its article's text
+SentenceLookup = Callable[[Collection[SentenceKey]], Mapping[SentenceKey, np.ndarray]]
+
+
 @dataclass(frozen=True)
 class Retrieval:
     """What `Engine.retrieve` found for one question: everything an answerer reads.
@@ -332,8 +336,5 @@ class Retrieval:
     idf: Callable[[str], float]
     as_of: dt.date | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
-    # reads the vectors stored at ingest of sentences given as (article id, start, end), those it
-    # has (rag.store.sentence_vectors); None: none stored
-    sentence_vectors: Callable[[Collection[tuple[str, int, int]]], Mapping[tuple[str, int, int], np.ndarray]] | None = (
-        None
-    )
+    # the vectors stored at ingest of the sentences asked for, those it has (Store.sentence_vectors)
+    sentence_vectors: SentenceLookup | None = None

@@ -14,7 +14,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -24,7 +24,7 @@ import numpy as np
 
 from rag.answerers.logistic import LogisticModel, load_logistic
 from rag.answerers.short_answer import extract, question_kind
-from rag.models import Passage
+from rag.models import Passage, SentenceLookup
 from rag.text.analyzer import stopwords, terms
 from rag.text.splitter import sentence_spans
 
@@ -332,17 +332,16 @@ def similarities(
     question: str,
     query_vector: np.ndarray,
     sentences: Sequence[Sentence],
-    stored: Callable[[Collection[tuple[str, int, int]]], Mapping[tuple[str, int, int], np.ndarray]] | None = None,
+    stored: SentenceLookup | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Each sentence's cosine similarity to the question and, where it sets the scene first, to
     its focus (one embedding call for both, for the sentences neither remembered nor `stored`:
     Retrieval.sentence_vectors)."""
     focus = question_focus(question)
     known: dict[str, np.ndarray] = {}
-    new = [s for s in sentences if not vectors.remembers(s.text)] if stored else []
-    if new and stored:
-        found = stored([(s.passage.article.id, s.start, s.end) for s in new])
-        known = {s.text: v for s in new if (v := found.get((s.passage.article.id, s.start, s.end))) is not None}
+    if stored is not None:
+        new = {(s.passage.article.id, s.start, s.end): s.text for s in sentences if not vectors.remembers(s.text)}
+        known = {new[k]: v for k, v in stored(list(new)).items()} if new else {}
     sent, extra = vectors([s.text for s in sentences], [focus] if focus != question else [], known)
     return sent @ query_vector, (sent @ extra[0] if len(extra) else None)
 

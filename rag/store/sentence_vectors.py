@@ -13,10 +13,8 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-from rag.models import Chunk
+from rag.models import Chunk, SentenceKey
 from rag.text.splitter import sentence_spans
-
-Key = tuple[str, int, int]  # (article id, start, end) of a sentence in its article's text
 
 
 def chunk_sentences(chunks: Sequence[Chunk]) -> list[tuple[int, int]]:
@@ -36,7 +34,7 @@ def pack(spans: Sequence[tuple[int, int]], vectors: np.ndarray) -> tuple[bytes, 
 
 def unpack(
     article_id: str, spans: bytes, vectors: bytes, scales: bytes, wanted: Collection[tuple[int, int]] | None = None
-) -> dict[Key, np.ndarray]:
+) -> dict[SentenceKey, np.ndarray]:
     """The stored row's vectors by key: all, or those of the `wanted` (start, end) spans only
     (a question reads ~35 of the ~70 sentences of its articles)."""
     at = [(int(s), int(e)) for s, e in np.frombuffer(spans, dtype=np.int32).reshape(-1, 2)]

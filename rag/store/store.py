@@ -32,13 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import RagConfig
-from rag.models import ArticleRecord, Stats, date_int
+from rag.models import ArticleRecord, SentenceKey, Stats, date_int
 from rag.store.article_db import ArticleDB, ForeignDatabaseError
 from rag.store.guard import StoreError, open_folder
 from rag.store.identity import check_identity, write_identity
 from rag.store.keyword_index import KeywordIndex
 from rag.store.lock import StoreBusyError, WriteLock
-from rag.store.sentence_vectors import Key, unpack
+from rag.store.sentence_vectors import unpack
 from rag.store.server_articles import ServerArticles
 from rag.store.vector_store import VectorStore
 
@@ -177,13 +177,13 @@ class Store:
         replica embeds its sentences alike (a replica's answer is the writer's, to the digit)."""
         return self.config.sentence_vectors and not self.config.chroma_url
 
-    def sentence_vectors(self, keys: Collection[Key]) -> dict[Key, np.ndarray]:
+    def sentence_vectors(self, keys: Collection[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
         """The stored vectors of these sentences, by (article id, start, end); an article stored
         without them (sentence_vectors off, or a store made before) has none."""
         wanted: dict[str, set[tuple[int, int]]] = {}
         for article_id, start, end in keys:
             wanted.setdefault(article_id, set()).add((start, end))
-        out: dict[Key, np.ndarray] = {}
+        out: dict[SentenceKey, np.ndarray] = {}
         for row in self.db.sentence_vectors(wanted):
             out.update(unpack(*row, wanted=wanted[row[0]]))
         return out
