@@ -394,10 +394,12 @@ def table(result: dict[str, Any]) -> str:
         lat = s["latency"]
         rows += [
             ("store", f"{s['path']} ({s['chunks']} chunks, {s['store_mb']} MB)"),
-            ("sentence vectors stored", "yes" if s["sentence_vectors_stored"] else "no (questions embed them)"),
             ("embedder", s["embedder"]),
             ("answer in top 5", f"{s['answer_in_top5']:.3f}"),
         ]
+        if "sentence_vectors_stored" in s:  # a result of an older bench has no such row
+            stored = s["sentence_vectors_stored"]
+            rows.append(("sentence vectors stored", "yes" if stored else "no (questions embed them)"))
     else:
         f, r, raw = result["fast"], result["ratios"], result["raw_interleaved_chunks_per_s"]
         rows += [
