@@ -170,21 +170,25 @@ def embed_bounded(embed: EmbedFn, texts: Sequence[str], batch: int) -> np.ndarra
     return np.concatenate([embed(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
 
-def _sentence_texts(articles: Sequence[Article], sentences: Sequence[Sequence[tuple[int, int]]]) -> list[str]:
-    return [a.text[s:e] for a, spans in zip(articles, sentences, strict=True) for s, e in spans]
+# An article's sentences are embedded on their own, this many at a time, whatever the batch size:
+# the embedder sorts a call's texts by length and pads each group of 4 to its longest, and in bf16
+# a vector moves with its padding (enough to flip which sentence an answer quotes second). So a
+# sentence's stored vector must not depend on the articles it was ingested beside: a store
+# mended after a crash (fill_sentence_vectors) answers like one built in one go (tests/test_crash.py).
+SENTENCE_CALL = 256
 
 
 def _sentence_rows(
-    ids: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]], vectors: np.ndarray
+    embed: EmbedFn, articles: Sequence[Article], sentences: Sequence[Sequence[tuple[int, int]]]
 ) -> Iterator[tuple[str, bytes, bytes, bytes]]:
-    """Each article's stored row, its sentences' vectors being the next ones in `vectors`."""
-    at = 0
-    for article_id, spans in zip(ids, sentences, strict=True):
-        yield (article_id, *pack(spans, vectors[at : at + len(spans)]))
-        at += len(spans)
+    """Each article's stored row: its sentences embedded in calls of their own."""
+    for a, spans in zip(articles, sentences, strict=True):
+        texts = [a.text[s:e] for s, e in spans]
+        vectors = embed_bounded(embed, texts, SENTENCE_CALL) if texts else np.zeros((0, 0), np.float32)
+        yield (a.id, *pack(spans, vectors))
 
 
-def fill_sentence_vectors(store: Store, embed: EmbedFn, batch_chunks: int, *, progress: bool) -> int:
+def fill_sentence_vectors(store: Store, embed: EmbedFn, *, progress: bool) -> int:
     """Embed and store the sentences of the stored articles that lack them; how many articles.
     Once per store (made before sentence vectors, or with them off): ~as long as its first ingest."""
     missing = store.db.without_sentence_vectors()
@@ -192,9 +196,7 @@ def fill_sentence_vectors(store: Store, embed: EmbedFn, batch_chunks: int, *, pr
         for i in range(0, len(missing), 100):
             articles = list(store.db.get_many(missing[i : i + 100]).values())
             sentences = [chunk_sentences(store.db.chunks_of(a)) for a in articles]
-            texts = _sentence_texts(articles, sentences)
-            vectors = embed_bounded(embed, texts, batch_chunks) if texts else np.zeros((0, 0), np.float32)
-            store.db.put_sentence_vectors(_sentence_rows([a.id for a in articles], sentences, vectors))
+            store.db.put_sentence_vectors(list(_sentence_rows(embed, articles, sentences)))
             bar.update(len(articles))
     return len(missing)
 
@@ -211,7 +213,7 @@ def _ingest(
     t0 = time.perf_counter()
     report = IngestReport()
     if store.keeps_sentence_vectors:  # a store made before them, or an ingest cut short
-        fill_sentence_vectors(store, embed, batch_chunks, progress=progress)
+        fill_sentence_vectors(store, embed, progress=progress)
     # Streamed, not listed: a file of many records is stored batch by batch, with progress from
     # the first one (`list(items)` held 5 million records, 6.8 GB, before the first batch).
     total = len(items) if isinstance(items, Sized) else None
@@ -234,21 +236,22 @@ def _ingest(
             if batch.pending:
                 records = [p.record for p in batch.pending]
                 texts = [c.text for r in records for c in r.chunks]
-                sentences = [p.sentences for p in batch.pending]
-                vectors = embed_bounded(
-                    embed, texts + _sentence_texts([r.article for r in records], sentences), batch_chunks
+                vectors = embed_bounded(embed, texts, batch_chunks)
+                sentence_rows = (
+                    list(_sentence_rows(embed, [r.article for r in records], [p.sentences for p in batch.pending]))
+                    if store.keeps_sentence_vectors
+                    else []
                 )
                 try:
                     replacing = {p.record.article.id for p in batch.pending if p.replace}
-                    store.put_many(records, vectors[: len(texts)], replacing)
+                    store.put_many(records, vectors, replacing)
                     # after the articles: one cut short between is signed (and its sentences
                     # embedded) by the next ingest
                     store.db.put_stories(
                         StoryRow(p.record.article.id, p.record.article.story, p.signature) for p in batch.pending
                     )
-                    if store.keeps_sentence_vectors:
-                        ids = [r.article.id for r in records]
-                        store.db.put_sentence_vectors(_sentence_rows(ids, sentences, vectors[len(texts) :]))
+                    if sentence_rows:
+                        store.db.put_sentence_vectors(sentence_rows)
                 except Exception as exc:
                     if (path := unwritable(store.folder)) is None:
                         raise
