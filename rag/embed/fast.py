@@ -22,6 +22,7 @@ import numpy as np
 from rag.embed.model import DIM, model_path
 
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+SHAPE_BUCKET = 16  # tokens: batches are padded to a multiple of this (see _OnnxEmbedder)
 _EXPORT_VERSION = "1"  # bump when the exported graph changes
 
 Precision = Literal["auto", "bf16", "f32"]
@@ -151,7 +152,12 @@ class _OnnxEmbedder:
         self._lock = threading.Lock()  # an inference request serves one caller at a time
         self.tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        # Padded to a multiple of 16 tokens, so a batch has one of 16 lengths: the runtimes keep
+        # kernels and buffers per input shape, and with every length from 1 to 256 a process grew
+        # by ~1.3 GB over a 300-article ingest (OpenVINO, 2 cores: 1,580 MB against 271 at start).
+        # Bucketed, 2,000 texts of random length took it from 406 to 559 MB instead of 968, at the
+        # same speed; the vectors agree with unbucketed ones to a cosine of 0.99999.
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]", pad_to_multiple_of=SHAPE_BUCKET)
 
     def batches(self, texts: Sequence[str]) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
         """(positions, model inputs) per batch, shortest texts first."""
