@@ -16,8 +16,15 @@ from rag.cli import BackendOpt, StoreOpt, config_for, fail
 EXTRA = "pip install '.[eval]'"
 
 
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a dotted name whose parent package is missing
+        return False
+
+
 def need_extra(command: str, *modules: str) -> None:
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    missing = [m for m in modules if not _installed(m)]
     if missing:
         raise fail(f"`rag {command}` needs the `eval` extra ({', '.join(missing)} not installed): run `{EXTRA}`")
 
@@ -111,8 +118,36 @@ def bench(
     startup: Annotated[
         bool, typer.Option(help="also time whole rag ask / rag stats commands and the page's start (seeds store)")
     ] = True,
+    peer: Annotated[
+        str | None,
+        typer.Option(
+            "--peer",
+            help="instead: newsrag beside this pipeline (llama-index: its default over Chroma, same MiniLM), "
+            "interleaved, on --limit articles (default 600)",
+        ),
+    ] = None,
+    scale: Annotated[
+        str | None,
+        typer.Option(
+            "--scale",
+            help="instead: grow the store at --store (default OUT/scale-store) through these sizes in chunks "
+            "(e.g. 10k,44k,100k,250k) from the benchmark years; each size reuses the last",
+        ),
+    ] = None,
+    answers: Annotated[
+        int,
+        typer.Option(
+            "--answers", min=0, help="with --peer: whole answers on this many questions (the peer's: ~20 s each here)"
+        ),
+    ] = 10,
 ) -> None:
     """Speed of ingestion and answering on the news benchmark data; writes JSON and a plot."""
+    if peer is not None:
+        _peer(peer, limit or 600, answers, out)
+        return
+    if scale is not None:
+        _scale(scale, store or out / "scale-store", out)
+        return
     need_extra("bench", "matplotlib", "psutil", *(["nncf"] if int8 and store is None else []))
     from .bench import plot, run_bench, table
 
@@ -136,6 +171,35 @@ def bench(
     plot(result, out / f"{name}.png")
     typer.echo(table(result))
     typer.echo(f"wrote {out / f'{name}.json'} and {out / f'{name}.png'}")
+
+
+def _peer(peer: str, limit: int, answers: int, out: Path) -> None:
+    need_extra("bench --peer", "llama_index.vector_stores.chroma", "llama_index.embeddings.huggingface")
+    from .peer import peer_table, run_peer
+
+    try:
+        result = run_peer(peer, limit=limit, answers=answers, log=lambda m: typer.echo(m, err=True))
+    except (FileNotFoundError, LLMError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "peer.json").write_text(json.dumps(result, indent=2))
+    typer.echo(peer_table(result))
+    typer.echo(f"wrote {out / 'peer.json'}")
+
+
+def _scale(sizes: str, store: Path, out: Path) -> None:
+    need_extra("bench --scale", "matplotlib")
+    from .scale import parse_sizes, run_scale, scale_plot, scale_table
+
+    try:
+        result = run_scale(parse_sizes(sizes), store, log=lambda m: typer.echo(m, err=True))
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scale.json").write_text(json.dumps(result, indent=2))
+    scale_plot(result, out / "scale.png")
+    typer.echo(scale_table(result))
+    typer.echo(f"wrote {out / 'scale.json'} and {out / 'scale.png'}")
 
 
 def load(
