@@ -1,0 +1,221 @@
+"""`rag bench --scale 10000,44000,100000,250000`: what grows with the archive, size by size.
+
+One store is grown through the sizes (in chunks) from the union of the benchmark years, oldest
+first; each size adds articles to the last, so a run can stop and go on (re-ingest is
+incremental: the articles already stored are skipped). At each size:
+- ingest chunks/s of the articles it added, and the store's size on disk;
+- the keyword index's build time (what a replica pays after a change: Store.rebuild_keywords);
+- a fresh process that opens the store as `rag serve` does and asks the sample questions twice,
+  first-time then again: its peak resident memory and both latencies' p50 / p95 (one process).
+The questions are the years' answerable ones whose articles are all stored, at most `questions`,
+the same ones at every size once they are in."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .bench import load_questions, pct, store_bytes
+from .datasets import NEWS_YEARS, data_missing
+from .startup import child_env
+
+DEFAULT_SIZES = (10_000, 44_000, 100_000, 250_000)
+
+
+def parse_sizes(text: str) -> list[int]:
+    """ "10000,44k,0.25m" -> [10000, 44000, 250000], ascending; a clear error otherwise."""
+    out: list[int] = []
+    for part in text.split(","):
+        p = part.strip().lower()
+        mult = {"k": 1_000, "m": 1_000_000}.get(p[-1:], 1)
+        try:
+            n = int(float(p[:-1] if mult > 1 else p) * mult)
+        except ValueError:
+            raise ValueError(f"--scale: {part.strip()!r} is not a number of chunks (e.g. 10000,44k,250k)") from None
+        if n <= 0:
+            raise ValueError(f"--scale: {part.strip()!r} must be a positive number of chunks")
+        out.append(n)
+    return sorted(set(out))
+
+
+def year_articles(years: dict[str, Path]) -> Iterator[dict[str, Any]]:
+    """Every year's articles, oldest year first, in file order."""
+    for folder in years.values():
+        with gzip.open(folder / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+            yield from (json.loads(line) for line in fh)
+
+
+def _latencies(engine: Any, questions: list[dict[str, Any]]) -> list[float]:
+    return [engine.ask(q["question"], as_of=q["as_of"]).timings_ms["total"] for q in questions]
+
+
+def probe(store: Path, questions_file: Path) -> dict[str, Any]:
+    """Run in a fresh process: open the store, ask each question first-time, then again."""
+    import resource
+
+    from rag import Engine
+
+    questions = load_questions(questions_file)
+    t0 = time.perf_counter()
+    with Engine(store=store) as eng:
+        eng.ask("a first question to load the model and the indexes?")
+        open_s = time.perf_counter() - t0
+        cold = _latencies(eng, questions)
+        warm = _latencies(eng, questions)
+    out: dict[str, Any] = {"open_s": round(open_s, 2)}
+    for name, v in (("cold", cold), ("warm", warm)):
+        out[f"{name}_p50_ms"] = round(statistics.median(v), 1)
+        out[f"{name}_p95_ms"] = round(pct(v, 0.95), 1)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+def run_scale(
+    sizes: list[int],
+    store: Path,
+    questions: int = 100,
+    years: dict[str, Path] = NEWS_YEARS,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    from rag import Article, Engine, load_paths
+
+    for folder in years.values():
+        if not (folder / "articles.jsonl.gz").exists():
+            raise FileNotFoundError(data_missing(folder / "articles.jsonl.gz"))
+    pool = [q for f in years.values() for q in load_questions(f / "questions.jsonl") if q["answer_in_corpus"]]
+    source = year_articles(years)
+    rows: list[dict[str, Any]] = []
+    with Engine(store=store) as eng:
+        for size in sizes:
+            added = chunks = 0
+            seconds = 0.0
+            while (now := eng.stats()).chunks < size:
+                # about as many articles as the size still needs (at most 200 a step), so a size
+                # is not overshot by a whole step
+                per_article = now.chunks / now.articles if now.articles else 10.0
+                want = max(1, min(200, math.ceil((size - now.chunks) / per_article)))
+                batch = [r for _, r in zip(range(want), source, strict=False)]
+                if not batch:
+                    log(f"the benchmark years hold fewer than {size} chunks: stopping at {eng.stats().chunks}")
+                    break
+                part = store.parent / f".{store.name}-part.jsonl"
+                part.write_text("".join(json.dumps(r) + "\n" for r in batch), encoding="utf-8")
+                arts = [a for a in load_paths([part]) if isinstance(a, Article)]
+                part.unlink()
+                report = eng.ingest_articles(arts, progress=False)
+                added += len(report.added) + len(report.updated)
+                chunks += report.chunks_embedded
+                seconds += report.seconds
+            stats = eng.stats()
+            if rows and stats.chunks == rows[-1]["chunks"]:
+                break  # no more articles
+            log(f"{stats.chunks} chunks ({stats.articles} articles): keyword index, then the questions ...")
+            t0 = time.perf_counter()
+            eng.store.rebuild_keywords()
+            keyword_s = time.perf_counter() - t0
+            ids = set(eng.store.db.hashes())
+            asked = [q for q in pool if set(q["supporting_articles"]) <= ids][:questions]
+            row: dict[str, Any] = {
+                "chunks": stats.chunks,
+                "articles": stats.articles,
+                "ingest_chunks_per_s": round(chunks / seconds, 1) if seconds else None,
+                "ingested_articles": added,
+                "store_mb": round(store_bytes(store) / 2**20, 1),
+                "keyword_index_s": round(keyword_s, 2),
+                "questions": len(asked),
+            }
+            if asked:
+                qfile = store.parent / f".{store.name}-questions.jsonl"
+                qfile.write_text("".join(json.dumps(q) + "\n" for q in asked), encoding="utf-8")
+                row.update(_probe_process(store, qfile))
+                qfile.unlink()
+            rows.append(row)
+            log(json.dumps(row))
+    return {"store": str(store), "sizes": sizes, "rows": rows}
+
+
+def _probe_process(store: Path, qfile: Path) -> dict[str, Any]:
+    env = {**child_env(), "RAG_STORE": str(store)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag.eval.scale", str(store), str(qfile)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"the query process failed: {proc.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+COLUMNS = (
+    ("chunks", "chunks"),
+    ("ingest_chunks_per_s", "ingest chunks/s"),
+    ("store_mb", "store MB"),
+    ("keyword_index_s", "keyword index s"),
+    ("peak_rss_mb", "query process RSS MB"),
+    ("cold_p50_ms", "first-time p50 ms"),
+    ("cold_p95_ms", "first-time p95 ms"),
+    ("warm_p50_ms", "again p50 ms"),
+    ("warm_p95_ms", "again p95 ms"),
+    ("questions", "questions"),
+)
+
+
+def scale_table(result: dict[str, Any]) -> str:
+    rows = result["rows"]
+    lines = ["| " + " | ".join(h for _, h in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(r.get(k, "")) for k, _ in COLUMNS) + " |" for r in rows]
+    if len(rows) >= 2 and rows[0].get("cold_p95_ms") and rows[-1].get("cold_p95_ms"):
+        first, last = rows[0], rows[-1]
+        lines.append("")
+        lines.append(
+            f"from {first['chunks']} to {last['chunks']} chunks ({last['chunks'] / first['chunks']:.1f}x): "
+            f"first-time p95 {last['cold_p95_ms'] / first['cold_p95_ms']:.2f}x, "
+            f"RSS {last['peak_rss_mb'] / first['peak_rss_mb']:.2f}x, "
+            f"keyword index {last['keyword_index_s'] / max(first['keyword_index_s'], 1e-3):.1f}x"
+        )
+    return "\n".join(lines)
+
+
+def scale_plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in result["rows"] if "cold_p50_ms" in r]
+    x = [r["chunks"] for r in rows]
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
+    panels: list[tuple[str, list[tuple[str, str]]]] = [
+        ("query latency (ms)", [("cold_p50_ms", "first-time p50"), ("cold_p95_ms", "first-time p95"),
+                                ("warm_p50_ms", "again p50"), ("warm_p95_ms", "again p95")]),
+        ("query process RSS (MB)", [("peak_rss_mb", "peak RSS")]),
+        ("keyword index build (s)", [("keyword_index_s", "build")]),
+        ("store on disk (MB)", [("store_mb", "size")]),
+    ]  # fmt: skip
+    for ax, (title, series) in zip(axes, panels, strict=True):
+        for key, label in series:
+            ax.plot(x, [r[key] for r in rows], marker="o", label=label)
+        ax.set_title(title)
+        ax.set_xlabel("chunks")
+        if len(series) > 1:
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":  # the query process of one size (see _probe_process)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    print(json.dumps(probe(Path(sys.argv[1]), Path(sys.argv[2]))))

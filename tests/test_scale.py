@@ -1,0 +1,55 @@
+"""`rag bench --scale`: sizes parse or fail clearly; a store grows through two small sizes, each
+reusing the last; the query process reports its own memory and both latencies (no timing
+asserts: the figures are judged from the bench's own output)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import need_news
+from rag import Engine
+from rag.eval.datasets import DATA, SEEDS
+from rag.eval.scale import _probe_process, parse_sizes, run_scale, scale_table
+
+
+def test_sizes_parse_with_suffixes_sorted_and_once() -> None:
+    assert parse_sizes("250k, 10000,44k,0.1m,10k") == [10_000, 44_000, 100_000, 250_000]
+
+
+@pytest.mark.parametrize("bad", ["ten", "10k,", "-5", "0"])
+def test_a_bad_size_is_one_clear_error(bad: str) -> None:
+    with pytest.raises(ValueError, match=r"--scale: .*chunks"):
+        parse_sizes(bad)
+
+
+@pytest.mark.model
+def test_the_query_process_measures_itself(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    with Engine(store=store) as eng:
+        eng.ingest([SEEDS], progress=False)
+    qfile = tmp_path / "q.jsonl"
+    q = {"question": "Who guaranteed the security of Russian bases?", "as_of": "2024-12-09"}
+    qfile.write_text(json.dumps(q) + "\n")
+    got = _probe_process(store, qfile)
+    assert got["peak_rss_mb"] > 100 and got["open_s"] > 0
+    assert got["warm_p50_ms"] > 0 and 0 < got["cold_p50_ms"] <= got["cold_p95_ms"]
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_store_grows_through_the_sizes(tmp_path: Path) -> None:
+    need_news()
+    store = tmp_path / "grown"
+    years = {"news-2022": DATA / "news"}
+    result = run_scale([150, 400], store, questions=3, years=years, log=lambda _: None)
+    small, big = result["rows"]
+    assert 150 <= small["chunks"] < big["chunks"] and big["chunks"] >= 400
+    assert big["ingested_articles"] > 0 and small["store_mb"] < big["store_mb"]
+    assert all(r["keyword_index_s"] > 0 and r["ingest_chunks_per_s"] > 0 for r in (small, big))
+    # again: everything up to the last size is stored, so nothing is ingested
+    again = run_scale([400], store, questions=0, years=years, log=lambda _: None)
+    assert again["rows"][0]["ingested_articles"] == 0 and again["rows"][0]["chunks"] == big["chunks"]
+    assert "| chunks |" in scale_table(result)
