@@ -19,6 +19,7 @@ from conftest import SEED_QUESTION, SEEDS
 from rag import Answer, Article, Engine, RagConfig
 from rag.embed.embedder import Embedder
 from rag.store.guard import StoreError
+from rag.store.ingest import SENTENCE_CALL
 
 
 def cli(
@@ -99,7 +100,11 @@ def test_a_long_article_is_embedded_in_bounded_batches(tmp_path: Path, embedder:
     with Engine(config=cfg, embedder=Counting()) as eng:
         eng.ingest_articles([Article(id="long", text=text)], progress=False)
         assert eng.check().ok
-    assert len(sizes) > 3 and max(sizes) <= 16
+    # the chunks `ingest_batch_chunks` at a time; its 1,500 sentences (stored sentence vectors)
+    # in calls of a fixed size, whatever the setting (rag/store/ingest.py: SENTENCE_CALL)
+    chunk_calls, sentence_calls = sizes[: sizes.index(SENTENCE_CALL)], sizes[sizes.index(SENTENCE_CALL) :]
+    assert len(chunk_calls) > 3 and max(chunk_calls) <= 16
+    assert sum(sentence_calls) == 1500 and max(sentence_calls) == SENTENCE_CALL
 
 
 def test_an_update_interrupted_before_its_vectors_is_redone(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

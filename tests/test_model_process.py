@@ -86,6 +86,30 @@ def test_a_prompt_of_hundreds_of_tokens_streams_through_the_real_model(smollm: M
     assert len(text.split()) > 450
 
 
+# AMX tile instructions and AVX-512 registers: what a CPU without them faults on (SIGILL).
+_NOT_PORTABLE = ("tileloadd", "ldtilecfg", "tdpbssd", "tdpbf16ps", "%zmm")
+
+
+def test_the_llama_cpp_build_has_no_amx_or_avx512_code() -> None:
+    """The prompt above proves the build on this CPU only; this proves it on any CPU: scripts/setup.sh
+    builds llama.cpp without AMX and AVX-512, so no instruction of theirs may be in its CPU backend
+    (a native build on an AMX machine faulted on `tileloadd` and took the whole test run down)."""
+    need_llm_extra()
+    import llama_cpp
+
+    flags = ROOT / ".venv" / ".llama-cpp-cmake-args"
+    if not flags.exists() or "GGML_NATIVE=OFF" not in flags.read_text():
+        pytest.skip("llama.cpp was not built by scripts/setup.sh's portable recipe (LLAMA_CMAKE_ARGS)")
+    if shutil.which("objdump") is None:
+        pytest.skip("objdump (binutils) is not installed")
+    libs = sorted((Path(llama_cpp.__file__).parent / "lib").glob("libggml-cpu*.so*"))
+    assert libs, "llama.cpp's CPU backend library is missing"
+    code = subprocess.run(["objdump", "-d", str(libs[0])], capture_output=True, text=True, check=True).stdout
+    assert len(code) > 100_000  # really disassembled
+    found = {op for op in _NOT_PORTABLE if op in code}
+    assert not found, f"{libs[0].name} holds {sorted(found)}: not portable (scripts/setup.sh's flags)"
+
+
 @pytest.mark.parametrize("fault", [signal.SIGKILL, signal.SIGILL])
 def test_a_model_killed_mid_answer_costs_that_answer_only(
     engine: tuple[Engine, GenerativeAnswerer], fault: signal.Signals

@@ -61,7 +61,7 @@ class LlamaIndexDefault:
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        from rag.embed.model import model_path
+        from rag.embed import model_path
 
         self.collection = chromadb.PersistentClient(path=str(folder)).get_or_create_collection("peer")
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
@@ -92,7 +92,7 @@ class LlamaIndexDefault:
     def answer(self, question: str, as_of: str) -> str:
         if self.engine is None:
             from rag import RagConfig
-            from rag.answerers.llm import build_llm
+            from rag.answerers import build_llm
 
             model = build_llm(RagConfig(backend="llamacpp"))
             llm = model.llm() if hasattr(model, "llm") else model
