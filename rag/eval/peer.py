@@ -92,10 +92,10 @@ class LlamaIndexDefault:
     def answer(self, question: str, as_of: str) -> str:
         if self.engine is None:
             from rag import RagConfig
-            from rag.answerers import build_llm
+            from rag.answerers import ModelProcess, build_llm
 
             model = build_llm(RagConfig(backend="llamacpp"))
-            llm = model.llm() if hasattr(model, "llm") else model
+            llm = model.llm() if isinstance(model, ModelProcess) else model
             self.engine = self.index.as_query_engine(llm=llm)  # similarity_top_k=2, compact
         return str(self.engine.query(question))
 
@@ -143,6 +143,11 @@ class Worker:
         self.proc.join(timeout=30)
         if self.proc.is_alive():
             self.proc.kill()
+
+
+def _turn(names: tuple[str, str], i: int) -> tuple[str, ...]:
+    """Who is asked first alternates, so load from elsewhere on the machine hits both alike."""
+    return names if i % 2 == 0 else names[::-1]
 
 
 def _found(gold: str, texts: list[str]) -> bool:
@@ -195,7 +200,7 @@ def run_peer(
             top2: dict[str, int] = dict.fromkeys(names, 0)
             log(f"retrieval, {len(questions)} questions, interleaved ...")
             for i, q in enumerate(questions):
-                for n in names if i % 2 == 0 else names[::-1]:
+                for n in _turn(names, i):
                     texts, ms = workers[n].call("retrieve", q["question"], q["as_of"])
                     lat[n].append(ms)
                     top5[n] += _found(q["answer"], texts[:5])
@@ -205,7 +210,7 @@ def run_peer(
             alat: dict[str, list[float]] = {n: [] for n in names}
             right: dict[str, int] = dict.fromkeys(names, 0)
             for i, q in enumerate(asked):
-                for n in names if i % 2 == 0 else names[::-1]:
+                for n in _turn(names, i):
                     text, ms = workers[n].call("answer", q["question"], q["as_of"])
                     if i > 0:  # the first loads the model
                         alat[n].append(ms)

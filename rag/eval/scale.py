@@ -12,11 +12,9 @@ every size (latency needs no answer in the store; at the smaller sizes most have
 
 from __future__ import annotations
 
-import gzip
 import json
 import math
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -24,7 +22,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .bench import load_questions, pct, store_bytes
+from rag import Article, Engine, load_paths
+
+from .bench import cold_and_warm, load_questions, store_bytes
 from .datasets import NEWS_YEARS, data_missing
 from .startup import child_env
 
@@ -47,34 +47,26 @@ def parse_sizes(text: str) -> list[int]:
     return sorted(set(out))
 
 
-def year_articles(years: dict[str, Path]) -> Iterator[dict[str, Any]]:
-    """Every year's articles, oldest year first, in file order."""
+def year_articles(years: dict[str, Path]) -> Iterator[Article]:
+    """Every year's articles, oldest year first, in file order (read as `rag ingest` reads them)."""
     for folder in years.values():
-        with gzip.open(folder / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
-            yield from (json.loads(line) for line in fh)
-
-
-def _latencies(engine: Any, questions: list[dict[str, Any]]) -> list[float]:
-    return [engine.ask(q["question"], as_of=q["as_of"]).timings_ms["total"] for q in questions]
+        yield from (a for a in load_paths([folder / "articles.jsonl.gz"]) if isinstance(a, Article))
 
 
 def probe(store: Path, questions_file: Path) -> dict[str, Any]:
     """Run in a fresh process: open the store, ask each question first-time, then again."""
     import resource
 
-    from rag import Engine
-
     questions = load_questions(questions_file)
     t0 = time.perf_counter()
     with Engine(store=store) as eng:
         eng.ask("a first question to load the model and the indexes?")
         open_s = time.perf_counter() - t0
-        cold = _latencies(eng, questions)
-        warm = _latencies(eng, questions)
+        times = cold_and_warm(eng, questions)
     out: dict[str, Any] = {"open_s": round(open_s, 2)}
-    for name, v in (("cold", cold), ("warm", warm)):
-        out[f"{name}_p50_ms"] = round(statistics.median(v), 1)
-        out[f"{name}_p95_ms"] = round(pct(v, 0.95), 1)
+    for name, key in (("cold", "latency"), ("warm", "latency_again")):
+        out[f"{name}_p50_ms"] = times[key]["total_p50_ms"]
+        out[f"{name}_p95_ms"] = times[key]["total_p95_ms"]
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
 
@@ -86,8 +78,6 @@ def run_scale(
     years: dict[str, Path] = NEWS_YEARS,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    from rag import Article, Engine, load_paths
-
     for folder in years.values():
         if not (folder / "articles.jsonl.gz").exists():
             raise FileNotFoundError(data_missing(folder / "articles.jsonl.gz"))
@@ -103,15 +93,11 @@ def run_scale(
                 # is not overshot by a whole step
                 per_article = now.chunks / now.articles if now.articles else 10.0
                 want = max(1, min(200, math.ceil((size - now.chunks) / per_article)))
-                batch = [r for _, r in zip(range(want), source, strict=False)]
+                batch = [a for _, a in zip(range(want), source, strict=False)]
                 if not batch:
                     log(f"the benchmark years hold fewer than {size} chunks: stopping at {eng.stats().chunks}")
                     break
-                part = store.parent / f".{store.name}-part.jsonl"
-                part.write_text("".join(json.dumps(r) + "\n" for r in batch), encoding="utf-8")
-                arts = [a for a in load_paths([part]) if isinstance(a, Article)]
-                part.unlink()
-                report = eng.ingest_articles(arts, progress=False)
+                report = eng.ingest_articles(batch, progress=False)
                 added += len(report.added) + len(report.updated)
                 chunks += report.chunks_embedded
                 seconds += report.seconds
