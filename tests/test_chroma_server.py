@@ -182,3 +182,114 @@ def test_a_server_without_article_records_gets_them_from_the_first_replica_that_
         answer = ask_json(reopened)
     with Engine(store=tmp_path / "new", embedder=embedder) as new:
         assert new.stats() == expected and ask_json(new) == answer
+
+
+def test_a_follow_reads_the_change_log_not_every_digest(
+    chroma_url: str, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After its first follow a replica asks only for what changed since its watermark: with the
+    server's full digest listing made to fail, it still sees a delete and a re-ingest."""
+    from rag.store.replica import follow
+
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
+    with Engine(store=tmp_path / "a", embedder=embedder) as a, Engine(store=tmp_path / "b", embedder=embedder) as b:
+        a.ingest([SEEDS], progress=False)
+        assert follow(b.store) and b.stats() == a.stats()
+        assert b.store.server is not None
+
+        def every_digest() -> dict[str, str]:
+            raise AssertionError("a follow with a watermark read every digest")
+
+        monkeypatch.setattr(b.store.server, "hashes", every_digest)
+        gone = a.ask(SEED_QUESTION).citations[0].article_id
+        a.delete(gone)
+        assert follow(b.store) and b.article(gone) is None and b.stats() == a.stats()
+        a.ingest([SEEDS], progress=False)
+        assert follow(b.store) and b.article(gone) is not None and b.stats() == a.stats()
+        assert not follow(b.store)
+
+
+def test_a_follow_after_one_change_at_250k_chunks_takes_under_a_second(
+    chroma_url: str, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20's bound: 20,000 articles of 12 chunks on the server (written as a writer writes
+    them, without vectors: a follow reads the article records alone), one article changed
+    through another replica; the replica's follow takes under a second. The full digest
+    comparison it replaced is timed beside it."""
+    import rag.store.replica as replica_module
+    from rag.models import Article, ArticleRecord, Chunk
+    from rag.store.replica import follow
+
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
+    n, per, size = 20_000, 12, 250
+    with Engine(store=tmp_path / "writer", embedder=embedder) as writer:
+        server = writer.store.server
+        assert server is not None
+        text = ("word " * (per * size // 5))[: per * size]
+        for start in range(0, n, 2_000):
+            records = []
+            for i in range(start, start + 2_000):
+                aid = f"a{i:06d}"
+                chunks = tuple(
+                    Chunk(
+                        id=f"{aid}-{k}",
+                        article_id=aid,
+                        start=k * size,
+                        end=(k + 1) * size,
+                        text=text[k * size : (k + 1) * size],
+                    )
+                    for k in range(per)
+                )
+                records.append(ArticleRecord(Article(id=aid, title=f"t{i}", text=text), f"h{i}", chunks))
+            server.put_many(records)
+        server.bump(None)
+        with Engine(store=tmp_path / "replica", embedder=embedder) as replica:
+            assert replica.stats().articles == n and replica.stats().chunks == n * per
+            one = tmp_path / "one.md"
+            one.write_text("# A new article\n\nThe council approved the budget on Monday after a long debate.\n")
+            writer.ingest([one], progress=False)
+            # the bulk was written a moment ago, inside the window a follow re-reads (LAG_US, 30 s):
+            # narrow it, rather than wait, to time a replica's follow in its steady state
+            monkeypatch.setattr(replica_module, "LAG_US", 1_000_000)
+            t0 = time.perf_counter()
+            assert follow(replica.store)
+            took = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            assert len(server.hashes()) == n + 1
+            full = time.perf_counter() - t0
+            print(f"\nfollow after one ingest at {n * per:,} chunks: {took:.3f} s (every digest: {full:.3f} s)")
+            assert took <= 1.0
+
+
+def test_a_replica_loads_the_keyword_index_the_writer_published(
+    chroma_url: str, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No replica but the writer builds the keyword index: a new one starts with the published
+    index and answers as the writer does; after a delete it loads the new one; where none is
+    published for its articles (the writer died first), it waits instead of building."""
+    from rag.store.keyword_index import KeywordIndex
+    from rag.store.replica import follow
+
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_url)
+
+    def build(*_: object) -> KeywordIndex:
+        raise AssertionError("a replica built the keyword index")
+
+    with Engine(store=tmp_path / "a", embedder=embedder) as a:
+        a.ingest([SEEDS], progress=False)
+        expected = ask_json(a)
+        with monkeypatch.context() as patched:
+            patched.setattr(KeywordIndex, "build", build)
+            with Engine(store=tmp_path / "b", embedder=embedder) as b:
+                assert ask_json(b) == expected
+                assert b.store.keywords.n_docs == a.store.keywords.n_docs > 0
+        gone = a.ask(SEED_QUESTION).citations[0].article_id
+        a.delete(gone)  # the writer builds and publishes the new index
+        with Engine(store=tmp_path / "b", embedder=embedder) as b, monkeypatch.context() as patched:
+            patched.setattr(KeywordIndex, "build", build)
+            assert b.article(gone) is None  # followed as it opened
+            assert b.store.rebuild_keywords(wait_s=0, build=False)
+            assert gone not in set(b.store.keywords.article_ids) and b.store.keywords.n_docs == a.store.keywords.n_docs
+            assert b.store.server is not None
+            b.store.server.bump(None)  # a change whose writer never published its index
+            assert not follow(b.store) and not b.store.rebuild_keywords(wait_s=0, build=False)

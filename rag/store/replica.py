@@ -19,11 +19,20 @@ from rag.store.store import Store
 log = logging.getLogger(__name__)
 
 
+# How far back a follow re-reads the change log before its watermark. A writer stamps each batch
+# just before it upserts it (server_articles.next_seq: its clock, and above every committed seq),
+# so a batch is missed only where two writers overlap and their clocks differ by more than this.
+# Re-reading costs only the digests of what changed in the window.
+LAG_US = 30_000_000
+
+
 def follow(store: Store, wait_s: float | None = None) -> bool:
     """Bring the store's copy up to date with the server; True when articles changed.
 
-    A server that no replica has written articles to yet (its vectors came from an older
-    version of this program) gets this copy's articles instead, so nothing stored is lost."""
+    The first follow compares every digest; later ones read only the server's change log since
+    this copy's watermark (rag.store.server_articles). A server that no replica has written
+    articles to yet (its vectors came from an older version of this program) gets this copy's
+    articles instead, so nothing stored is lost."""
     server = store.server
     if server is None:
         return False
@@ -37,9 +46,15 @@ def follow(store: Store, wait_s: float | None = None) -> bool:
                 _put_articles(store, server)
                 store.db.set_meta("server_version", server.bump(store.db.meta("embed_model")))
             return False
-        theirs = server.hashes()
+        committed = server.committed_seq()  # read first: the next window starts before it
+        mark = store.db.meta("server_seq")
+        if mark is not None and committed is not None:
+            theirs, removed = server.changes_since(int(mark) - LAG_US)
+            gone = [i for i in removed if i in ours]
+        else:  # no watermark yet (or a server from before the change log): every digest
+            theirs = server.hashes()
+            gone = [i for i in ours if i not in theirs]
         changed = [i for i, h in theirs.items() if ours.get(i) != h]
-        gone = [i for i in ours if i not in theirs]
         if changed:
             records = server.get_many(changed)
             store.db.put_many(records)
@@ -49,6 +64,8 @@ def follow(store: Store, wait_s: float | None = None) -> bool:
         if store.db.meta("embed_model") is None and (model := server.embed_model()):
             store.db.set_meta("embed_model", model)
         store.db.set_meta("server_version", token)
+        if committed is not None:
+            store.db.set_meta("server_seq", str(committed))
         store.wrote()
     if changed or gone:
         log.info("replica: %d article(s) new or changed, %d removed (server %s)", len(changed), len(gone), token)
@@ -57,11 +74,13 @@ def follow(store: Store, wait_s: float | None = None) -> bool:
 
 class Follower(threading.Thread):
     """Polls the server every `replica_poll_s` seconds and copies what changed. The keyword index
-    is rebuilt here too, never by a question (questions use the previous one meanwhile), and only
-    once the server has been quiet for `replica_quiet_s` or the index is `replica_max_stale_s` old: an ingest
-    elsewhere changes the server after every batch (every few seconds), and rebuilding after each
-    (~6 s for 44k chunks) took most of a replica's time. New articles are found by their
-    vectors before that."""
+    is brought up to date here too, never by a question (questions use the previous one
+    meanwhile): once the server has been quiet for `replica_quiet_s`, the index the writer
+    published for these articles is loaded (rag.store.server_keywords); only when none has come
+    and the index is `replica_max_stale_s` old does the replica build its own (~6 s for 44k
+    chunks). An ingest elsewhere changes the server after every batch (every few seconds), and
+    building after each took most of a replica's time. New articles are found by their vectors
+    meanwhile."""
 
     def __init__(self, store: Store) -> None:
         super().__init__(name="rag-replica-follower", daemon=True)
@@ -78,9 +97,11 @@ class Follower(threading.Thread):
                 now = time.monotonic()
                 if follow(self.store, wait_s=0):
                     stale_since, last_change = stale_since or now, now
-                if stale_since and (now - last_change >= self.quiet_s or now - stale_since >= self.max_stale_s):
-                    self.store.rebuild_keywords(wait_s=0)
-                    stale_since = 0.0
+                if stale_since:
+                    quiet, overdue = now - last_change >= self.quiet_s, now - stale_since >= self.max_stale_s
+                    # quiet: the writer's index is published (or soon is); build one only when overdue
+                    if (quiet or overdue) and self.store.rebuild_keywords(wait_s=0, build=overdue):
+                        stale_since = 0.0
             except StoreBusyError:  # a writer in this folder: its own rebuild follows; try later
                 continue
             except Exception:  # (a server hiccup must not end the replica; next poll retries)

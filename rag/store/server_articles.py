@@ -5,7 +5,14 @@ With a Chroma server, every replica (`rag serve` on another port or machine) ans
 same server: the chunk vectors are in the `chunks` collection, and each article is one record of
 the `chunks-articles` collection (the text as its document; title, date, source, url, path,
 digest and the chunk offsets in its metadata; a constant one-number embedding, never searched).
-The collection's metadata holds a `version` token, replaced by every committed change.
+The collection's metadata holds a `version` token, replaced by every committed change, and the
+`seq` of that change.
+
+The change log: every record written carries a `seq` (microseconds since the epoch, and above the
+last committed `seq`), and a removed article leaves a tombstone with its `seq` in the
+`chunks-removed` collection. A replica that has followed once asks only for what changed since its
+watermark (`changes_since`), instead of reading every article's digest: at 20,000 articles (~250k
+chunks) that is the difference between reading 20,000 metadata rows and reading a handful.
 
 A replica's store folder is only a cache of that: its SQLite copy of the articles and its
 keyword index are brought up to date from the server when the token differs from the one the
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -26,6 +34,7 @@ from rag.store.vector_store import metadata_field
 
 VERSION_KEY = "version"
 MODEL_KEY = "embed_model"
+SEQ_KEY = "seq"
 _DUMMY = [1.0]  # Chroma stores an embedding with every record; these are fetched, never searched
 
 
@@ -34,6 +43,7 @@ class ServerArticles:
         self.client = client
         self.name = f"{collection}-articles"
         self.collection = client.get_or_create_collection(self.name, embedding_function=None)
+        self.removed = client.get_or_create_collection(f"{collection}-removed", embedding_function=None)
         self.batch_size = batch_size
 
     # --- the version token -------------------------------------------------------------------
@@ -50,9 +60,20 @@ class ServerArticles:
         model = self._meta().get(MODEL_KEY)
         return str(model) if model else None
 
+    def committed_seq(self) -> int | None:
+        """The `seq` of the last committed change; None on a server written before the change log."""
+        seq = self._meta().get(SEQ_KEY)
+        return int(seq) if seq is not None else None
+
+    def next_seq(self) -> int:
+        """A `seq` above every committed one: this machine's clock in microseconds, or one more
+        than the last commit where another machine's clock ran ahead."""
+        return max(time.time_ns() // 1000, (self.committed_seq() or 0) + 1)
+
     def bump(self, embed_model: str | None) -> str:
         token = uuid.uuid4().hex
-        self.collection.modify(metadata={VERSION_KEY: token, **({MODEL_KEY: embed_model} if embed_model else {})})
+        meta = {VERSION_KEY: token, SEQ_KEY: self.next_seq(), **({MODEL_KEY: embed_model} if embed_model else {})}
+        self.collection.modify(metadata=meta)
         return token
 
     # --- records -----------------------------------------------------------------------------
@@ -60,16 +81,33 @@ class ServerArticles:
         """Write (or replace) articles with their digests and chunk offsets."""
         for i in range(0, len(records), self.batch_size):
             part = records[i : i + self.batch_size]
+            seq = self.next_seq()  # stamped as written: a replica's window (replica.LAG_US) covers it
+            ids = [r.article.id for r in part]
             self.collection.upsert(
-                ids=[r.article.id for r in part],
+                ids=ids,
                 documents=[r.article.text for r in part],
                 embeddings=[_DUMMY] * len(part),
-                metadatas=[_meta(r) for r in part],
+                metadatas=[{**_meta(r), SEQ_KEY: seq} for r in part],
             )
+            self.removed.delete(ids=ids)  # back again: no longer removed
 
     def delete(self, article_ids: Sequence[str]) -> None:
         for i in range(0, len(article_ids), self.batch_size):
-            self.collection.delete(ids=list(article_ids[i : i + self.batch_size]))
+            ids = list(article_ids[i : i + self.batch_size])
+            seq = self.next_seq()
+            self.removed.upsert(ids=ids, embeddings=[_DUMMY] * len(ids), metadatas=[{SEQ_KEY: seq}] * len(ids))
+            self.collection.delete(ids=ids)
+
+    def changes_since(self, seq: int) -> tuple[dict[str, str], list[str]]:
+        """(id -> digest of the articles written after `seq`, ids removed after it): the change
+        log's window, read from the `seq` metadata only, never the whole collection."""
+        where = {SEQ_KEY: {"$gt": seq}}
+        got = self.collection.get(where=where, include=["metadatas"])
+        changed = {
+            rid: str((m or {}).get("hash", "")) for rid, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
+        removed = self.removed.get(where=where, include=[])["ids"]
+        return changed, [i for i in removed if i not in changed]
 
     def hashes(self) -> dict[str, str]:
         """id -> digest of every article on the server."""

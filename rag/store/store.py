@@ -40,6 +40,7 @@ from rag.store.keyword_index import KeywordIndex
 from rag.store.lock import StoreBusyError, WriteLock
 from rag.store.sentence_vectors import unpack
 from rag.store.server_articles import ServerArticles
+from rag.store.server_keywords import ServerKeywords
 from rag.store.vector_store import VectorStore
 
 EMBED_MODEL = "all-MiniLM-L6-v2"  # the bundled model (rag.embed.embedder); recorded in every store
@@ -78,6 +79,7 @@ class Store:
         self._seen_gen = self.db.generation()  # the generation this process last wrote or read
         self._snapshot: Path | None = None
         self._server: ServerArticles | None = None
+        self._server_keywords: ServerKeywords | None = None
         if config.chroma_url and not self.read_only:
             from rag.store.replica import follow
 
@@ -166,6 +168,8 @@ class Store:
             token = self.server.bump(self.db.meta("embed_model"))
             if before == self.db.meta("server_version"):  # else another replica wrote too: pull it
                 self.db.set_meta("server_version", token)
+                if (seq := self.server.committed_seq()) is not None and self.db.meta("server_seq") is not None:
+                    self.db.set_meta("server_seq", str(seq))  # the change log from here on
 
     def wrote(self) -> None:
         self._seen_gen = self.db.generation()
@@ -232,14 +236,24 @@ class Store:
             self.rebuild_keywords()
 
     # --- keyword index: rebuilt after changes (bm25s has no in-place add) ---------------------
-    def rebuild_keywords(self, wait_s: float | None = None) -> None:
-        """Build from the complete articles and swap the folder in whole (writers only)."""
+    def rebuild_keywords(self, wait_s: float | None = None, *, build: bool = True) -> bool:
+        """Bring the index to the current generation and swap its folder in whole (writers only).
+        A replica whose copy of the articles is the server's loads the index published there
+        (rag.store.server_keywords); otherwise it is built from the complete articles and, with a
+        server, published. With `build` False only a published one is taken. True when the index
+        is now current."""
         with self.writing(wait_s):
             gen = self.db.generation()
-            index = KeywordIndex.build(self.db.chunk_texts())
             tmp = self.folder / f"bm25.tmp-{os.getpid()}"
             shutil.rmtree(tmp, ignore_errors=True)
-            index.save(tmp)
+            index = self._published_keywords(tmp)
+            if index is None:
+                shutil.rmtree(tmp, ignore_errors=True)
+                if not build:
+                    return False
+                index = KeywordIndex.build(self.db.chunk_texts())
+                index.save(tmp)
+                self._publish_keywords(tmp)
             (tmp / "generation").write_text(str(gen))
             live, old = self.folder / "bm25", self.folder / f"bm25.old-{os.getpid()}"
             if live.exists():
@@ -248,6 +262,28 @@ class Store:
             for stale in self.folder.glob("bm25.*"):
                 shutil.rmtree(stale, ignore_errors=True)
             self._keywords, self._keywords_gen, self._keywords_disk = index, gen, gen
+            return True
+
+    @property
+    def server_keywords(self) -> ServerKeywords | None:
+        """The keyword index published in the Chroma server (None without RAG_CHROMA_URL)."""
+        if self.config.chroma_url and self._server_keywords is None:
+            self._server_keywords = ServerKeywords(self.vectors.client, self.config.collection)
+        return self._server_keywords
+
+    def _published_keywords(self, folder: Path) -> KeywordIndex | None:
+        """The index published for the articles this copy holds, fetched into `folder`."""
+        token = self.db.meta("server_version")
+        if self.server_keywords is None or token is None or not self.server_keywords.fetch(token, folder):
+            return None
+        return KeywordIndex.load(folder)  # None if another analyzer version built it
+
+    def _publish_keywords(self, folder: Path) -> None:
+        """Publish the index just built, when this copy is exactly what the server holds."""
+        token = self.db.meta("server_version")
+        keywords = self.server_keywords
+        if token is not None and keywords is not None and self.server is not None and token == self.server.version():
+            keywords.publish(folder, token)
 
     def _disk_generation(self) -> int:
         try:
