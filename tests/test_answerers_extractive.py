@@ -120,3 +120,34 @@ def test_an_articles_own_brackets_cannot_pass_for_citations(fake_embedder: HashE
     markers = [int(n) for n in CITATION_MARKER.findall(ans.answer)]
     assert markers == [c.n for c in ans.citations]  # every marker is one of ours, once
     assert "\\[1] to build \\[2]" in ans.answer and "[1] to build [2]" in unescape_markers(ans.answer)
+
+
+def test_the_sentence_holding_the_likely_answer_is_quoted_first(fake_embedder: HashEmbedder) -> None:
+    """Answer first (RagConfig.proof_first_conf): the span ranker's phrase leads the ranking through
+    its sentence, whatever the reader's order; the scores stay the reader's, and the answer
+    still quotes the reader's best sentence when it is as likely."""
+    art = Article(
+        id="g",
+        title="G",
+        text=(
+            "Control of the Russian bases in Syria was taken on Sunday, officials said. "
+            "Syrian insurgents moved in at Hmeimim overnight. The war lasted years."
+        ),
+    )
+    q = "Who took control of Russian bases in Syria?"
+    r = Retrieval(
+        question=q,
+        query=q,
+        query_vector=fake_embedder.embed([q])[0],
+        passages=[Passage(article=art, start=0, end=len(art.text), rank=0, score=1.0)],
+        idf=KeywordIndex.build([("c1", art.text, 0, "", "g")]).idf,
+    )
+    reader_order = ExtractiveAnswerer(fake_embedder, LOW.model_copy(update={"proof_first_conf": 1.01})).rank(r)
+    assert [c.score for c in reader_order] == sorted((c.score for c in reader_order), reverse=True)
+    first = ExtractiveAnswerer(fake_embedder, LOW.model_copy(update={"proof_first_conf": 0.0, "min_coverage": 0.0}))
+    ranked = first.rank(r)
+    span = first.best_span(q, first.reader_top(ranked), q)
+    assert span is not None and span.text in ranked[0].text and span.text not in reader_order[0].text
+    assert sorted(c.text for c in ranked) == sorted(c.text for c in reader_order)  # moved, not changed
+    chosen = first.choose(ranked)
+    assert chosen[0] is ranked[0] and max(c.score for c in ranked) >= chosen[0].score

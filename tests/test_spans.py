@@ -16,9 +16,11 @@ from rag.answerers.spans import (
     best_span,
     candidate_spans,
     group_spans,
+    question_sides,
     question_type,
     span_features,
 )
+from rag.text.analyzer import terms
 
 SEED = (
     "Syrian insurgents took control of the Russian air base at Hmeimim on Sunday, officials said.",
@@ -38,6 +40,12 @@ SEED = (
         ("How much did the tickets cost?", "amount"),
         ("What did the court decide?", "thing"),
         ("Tell me about Syria.", None),
+        # the earliest wh-phrase decides: "who" here opens a relative clause
+        ("The governing body of which sport ruled that athletes who transitioned may not compete?", "thing"),
+        ("The teen flew around the world solo. How old is he?", "count"),  # the last sentence asks
+        ("How long is she facing in prison?", "date"),
+        ("Cassidy Hutchinson was a former special assistant to:", "blank"),  # the statement's gap
+        ("He became the first American man to reach the semifinals since:", "date"),
     ],
 )
 def test_question_type(question: str, qtype: str | None) -> None:
@@ -105,3 +113,39 @@ def test_best_span_answers_the_seed_question() -> None:
 
 def test_no_wh_question_no_span() -> None:
     assert best_span("Tell me about Syria.", list(SEED), [0.8, 0.2], ["a", "b"]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "phrase"),
+    [
+        # entities joined by "and" or commas are also one phrase
+        (
+            "Which two countries did NATO invite to join?",
+            "NATO invited Sweden and Finland on Wednesday.",
+            "Sweden and Finland",
+        ),
+        # asked "how many hours", the number alone
+        ("How many hours of flight experience does a pilot need?", "Pilots need at least 1,500 hours.", "1,500"),
+        # a "what" question answered by no named entity: a run of content words new to it
+        (
+            "Twitter said it will be testing which new feature?",
+            "Twitter is testing an edit button, it said.",
+            "edit button",
+        ),
+    ],
+)
+def test_candidates_beyond_single_entities(question: str, sentence: str, phrase: str) -> None:
+    spans = candidate_spans(question, [sentence])
+    assert phrase in {s.text for s in spans}
+    for s in spans:
+        assert sentence[s.start : s.end] == s.text
+
+
+def test_question_sides_follow_the_statement_order() -> None:
+    """Subject questions keep their words after the answer; inverted ones put them before it."""
+    assert question_sides("Who guaranteed the security of Russian bases?") == (
+        set(),
+        set(terms("guaranteed security Russian bases")),
+    )
+    before, after = question_sides("Where did Assad flee after his ouster?")
+    assert after == set() and before == set(terms("Assad flee ouster"))

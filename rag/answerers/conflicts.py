@@ -94,7 +94,8 @@ def find_conflict(ranked: list[Candidate], config: RagConfig) -> Conflict | None
     best that come from different articles and give different answers; None when they agree."""
     if not ranked:
         return None
-    strong = [c for c in ranked[: config.conflict_top] if c.score >= config.conflict_window * ranked[0].score]
+    best = max(c.score for c in ranked)  # the reader's best (the answer-first order may lead with another)
+    strong = [c for c in ranked[: config.conflict_top] if c.score >= config.conflict_window * best]
     for i, a in enumerate(strong):
         for b in strong[i + 1 :]:
             if a.article.id == b.article.id:

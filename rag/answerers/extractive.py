@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rag.answerers.base import refusal
@@ -55,12 +56,15 @@ class ExtractiveAnswerer:
         scores the ranking and the answer from one reading)."""
         ranked = self.rank(retrieval) if ranked is None else ranked
         chosen = self.choose(ranked)
-        support = ranked[0].score if ranked else 0.0
+        support = max((c.score for c in ranked), default=0.0)
         if not chosen:
             return refusal(retrieval, self.name, support=support)
-        short = self.short_answer(retrieval.question, ranked, retrieval.query)
+        top = self.reader_top(ranked)
+        short = self.best_span(retrieval.question, top, retrieval.query)
+        if short and short.confidence < self.cfg.short_answer_min_conf:
+            short = None
         if short:  # the sentence that proves the short answer, and one more only as evidence
-            chosen = self.proof(short, ranked)
+            chosen = self.proof(short, top)
         conflict = find_conflict(ranked, self.cfg)
         if conflict:  # cite both sides of the disagreement
             chosen = conflict.cited(chosen)
@@ -68,7 +72,7 @@ class ExtractiveAnswerer:
         body = " ".join(f"{escape_markers(c.quote)} [{c.n}]" for c in citations)
         text = f"{short.text}. {body}" if short else body
         notice = conflict.notice(citations) if conflict else None
-        proof = ranked[: self.cfg.short_answer_pool][short.sentence] if short else None
+        proof = top[short.sentence] if short else None
         return Answer(
             question=retrieval.question,
             answer=f"{text} {notice}" if notice else text,
@@ -86,16 +90,20 @@ class ExtractiveAnswerer:
             backend=self.name,
         )
 
-    def short_answer(self, question: str, ranked: list[Candidate], query: str | None = None) -> ShortAnswer | None:
-        """The span ranker's phrase from the best sentences, when it is confident enough to show."""
-        top = ranked[: self.cfg.short_answer_pool]
-        short = best_span(question, [c.text for c in top], [c.score for c in top], [c.article.id for c in top], query)
-        return short if short and short.confidence >= self.cfg.short_answer_min_conf else None
+    def reader_top(self, ranked: list[Candidate]) -> list[Candidate]:
+        """The reader's best `short_answer_pool` sentences in its own order (`rank` may have moved
+        one of them first): what the span ranker was fitted on."""
+        return sorted(ranked[: self.cfg.short_answer_pool], key=lambda c: -c.score)
 
-    def proof(self, short: ShortAnswer, ranked: list[Candidate]) -> list[Candidate]:
+    def best_span(self, question: str, top: list[Candidate], query: str | None = None) -> ShortAnswer | None:
+        """The span ranker's best phrase in the reader's best sentences (`top`), however sure."""
+        return _best_span(
+            question, tuple(c.text for c in top), tuple(c.score for c in top), tuple(c.article.id for c in top), query
+        )
+
+    def proof(self, short: ShortAnswer, top: list[Candidate]) -> list[Candidate]:
         """The sentence the short answer comes from, then one from another article that gives the
         same phrase (evidence, not repetition); captions and headlines that don't hold it are left out."""
-        top = ranked[: self.cfg.short_answer_pool]
         first = top[short.sentence]
         phrase = short.text.lower()
         agree = [
@@ -128,29 +136,40 @@ class ExtractiveAnswerer:
             Candidate(s.passage.article, s.start, s.end, s.passage.rank, float(p), float(c))
             for s, p, c in zip(sentences, probs, cover, strict=True)
         ]
-        return sorted(scored, key=lambda c: -c.score)
+        ranked = sorted(scored, key=lambda c: -c.score)
+        # Answer first: the sentence that holds the most likely answer phrase leads, its score kept
+        # (RagConfig.proof_first_conf)
+        span = self.best_span(retrieval.question, self.reader_top(ranked), retrieval.query)
+        if span and span.sentence and span.confidence >= self.cfg.proof_first_conf:
+            ranked.insert(0, ranked.pop(span.sentence))
+        return ranked
 
     def choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus a runner-up only when the reader can barely tell it from the best
         (not a weaker caption or headline as padding) and it says something new; none when no
         sentence covers the question or none is likely to answer it."""
-        if (
-            not ranked
-            or ranked[0].score < self.cfg.refusal_threshold
-            or max(c.coverage for c in ranked) < self.cfg.min_coverage
-        ):
+        best = max((c.score for c in ranked), default=0.0)  # the reader's (`rank` may lead with another)
+        if not ranked or best < self.cfg.refusal_threshold or max(c.coverage for c in ranked) < self.cfg.min_coverage:
             return []
         chosen = [ranked[0]]
         for c in ranked[1:]:
             if len(chosen) >= self.cfg.max_answer_sentences:
                 break
             if (
-                c.score >= self.cfg.second_sentence_ratio * ranked[0].score
+                c.score >= self.cfg.second_sentence_ratio * best
                 and not any(_same(c.text, o.text, self.cfg.duplicate_overlap) for o in chosen)
                 and not (self.cfg.one_article_per_story and any(_copy(c, o) for o in chosen))
             ):
                 chosen.append(c)
         return chosen
+
+
+@lru_cache(maxsize=256)
+def _best_span(
+    question: str, texts: tuple[str, ...], scores: tuple[float, ...], articles: tuple[str, ...], query: str | None
+) -> ShortAnswer | None:
+    """`rank` (to lead with its sentence) and `answer` (to show it) ask for the same span: found once."""
+    return best_span(question, texts, scores, articles, query)
 
 
 def _same(a: str, b: str, overlap: float) -> bool:

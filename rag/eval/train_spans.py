@@ -115,6 +115,8 @@ class Question:
     top1: bool  # the reader's best sentence holds the answer
     top3: bool
     top1_2022: bool  # ... by the reader fitted on 2022 and RGB alone (the shipped one before)
+    retrieved: bool = False  # the answer is in the retrieved passages
+    in_pool: bool = False  # ... in one of the sentences the reader scores
     confidence: float = 0.0  # the held-out ranker's, for its best span
     best: str = ""
 
@@ -163,6 +165,8 @@ def _questions(names: list[str], data: Path) -> list[Question]:
                     bool(t.y[r[:1]].any()),
                     bool(t.y[r[:3]].any()),
                     bool(t.y[r_2022[:1]].any()),
+                    bool(t.q_retrieved[qi]),
+                    bool(t.y[r].any()),
                 )
             )
     return out
@@ -189,9 +193,9 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
         1.0,
     )
     lines = [
-        "| year | answerable q. | top-1 sentence (2022 reader) | top-3 | gold among spans | EM | F1 | "
-        "coverage | precision | EM, always answering |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| year | answerable q. | answer retrieved | in a scored sentence | top-1 sentence (2022 reader) | top-3 | "
+        "gold among spans | EM | F1 | coverage | precision | EM, always answering |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for y in names:
         yq = [q for q in qs if q.year == y]
@@ -199,7 +203,8 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
         em = sum(exact_match(q.best, q.answers) for q in shown)
         f = sum(max(f1(q.best, a) for a in q.answers) for q in shown)
         lines.append(
-            f"| {y} | {len(yq)} | {np.mean([q.top1 for q in yq]):.3f} ({np.mean([q.top1_2022 for q in yq]):.3f}) | "
+            f"| {y} | {len(yq)} | {np.mean([q.retrieved for q in yq]):.3f} | {np.mean([q.in_pool for q in yq]):.3f} | "
+            f"{np.mean([q.top1 for q in yq]):.3f} ({np.mean([q.top1_2022 for q in yq]):.3f}) | "
             f"{np.mean([q.top3 for q in yq]):.3f} | "
             f"{np.mean([bool(q.y.any()) for q in yq]):.3f} | {em / len(yq):.3f} | {f / len(yq):.3f} | "
             f"{len(shown) / len(yq):.3f} | {em / max(1, len(shown)):.3f} | "
