@@ -142,19 +142,22 @@ class RagConfig(BaseSettings):
     second_sentence_ratio: float = 0.75
     # Show a short answer only when the span ranker (rag.answerers.spans) gives it at least this:
     # the lowest gate at which a shown short answer is exactly right 75% of the time, pooled over
-    # 2023 and 2024, each scored by a ranker fitted on the other (`python -m rag.eval.train_spans fit`,
-    # rag/eval/results/spans.md). It shows one on ~4% of news questions: below it a bold phrase is
-    # wrong more often than a reader should be asked to check (0.50: 11% shown, 68% right).
-    short_answer_min_conf: float = 0.76
+    # 2022, 2023 and 2024, each scored by a ranker fitted on the other two (`python -m
+    # rag.eval.train_spans fit`, rag/eval/results/spans.md). It shows one on ~6% of news questions:
+    # below it a bold phrase is wrong more often than a reader should be asked to check (0.50: 11%
+    # shown, 66% right).
+    short_answer_min_conf: float = 0.63
     # Candidate spans come from the reader's best this many sentences: the gold answer is in the top 8
     # for most answerable news questions, against ~0.5 in the top one. The span ranker is fitted with
     # this pool (rag/eval/train_spans.py): refit if changed.
     short_answer_pool: int = 8
     # The sentence that holds the span ranker's best phrase is quoted first (it leads the reader's
     # ranking) once the ranker is this sure, shown or not. Held out by year (each year's reader and
-    # ranker fitted on the other), top-1 sentence 0.510 -> 0.544 on 2022 and 0.382 -> 0.409 on 2023
-    # at 0.2; 0.0 gave 0.520 / 0.406, 0.4 gave 0.517 / 0.395 (rag/eval/results/spans.md).
-    proof_first_conf: float = 0.2
+    # ranker fitted on the other two), top-1 sentence 2022 / 2023 / 2024: 0.500 / 0.379 / 0.315
+    # without, 0.527 / 0.408 / 0.370 at 0.0, 0.531 / 0.400 / 0.344 at 0.2, 0.514 / 0.390 / 0.327 at
+    # 0.4. 0.0 is best on every pair of years, so each held-out year gets it (`python -m
+    # rag.eval.train_spans fit`, rag/eval/results/spans.md).
+    proof_first_conf: float = 0.0
     # Sources disagree (rag.answerers.conflicts) only between sentences at least this share as likely as
     # the best. On RGB: 0.9 caught 26% of the conflicting pairs, 0.7 catches 70% with 3% false
     # alarms on the other conditions (0.5: 71% / 4%).

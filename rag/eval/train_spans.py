@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -72,9 +72,10 @@ def collect(store: Path, questions: Path, name: str, out: Path) -> None:
 
 def span_table(
     t: Table, texts: list[dict], probs: np.ndarray
-) -> tuple[list[np.ndarray], list[np.ndarray], list[list[str]], list[list[str]]]:
-    """Per question: span feature rows, exact-match labels, span texts, gold answers; from its
-    `TOP` sentences by `probs` (a question's rows are contiguous, in the order of its texts)."""
+) -> tuple[list[np.ndarray], list[np.ndarray], list[list[str]], list[list[str]], list[list[int]]]:
+    """Per question: span feature rows, exact-match labels, span texts, gold answers, and the
+    sentence (rank among them) each span is proved by; from its `TOP` sentences by `probs` (a
+    question's rows are contiguous, in the order of its texts)."""
     by_q = {r["q"]: r for r in texts}
     n = len(t.q_id)
     first = np.searchsorted(t.q, np.arange(n))
@@ -83,6 +84,7 @@ def span_table(
     ys: list[np.ndarray] = []
     cands: list[list[str]] = []
     golds: list[list[str]] = []
+    proofs: list[list[int]] = []
     for qi in range(n):
         rec = by_q.get(qi)
         local = np.argsort(-probs[first[qi] : last[qi]], kind="stable")[:TOP]
@@ -91,6 +93,7 @@ def span_table(
             ys.append(np.zeros(0, bool))
             cands.append([])
             golds.append(rec["answers"] if rec else [])
+            proofs.append([])
             continue
         sents = [rec["sentences"][i] for i in local]
         arts = [rec["articles"][i] for i in local]
@@ -99,7 +102,8 @@ def span_table(
         ys.append(np.array([exact_match(g.text, rec["answers"]) for g in groups], dtype=bool))
         cands.append([g.text for g in groups])
         golds.append(rec["answers"])
-    return xs, ys, cands, golds
+        proofs.append([min(sp.sentence for sp in g.spans) for g in groups])
+    return xs, ys, cands, golds, proofs
 
 
 @dataclass
@@ -117,8 +121,11 @@ class Question:
     top1_2022: bool  # ... by the reader fitted on 2022 and RGB alone (the shipped one before)
     retrieved: bool = False  # the answer is in the retrieved passages
     in_pool: bool = False  # ... in one of the sentences the reader scores
+    hits: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # the reader's TOP sentences hold it
+    proofs: list[int] = field(default_factory=list)  # each span's sentence, an index into `hits`
     confidence: float = 0.0  # the held-out ranker's, for its best span
     best: str = ""
+    best_proof: int = 0
 
 
 def fit_reader(names: list[str], data: Path, without: str | None = None) -> LogisticModel:
@@ -145,7 +152,7 @@ def _questions(names: list[str], data: Path) -> list[Question]:
         order_2022 = np.lexsort((-reader_2022.proba(t.x), t.q))
         with gzip.open(data / f"{y}.json.gz", "rt") as f:
             texts = json.load(f)
-        xs, ys, cands, golds = span_table(t, texts, probs)
+        xs, ys, cands, golds, proofs = span_table(t, texts, probs)
         folds = fold_of(t.q_group)
         order = np.lexsort((-probs, t.q))
         for qi in range(len(t.q_id)):
@@ -167,6 +174,8 @@ def _questions(names: list[str], data: Path) -> list[Question]:
                     bool(t.y[r_2022[:1]].any()),
                     bool(t.q_retrieved[qi]),
                     bool(t.y[r].any()),
+                    t.y[r[:TOP]],
+                    proofs[qi],
                 )
             )
     return out
@@ -182,6 +191,7 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
             if q.fold == fold and len(q.x):
                 p = ranker.proba(q.x)
                 q.confidence, q.best = float(p.max()), q.spans[int(p.argmax())]
+                q.best_proof = q.proofs[int(p.argmax())]
     # one gate for every year: the lowest whose pooled held-out precision reaches MIN_PRECISION
     threshold = next(
         (
@@ -215,6 +225,14 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
         shown = [q for q in qs if q.best and q.confidence >= c]
         em = sum(exact_match(q.best, q.answers) for q in shown)
         curve.append(f"| {c:.2f} | {len(shown) / len(qs):.3f} | {em / len(qs):.3f} | {em / max(1, len(shown)):.3f} |")
+    # answer first (RagConfig.proof_first_conf): the best span's sentence leads once the ranker is this sure
+    lead = ["| the span's sentence first from | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for c in (1.01, 0.6, 0.4, 0.2, 0.1, 0.0):
+        cells = []
+        for y in names:
+            yq = [q for q in qs if q.year == y and len(q.hits)]
+            cells.append(f"{np.mean([q.hits[q.best_proof if q.best and q.confidence >= c else 0] for q in yq]):.3f}")
+        lead.append(f"| {'never (the reader alone)' if c > 1 else c} | " + " | ".join(cells) + " |")
     final = fit_model(np.concatenate([q.x for q in qs]), np.concatenate([q.y for q in qs]), SPAN_FEATURES)
     model_out.write_text(_json(final))
     held = "the other years" if len(names) > 1 else "the other week folds of the year"
@@ -226,6 +244,11 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
         f"are over all answerable questions (no short answer counts as wrong).\n\n" + "\n".join(lines) + "\n"
         "\n## Coverage against precision (every year pooled)\n\nGate 0.00 is the field's setting (always "
         "answer, as RealTime QA scores); the page shows only answers above the gate.\n\n" + "\n".join(curve) + "\n"
+    )
+    text += (
+        "\n## Top-1 sentence with the short answer's sentence first (held out)\n\nThe reader's best sentence, "
+        "unless the span ranker (fitted without the year) is at least this sure of a phrase: then the "
+        "sentence that holds it (`RagConfig.proof_first_conf`).\n\n" + "\n".join(lead) + "\n"
     )
     text += "\n## The model\n\n| feature | weight (standardised) |\n|---|---|\n" + "\n".join(
         f"| {n} | {c:+.3f} |"
