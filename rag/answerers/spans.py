@@ -164,7 +164,6 @@ def entities(sentences: Sequence[str]) -> list[list[tuple[int, int, str]]]:
 _TOKEN = re.compile(r"[\w'’-]+")
 _DIGIT = re.compile(r"\d")
 _STRIP = " ,.;:\"'“”‘’()"
-_NAMED = LABELS["thing"]
 _REGEX_LABEL = {"name": "RE_NAME", "number": "RE_NUMBER", "date": "RE_DATE"}
 
 
@@ -220,9 +219,8 @@ def _joined(sentence: str, found: list[tuple[int, int, str]]) -> list[tuple[int,
 
 
 _WH_NOUN = re.compile(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?")
-_AUX = frozenset(
-    {"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could"}
-)
+# Auxiliaries: never the noun a question asks for, and after its wh-phrase they mark it inverted.
+_AUX = ("did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could")
 
 
 def _noun_phrases(sentence: str, question: str, question_terms: set[str]) -> list[tuple[int, int, str]]:
@@ -326,10 +324,7 @@ _WH = re.compile(r"\b(?:who(?:m|se)?|what|which|where|when|how (?:many|much)|why
 # "Where did Assad flee?": an auxiliary after the wh-phrase puts the question's subject and verb
 # before the answer in a statement ("Assad fled to Moscow"); without one the wh-word is the subject
 # ("Who guaranteed the bases?": "Insurgents guaranteed the bases").
-_INVERTED = re.compile(
-    r"^(?:\s+\w+)?\s+(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|may|might)\b",
-    re.IGNORECASE,
-)
+_INVERTED = re.compile(rf"^(?:\s+\w+)?\s+(?:{'|'.join((*_AUX, 'should', 'may', 'might'))})\b", re.IGNORECASE)
 
 
 def question_sides(question: str) -> tuple[set[str], set[str]]:

@@ -271,10 +271,18 @@ class ArticleDB:
             "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
-    def hashes(self) -> dict[str, str]:
-        """id -> digest of every article; a half-written one gets "" so that the next ingest
-        redoes it (as an update: its old vectors are cleared first)."""
-        return dict(self.conn.execute("SELECT id, CASE WHEN complete THEN hash ELSE '' END FROM articles"))
+    def hashes(self, ids: Iterable[str] | None = None) -> dict[str, str]:
+        """id -> digest of every article (or of those of `ids` stored); a half-written one gets ""
+        so that the next ingest redoes it (as an update: its old vectors are cleared first)."""
+        query = "SELECT id, CASE WHEN complete THEN hash ELSE '' END FROM articles"
+        if ids is None:
+            return dict(self.conn.execute(query))
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            out.update(self.conn.execute(f"{query} WHERE id IN ({','.join('?' * len(part))})", part))
+        return out
 
     def incomplete(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE complete = 0")]

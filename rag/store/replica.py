@@ -40,19 +40,20 @@ def follow(store: Store, wait_s: float | None = None) -> bool:
     if token is not None and token == store.db.meta("server_version"):
         return False
     with store.writing(wait_s):
-        ours = store.db.hashes()
         if token is None:
-            if ours:
+            if store.db.hashes():
                 _put_articles(store, server)
-                store.db.set_meta("server_version", server.bump(store.db.meta("embed_model")))
+                store.db.set_meta("server_version", server.bump(store.db.meta("embed_model"))[0])
             return False
         committed = server.committed_seq()  # read first: the next window starts before it
         mark = store.db.meta("server_seq")
         if mark is not None and committed is not None:
             theirs, removed = server.changes_since(int(mark) - LAG_US)
+            ours = store.db.hashes([*theirs, *removed])  # only these: reading every digest was most of it
             gone = [i for i in removed if i in ours]
         else:  # no watermark yet (or a server from before the change log): every digest
             theirs = server.hashes()
+            ours = store.db.hashes()
             gone = [i for i in ours if i not in theirs]
         changed = [i for i, h in theirs.items() if ours.get(i) != h]
         if changed:

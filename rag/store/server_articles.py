@@ -70,11 +70,13 @@ class ServerArticles:
         than the last commit where another machine's clock ran ahead."""
         return max(time.time_ns() // 1000, (self.committed_seq() or 0) + 1)
 
-    def bump(self, embed_model: str | None) -> str:
-        token = uuid.uuid4().hex
-        meta = {VERSION_KEY: token, SEQ_KEY: self.next_seq(), **({MODEL_KEY: embed_model} if embed_model else {})}
-        self.collection.modify(metadata=meta)
-        return token
+    def bump(self, embed_model: str | None) -> tuple[str, int]:
+        """Commit: a new version token and `seq`; returns both."""
+        token, seq = uuid.uuid4().hex, self.next_seq()
+        self.collection.modify(
+            metadata={VERSION_KEY: token, SEQ_KEY: seq, **({MODEL_KEY: embed_model} if embed_model else {})}
+        )
+        return token, seq
 
     # --- records -----------------------------------------------------------------------------
     def put_many(self, records: Sequence[ArticleRecord]) -> None:

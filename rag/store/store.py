@@ -165,10 +165,10 @@ class Store:
         """Tell other replicas (they poll the token); this copy already shows the change."""
         if self.server is not None:
             before = self.server.version()
-            token = self.server.bump(self.db.meta("embed_model"))
+            token, seq = self.server.bump(self.db.meta("embed_model"))
             if before == self.db.meta("server_version"):  # else another replica wrote too: pull it
                 self.db.set_meta("server_version", token)
-                if (seq := self.server.committed_seq()) is not None and self.db.meta("server_seq") is not None:
+                if self.db.meta("server_seq") is not None:
                     self.db.set_meta("server_seq", str(seq))  # the change log from here on
 
     def wrote(self) -> None:
