@@ -38,6 +38,8 @@ def test_collect_then_fit_writes_a_model_and_held_out_figures(tmp_path: Path) ->
     # accuracy against answer length: a row per rule, one sentence the shortest, the shipped rule marked
     table = lengths(tmp_path / "spans", None)
     rows = [line for line in table.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert len(rows) == len(RULES) and sum("(shipped)" in r for r in rows) == 1
-    words = [int(r.split("|")[4].split("/")[1]) for r in rows]
+    assert len(rows) == len(RULES) + 1 and sum("(shipped)" in r for r in rows) == 1
+    words = [int(r.split("|")[3].split("/")[1]) for r in rows]
     assert words[0] == min(words)
+    chosen = table.split("chosen on the other two")[-1]
+    assert "| news-2023 | at most " in chosen

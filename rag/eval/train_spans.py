@@ -9,8 +9,9 @@ Three steps:
            shipped RGB rows), its held-out probabilities rank that year's sentences, and the span
            ranker, fitted on the other years' spans, picks the short answer. Every figure printed is
            of a year no model saw. The shipped span model is then fitted on every year.
-  lengths  accuracy against answer length for the runner-up rules (`RULES`), each year ranked by a
-           reader fitted without it: how `RagConfig.second_sentence_ratio` was chosen.
+  lengths  accuracy against answer length for the runner-up rules (`RULES`), each year's answers
+           replayed as the answerer gives them (the short answer's sentence first) by a reader and a
+           span ranker fitted without it: how `RagConfig.second_sentence_ratio` was chosen.
 
     python -m rag.eval.train_spans collect --store /work/stores/news-2023 \\
         --questions ../shared/data/news-2023/questions.jsonl --name news-2023 --out /work/spans
@@ -126,6 +127,10 @@ class Question:
     confidence: float = 0.0  # the held-out ranker's, for its best span
     best: str = ""
     best_proof: int = 0
+    # the reader's TOP sentences, best first: their texts, articles and probabilities
+    sentences: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    probs: list[float] = field(default_factory=list)
 
 
 def fit_reader(names: list[str], data: Path, without: str | None = None) -> LogisticModel:
@@ -153,6 +158,8 @@ def _questions(names: list[str], data: Path) -> list[Question]:
         with gzip.open(data / f"{y}.json.gz", "rt") as f:
             texts = json.load(f)
         xs, ys, cands, golds, proofs = span_table(t, texts, probs)
+        by_q = {r["q"]: r for r in texts}
+        first = np.searchsorted(t.q, np.arange(len(t.q_id)))
         folds = fold_of(t.q_group)
         order = np.lexsort((-probs, t.q))
         for qi in range(len(t.q_id)):
@@ -176,14 +183,16 @@ def _questions(names: list[str], data: Path) -> list[Question]:
                     bool(t.y[r].any()),
                     t.y[r[:TOP]],
                     proofs[qi],
+                    sentences=[by_q[qi]["sentences"][i - first[qi]] for i in r[:TOP]],
+                    articles=[by_q[qi]["articles"][i - first[qi]] for i in r[:TOP]],
+                    probs=[float(probs[i]) for i in r[:TOP]],
                 )
             )
     return out
 
 
-def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
-    names = sorted(p.stem for p in data.glob("*.npz"))
-    qs = _questions(names, data)
+def _rank_spans(qs: list[Question]) -> None:
+    """Each question's best span and its confidence, by a span ranker fitted on the other folds."""
     for fold in sorted({q.fold for q in qs}):
         train = [q for q in qs if q.fold != fold]
         ranker = fit_model(np.concatenate([q.x for q in train]), np.concatenate([q.y for q in train]), SPAN_FEATURES)
@@ -192,6 +201,12 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
                 p = ranker.proba(q.x)
                 q.confidence, q.best = float(p.max()), q.spans[int(p.argmax())]
                 q.best_proof = q.proofs[int(p.argmax())]
+
+
+def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
+    names = sorted(p.stem for p in data.glob("*.npz"))
+    qs = _questions(names, data)
+    _rank_spans(qs)
     # one gate for every year: the lowest whose pooled held-out precision reaches MIN_PRECISION
     threshold = next(
         (
@@ -259,67 +274,83 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
     return text + f"\n\nthreshold {threshold}\n"
 
 
-# (most sentences, runner-up ratio, runners-up only from another article): the answerer's rule
-# (RagConfig.max_answer_sentences / second_sentence_ratio) and the ones it was chosen against
-RULES = ((1, 1.01, False), (2, 0.25, False), (3, 0.25, False), (2, 0.5, False), (2, 0.75, False),
-         (2, 0.5, True), (2, 0.75, True), (3, 0.5, True))  # fmt: skip
+# (most sentences, runner-up ratio): the answerer's rule (RagConfig.max_answer_sentences /
+# second_sentence_ratio) and the ones it was chosen against
+RULES = ((1, 1.01), (2, 0.5), (2, 0.7), (2, 0.75), (2, 0.8), (2, 0.85), (2, 0.9), (2, 0.95), (3, 0.25))
+# The longest median answer a rule may read to on the years it is chosen on: the length of one
+# sentence and a half (a news sentence is ~30 words), the most a reader takes in at a glance.
+MAX_WORDS = 45
+
+
+def quoted(q: Question, most: int, ratio: float, cfg: RagConfig, answer_first: bool = True) -> tuple[bool, int]:
+    """Whether the answer holds the gold answer, and its words (the short answer's, when shown, and
+    the quoted sentences'), replayed as `ExtractiveAnswerer` answers: the span's sentence first,
+    then its proof when the short answer is shown, else runners-up at `ratio` of the reader's best
+    (near-duplicates aside). Refusals aside: every answerable question is answered."""
+    from rag.answerers.extractive import _same
+
+    shown = bool(q.best) and q.confidence >= cfg.short_answer_min_conf
+    lead = q.best_proof if shown or (answer_first and q.best and q.confidence >= cfg.proof_first_conf) else 0
+    order = [lead] + [i for i in range(len(q.sentences)) if i != lead]
+    chosen = [lead]
+    for i in order[1:]:
+        if len(chosen) >= (2 if shown else most):
+            break
+        new = not any(_same(q.sentences[i], q.sentences[c], cfg.duplicate_overlap) for c in chosen)
+        if shown:  # ExtractiveAnswerer.proof: one more only from another article giving the phrase
+            ok = q.articles[i] != q.articles[lead] and q.best.lower() in q.sentences[i].lower()
+        else:
+            ok = q.probs[i] >= ratio * q.probs[0]
+        if ok and new:
+            chosen.append(i)
+    words = sum(len(q.sentences[i].split()) for i in chosen) + (len(q.best.split()) if shown else 0)
+    return any(bool(q.hits[i]) for i in chosen), words
 
 
 def lengths(data: Path, report_out: Path | None) -> str:
-    """Accuracy (the gold answer in a quoted sentence) and median words of the quoted sentences,
-    per runner-up rule and year, each year ranked by a reader fitted without it. Refusals aside:
-    every answerable question is answered, so the rules compare at their own length."""
-    from rag.answerers.extractive import _same
-
+    """Accuracy (the gold answer in the answer) and median words, per runner-up rule and year,
+    each year answered by a reader and a span ranker fitted without it; then, per year, the rule
+    the other two years choose (the most accurate whose median is at most `MAX_WORDS` on both)."""
     cfg = RagConfig()
     names = sorted(p.stem for p in data.glob("*.npz"))
-    rows: dict[tuple[int, float, bool], list[str]] = {r: [] for r in RULES}
-    for y in names:
-        t = Table.load(data / f"{y}.npz")
-        probs = fit_reader(names, data, without=y).proba(t.x)
-        with gzip.open(data / f"{y}.json.gz", "rt") as f:
-            texts = {r["q"]: r for r in json.load(f)}
-        first = np.searchsorted(t.q, np.arange(len(t.q_id)))
-        last = np.searchsorted(t.q, np.arange(len(t.q_id)), side="right")
-        pools = []
-        for qi, rec in texts.items():
-            if not rec["answers"] or first[qi] == last[qi]:
-                continue
-            p, hit = probs[first[qi] : last[qi]], t.y[first[qi] : last[qi]]
-            order = np.argsort(-p, kind="stable")
-            pools.append([(rec["sentences"][i], rec["articles"][i], p[i], bool(hit[i])) for i in order])
-        for most, ratio, other in RULES:
-            right, words = [], []
-            for pool_ in pools:  # as ExtractiveAnswerer.choose picks, by article id (no stories here)
-                chosen = [pool_[0]]
-                for c in pool_[1:]:
-                    if len(chosen) >= most:
-                        break
-                    if (
-                        c[2] >= ratio * pool_[0][2]
-                        and not (other and any(c[1] == o[1] for o in chosen))
-                        and not any(_same(c[0], o[0], cfg.duplicate_overlap) for o in chosen)
-                    ):
-                        chosen.append(c)
-                right.append(any(c[3] for c in chosen))
-                words.append(sum(len(c[0].split()) for c in chosen))
-            rows[(most, ratio, other)].append(f"{np.mean(right):.3f} / {np.median(words):.0f}")
-    shipped = (cfg.max_answer_sentences, cfg.second_sentence_ratio, False)
+    qs = [q for q in _questions(names, data) if q.sentences]
+    _rank_spans(qs)
+    score: dict[tuple[int, float, bool], dict[str, tuple[float, float]]] = {}
+    for most, ratio, first in [(m, r, True) for m, r in RULES] + [(2, 0.75, False)]:
+        for y in names:
+            out = [quoted(q, most, ratio, cfg, first) for q in qs if q.year == y]
+            score.setdefault((most, ratio, first), {})[y] = (
+                float(np.mean([o[0] for o in out])),
+                float(np.median([o[1] for o in out])),
+            )
+    shipped = (cfg.max_answer_sentences, cfg.second_sentence_ratio, True)
     lines = [
-        "| at most | runner-up ratio | only from another article | " + " | ".join(names) + " |",
-        "|---|---|---|" + "---|" * len(names),
+        "| at most | runner-up ratio | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
     ] + [
-        f"| {m} | {'never' if r > 1 else r} | {'yes' if o else 'no'}{' (shipped)' if (m, r, o) == shipped else ''} | "
-        + " | ".join(rows[(m, r, o)])
+        f"| {m} | {'never' if r > 1 else r}{' (shipped)' if (m, r, f) == shipped else ''}"
+        f"{'' if f else ', reader order (before answer first)'} | "
+        + " | ".join(f"{a:.3f} / {w:.0f}" for a, w in (row[y] for y in names))
         + " |"
-        for m, r, o in RULES
+        for (m, r, f), row in score.items()
     ]
+    chosen = ["| held-out year | rule chosen on the other two | accuracy / median words |", "|---|---|---|"]
+    for y in names:
+        others = [o for o in names if o != y] or [y]  # one year alone: chosen in sample
+        fits = [k for k in score if k[2] and all(score[k][o][1] <= MAX_WORDS for o in others)]
+        m, r, _ = max(fits, key=lambda k: np.mean([score[k][o][0] for o in others]))
+        chosen.append(f"| {y} | at most {m}, ratio {'never' if r > 1 else r} | {score[(m, r, True)][y][0]:.3f} / "
+                      f"{score[(m, r, True)][y][1]:.0f} |")  # fmt: skip
     text = (
         "# Accuracy against answer length (held out by year)\n\n"
-        f"`python -m rag.eval.train_spans lengths --data {data}`. Each year's sentences ranked by a reader "
+        f"`python -m rag.eval.train_spans lengths --data {data}`. Each year answered as the answerer "
+        "answers (the short answer's sentence first, its proof when shown) by a reader and a span ranker "
         "fitted without that year; every answerable question answered (refusals aside). Cells: accuracy "
-        "(the gold answer in a quoted sentence) / median words quoted. More sentences always score higher "
-        "on this metric, so rules are compared at their length.\n\n" + "\n".join(lines) + "\n"
+        "(the gold answer in a quoted sentence) / median words (short answer and quotes). More sentences "
+        "always score higher on this metric, so rules are compared at their length.\n\n"
+        + "\n".join(lines)
+        + f"\n\n## The rule each year gets, chosen on the other two\n\nThe most accurate rule whose median "
+        f"answer is at most {MAX_WORDS} words on both other years.\n\n" + "\n".join(chosen) + "\n"
     )
     if report_out:
         report_out.write_text(text)
