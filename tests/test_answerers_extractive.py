@@ -106,6 +106,12 @@ def test_follow_up_where_gets_a_place(seed_engine: Engine) -> None:
     assert ans.short_answer == "Moscow"
 
 
+def test_a_question_for_an_age_is_refused_when_no_passage_gives_a_number(seed_engine: Engine) -> None:
+    ans = seed_engine.ask("How old is Bashar Assad?")  # his name is everywhere, his age nowhere
+    assert ans.refused and not ans.citations and ans.answer.endswith("None of the passages found names a number.")
+    assert not seed_engine.ask("How many decades did Assad's family rule Syria?").refused  # "five decades"
+
+
 def test_an_articles_own_brackets_cannot_pass_for_citations(fake_embedder: HashEmbedder) -> None:
     art = Article(id="f", title="F", text="The bridge cost 12 million dollars [1] to build [2]. Residents cheered.")
     r = Retrieval(

@@ -16,6 +16,7 @@ from rag.answerers.spans import (
     best_span,
     candidate_spans,
     group_spans,
+    missing_kind,
     question_sides,
     question_type,
     span_features,
@@ -149,3 +150,14 @@ def test_question_sides_follow_the_statement_order() -> None:
     )
     before, after = question_sides("Where did Assad flee after his ouster?")
     assert after == set() and before == set(terms("Assad flee ouster"))
+
+
+def test_a_question_for_a_number_finds_none_in_sentences_without_one() -> None:
+    assert missing_kind("How old is Bashar Assad?", SEED) == "a number"
+    assert missing_kind("How many bases did Russia keep?", (*SEED, "Russia keeps two bases.")) is None
+    # "who" takes any name: a country wins a final, and spaCy misses names (Facebook, here)
+    sentence = "The service was created by WhatsApp Inc. of Mountain View, which was acquired by Facebook."
+    assert missing_kind("Who acquired WhatsApp?", (sentence,)) is None
+    assert missing_kind("Who won the final?", ("Spain have beaten the Netherlands to win the final.",)) is None
+    assert missing_kind("Who won the final?", ("the final was played on a wet evening.",)) == "a name"
+    assert missing_kind("What happened to the bases?", SEED) is None  # asks for no specific kind

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rag.answerers.base import refusal
 from rag.answerers.conflicts import find_conflict
 from rag.answerers.reader import SentenceVectors, coverage, features, load_model, pool, similarities
-from rag.answerers.spans import ShortAnswer, best_span
+from rag.answerers.spans import ShortAnswer, best_span, missing_kind
 from rag.config import RagConfig
 from rag.embed.embedder import Embedder
 from rag.models import Answer, Article, Citation, Retrieval, ShortAnswerSpan, escape_markers
@@ -60,6 +60,9 @@ class ExtractiveAnswerer:
         if not chosen:
             return refusal(retrieval, self.name, support=support)
         top = self.reader_top(ranked)
+        missing = self.cfg.refuse_missing_kind and missing_kind(retrieval.question, [c.text for c in top])
+        if missing:
+            return refusal(retrieval, self.name, support=support, note=f"None of the passages found names {missing}.")
         short = self.best_span(retrieval.question, top, retrieval.query)
         if short and short.confidence < self.cfg.short_answer_min_conf:
             short = None

@@ -290,6 +290,33 @@ def candidate_spans(question: str, sentences: Sequence[str]) -> list[Span]:
     return out
 
 
+# What a question of each specific type needs to find, broadly (a "who" is answered by a person,
+# a group, a company or a country: "Who won the 2010 final?" Spain; spaCy also misses names, so any
+# name will do), and what a refusal names as missing.
+_NUMBERS = _NUMERIC | {"RE_NUMBER"}
+FINDS: dict[str, tuple[frozenset[str], str]] = {
+    "person": (_NAMES, "a name"),
+    "place": (_NAMES, "a place"),
+    "org": (_NAMES, "a name"),
+    "date": (LABELS["date"], "a date"),
+    "count": (_NUMBERS, "a number"),
+    "amount": (_NUMBERS, "an amount"),
+}
+
+
+def missing_kind(question: str, sentences: Sequence[str]) -> str | None:
+    """What the question asks for (`FINDS`) when nothing of that kind stands in `sentences`: "How
+    old is Bashar Assad?" over sentences that give no number. None when something of the kind is
+    there, or the question asks for no specific kind."""
+    qtype = question_type(question)
+    if qtype not in FINDS:
+        return None
+    labels, words = FINDS[qtype]
+    if any(s.label in labels for s in candidate_spans(question, sentences)):
+        return None
+    return words
+
+
 SPAN_FEATURES: tuple[str, ...] = (
     "type_ok",
     "type_primary",

@@ -30,7 +30,14 @@ from pathlib import Path
 import numpy as np
 
 from rag.answerers.logistic import LogisticModel
-from rag.answerers.spans import SPAN_FEATURES, SPAN_MODEL_PATH, candidate_spans, group_spans, span_features
+from rag.answerers.spans import (
+    SPAN_FEATURES,
+    SPAN_MODEL_PATH,
+    candidate_spans,
+    group_spans,
+    missing_kind,
+    span_features,
+)
 from rag.config import RagConfig
 from rag.embed.embedder import get_embedder
 from rag.engine import Engine
@@ -127,6 +134,7 @@ class Question:
     confidence: float = 0.0  # the held-out ranker's, for its best span
     best: str = ""
     best_proof: int = 0
+    question: str = ""
     # the reader's TOP sentences, best first: their texts, articles and probabilities
     sentences: list[str] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
@@ -183,6 +191,7 @@ def _questions(names: list[str], data: Path) -> list[Question]:
                     bool(t.y[r].any()),
                     t.y[r[:TOP]],
                     proofs[qi],
+                    question=by_q[qi]["question"],
                     sentences=[by_q[qi]["sentences"][i - first[qi]] for i in r[:TOP]],
                     articles=[by_q[qi]["articles"][i - first[qi]] for i in r[:TOP]],
                     probs=[float(probs[i]) for i in r[:TOP]],
@@ -248,6 +257,13 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
             yq = [q for q in qs if q.year == y and len(q.hits)]
             cells.append(f"{np.mean([q.hits[q.best_proof if q.best and q.confidence >= c else 0] for q in yq]):.3f}")
         lead.append(f"| {'never (the reader alone)' if c > 1 else c} | " + " | ".join(cells) + " |")
+    # RagConfig.refuse_missing_kind: what refusing for want of the asked-for kind costs answerable questions
+    missing = ["| year | refused: none of the asked kind in the best 8 | of them, right in the top 2 |"]
+    missing.append("|---|---|---|")
+    for y in names:
+        yq = [q for q in qs if q.year == y]
+        gone = [q for q in yq if q.sentences and missing_kind(q.question, q.sentences)]
+        missing.append(f"| {y} | {len(gone)} of {len(yq)} | {sum(bool(q.hits[:2].any()) for q in gone)} |")
     final = fit_model(np.concatenate([q.x for q in qs]), np.concatenate([q.y for q in qs]), SPAN_FEATURES)
     model_out.write_text(_json(final))
     held = "the other years" if len(names) > 1 else "the other week folds of the year"
@@ -264,6 +280,11 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
         "\n## Top-1 sentence with the short answer's sentence first (held out)\n\nThe reader's best sentence, "
         "unless the span ranker (fitted without the year) is at least this sure of a phrase: then the "
         "sentence that holds it (`RagConfig.proof_first_conf`).\n\n" + "\n".join(lead) + "\n"
+    )
+    text += (
+        "\n## Refused for want of the asked kind (`RagConfig.refuse_missing_kind`)\n\nAnswerable questions "
+        "that ask for a name, place, date or number where none of the reader's best 8 sentences holds one "
+        "(`rag.answerers.spans.missing_kind`): what the rule costs.\n\n" + "\n".join(missing) + "\n"
     )
     text += "\n## The model\n\n| feature | weight (standardised) |\n|---|---|\n" + "\n".join(
         f"| {n} | {c:+.3f} |"
