@@ -85,6 +85,17 @@ class Engine:
             self._built_answerer = True
         return self._answerer
 
+    def warm_up(self) -> None:
+        """Load what a first question would wait for, before any is asked (a server opening its
+        page): the embedding model, the store's vectors and keyword index (one retrieval), and the
+        answerer's own models (its optional `warm_up`: the extractive one's NER)."""
+        if not self.stats().articles:
+            return
+        self.retrieve("warm up")
+        warm = getattr(self.answerer, "warm_up", None)
+        if warm is not None:
+            warm()
+
     # --- writing -------------------------------------------------------------------------
     def ingest(
         self, paths: Iterable[str | Path], *, progress: bool = True, on_progress: ProgressFn | None = None

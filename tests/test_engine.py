@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,6 +10,7 @@ import pytest
 
 from conftest import SEED_ANSWER, SEED_QUESTION, SEED_SENTENCE
 from rag import REFUSAL_START, Answer, Answerer, Embedder, Engine, Retrieval
+from rag.eval.startup import child_env
 
 
 def test_seed_question_is_answered_with_exact_citation(seed_engine: Engine) -> None:
@@ -106,3 +109,16 @@ def test_unknown_backend_is_a_clear_error(seed_engine: Engine) -> None:
 def test_overlong_question_is_a_clear_error(seed_engine: Engine) -> None:
     with pytest.raises(ValueError, match="too long"):
         seed_engine.ask("Who guaranteed the security of Russian bases? " * 500)
+
+
+def test_warm_up_loads_what_the_first_question_waits_for(seed_store: Path) -> None:
+    # in a process of its own: this one has loaded spaCy for other tests already
+    code = (
+        "import sys; from pathlib import Path; from rag import Engine; from rag.answerers.spans import _load_nlp\n"
+        f"eng = Engine(store=Path({str(seed_store)!r}))\n"
+        "assert 'spacy' not in sys.modules and _load_nlp.cache_info().currsize == 0\n"
+        "eng.warm_up()\n"
+        "print(_load_nlp.cache_info().currsize, eng._embedder is not None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=child_env())
+    assert out.stdout.split() == ["1", "True"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rag.answerers.base import refusal
 from rag.answerers.conflicts import find_conflict
 from rag.answerers.reader import SentenceVectors, coverage, features, load_model, pool, similarities
-from rag.answerers.spans import ShortAnswer, best_span, missing_kind
+from rag.answerers.spans import ShortAnswer, best_span, load_ner, missing_kind
 from rag.config import RagConfig
 from rag.embed.embedder import Embedder
 from rag.models import Answer, Article, Citation, Retrieval, ShortAnswerSpan, escape_markers
@@ -50,6 +50,10 @@ class ExtractiveAnswerer:
         self.cfg = config
         self.model = model or load_model()
         self.vectors = SentenceVectors(embedder.embed, config.sentence_cache)
+
+    def warm_up(self) -> None:
+        """Load the NER model the first question would otherwise wait for."""
+        load_ner()
 
     def answer(self, retrieval: Retrieval, ranked: list[Candidate] | None = None) -> Answer:
         """The answer; `ranked`, when given, is `rank(retrieval)` already computed (the eval

@@ -70,6 +70,12 @@ class GenerativeAnswerer:
         assert self._llm is not None
         return self._llm
 
+    def warm_up(self) -> None:
+        """The quoted answer's models (the model process starts on the first question)."""
+        warm = getattr(self.fallback, "warm_up", None)
+        if warm is not None:
+            warm()
+
     def close(self) -> None:
         if self.process is not None:
             self.process.close()

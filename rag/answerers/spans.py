@@ -119,9 +119,18 @@ def _import_spacy() -> Any:
     return spacy
 
 
-@lru_cache(maxsize=1)
+_NLP_LOCK = threading.Lock()
+
+
 def _nlp() -> Any | None:
-    """spaCy's NER alone (tok2vec + ner), or None when the package is missing (the regex fallback)."""
+    """spaCy's NER alone (tok2vec + ner), or None when the package is missing (the regex fallback):
+    loaded once, however many threads ask at once (a server warming up while a question comes)."""
+    with _NLP_LOCK:
+        return _load_nlp()
+
+
+@lru_cache(maxsize=1)
+def _load_nlp() -> Any | None:
     try:
         spacy = _import_spacy()
         module = __import__(SPACY_PACKAGE)
@@ -138,6 +147,12 @@ def _nlp() -> Any | None:
     if digest != SPACY_NER_SHA256:
         raise RuntimeError(f"{SPACY_PACKAGE}: its NER weights are not the official en_core_web_sm 3.8.0 ones")
     return spacy.load(folder, exclude=_NER_ONLY)
+
+
+def load_ner() -> bool:
+    """Load spaCy's NER now rather than at the first question (1.5 s of it on this machine);
+    False when the package is missing (the regex fallback)."""
+    return _nlp() is not None
 
 
 _ENTITY_CACHE: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()

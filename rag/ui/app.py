@@ -412,11 +412,11 @@ def launch(
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
     credentials = parse_auth(auth)  # a malformed value fails before anything slow starts
     cfg = engine.config
-    if engine.stats().articles:
-        print("loading the embedding model\u2026", flush=True)
-        engine.embedder.embed(["warm up"])  # so the first question doesn't wait for it
     print(f"answering with: {engine.config.backend}", flush=True)
     _ = engine.answerer  # a model loads (or a missing extra / model file fails) before the page opens
+    if engine.stats().articles:
+        print("loading the models\u2026", flush=True)
+        engine.warm_up()  # so the first question doesn't wait for them (spaCy's NER alone: 1.5 s)
     demo = build(engine, feeds)
     if feeds:
         feeds.start(on_poll=lambda poll: print(f"feeds: {poll.line()}", flush=True))
