@@ -108,7 +108,7 @@ def test_follow_up_where_gets_a_place(seed_engine: Engine) -> None:
 
 def test_a_question_for_an_age_is_refused_when_no_passage_gives_a_number(seed_engine: Engine) -> None:
     ans = seed_engine.ask("How old is Bashar Assad?")  # his name is everywhere, his age nowhere
-    assert ans.refused and not ans.citations and ans.answer.endswith("None of the passages found names a number.")
+    assert ans.refused and not ans.citations and ans.answer.endswith("None of the passages found gives a number.")
     assert not seed_engine.ask("How many decades did Assad's family rule Syria?").refused  # "five decades"
 
 

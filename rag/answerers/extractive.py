@@ -66,7 +66,7 @@ class ExtractiveAnswerer:
         top = self.reader_top(ranked)
         missing = self.cfg.refuse_missing_kind and missing_kind(retrieval.question, [c.text for c in top])
         if missing:
-            return refusal(retrieval, self.name, support=support, note=f"None of the passages found names {missing}.")
+            return refusal(retrieval, self.name, support=support, note=f"None of the passages found gives {missing}.")
         short = self.best_span(retrieval.question, top, retrieval.query)
         if short and short.confidence < self.cfg.short_answer_min_conf:
             short = None
