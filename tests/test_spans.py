@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 
 from rag.answerers.spans import (
+    _ENTITY_CACHE,
     SPAN_FEATURES,
     _nlp,
     best_span,
     candidate_spans,
+    entities,
     group_spans,
     missing_kind,
     question_sides,
@@ -153,11 +155,23 @@ def test_question_sides_follow_the_statement_order() -> None:
 
 
 def test_a_question_for_a_number_finds_none_in_sentences_without_one() -> None:
-    assert missing_kind("How old is Bashar Assad?", SEED) == "a number"
-    assert missing_kind("How many bases did Russia keep?", (*SEED, "Russia keeps two bases.")) is None
+    def missing(question: str, sentences: tuple[str, ...]) -> str | None:
+        return missing_kind(question, candidate_spans(question, sentences))
+
+    assert missing("How old is Bashar Assad?", SEED) == "a number"
+    assert missing("How many bases did Russia keep?", (*SEED, "Russia keeps two bases.")) is None
     # "who" takes any name: a country wins a final, and spaCy misses names (Facebook, here)
     sentence = "The service was created by WhatsApp Inc. of Mountain View, which was acquired by Facebook."
-    assert missing_kind("Who acquired WhatsApp?", (sentence,)) is None
-    assert missing_kind("Who won the final?", ("Spain have beaten the Netherlands to win the final.",)) is None
-    assert missing_kind("Who won the final?", ("the final was played on a wet evening.",)) == "a name"
-    assert missing_kind("What happened to the bases?", SEED) is None  # asks for no specific kind
+    assert missing("Who acquired WhatsApp?", (sentence,)) is None
+    assert missing("Who won the final?", ("Spain have beaten the Netherlands to win the final.",)) is None
+    assert missing("Who won the final?", ("the final was played on a wet evening.",)) == "a name"
+    assert missing("What happened to the bases?", SEED) is None  # asks for no specific kind
+
+
+def test_nothing_remembered_runs_ner_again() -> None:
+    sentence = "Sweden joined NATO in March after Turkey and Hungary approved it."
+    assert entities([sentence], remember=False) == entities([sentence]) == entities([sentence], remember=False)
+    assert sentence in _ENTITY_CACHE
+    other = sentence.replace("Sweden", "Finland")
+    entities([other, other], remember=False)
+    assert other not in _ENTITY_CACHE

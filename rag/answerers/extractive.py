@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rag.answerers.base import refusal
 from rag.answerers.conflicts import find_conflict
 from rag.answerers.reader import SentenceVectors, coverage, features, load_model, pool, similarities
-from rag.answerers.spans import ShortAnswer, best_span, load_ner, missing_kind
+from rag.answerers.spans import ShortAnswer, best_span, candidate_spans, load_ner, missing_kind
 from rag.config import RagConfig
 from rag.embed.embedder import Embedder
 from rag.models import Answer, Article, Citation, Retrieval, ShortAnswerSpan, escape_markers
@@ -40,6 +39,20 @@ class Candidate:
         return self.article.text[self.start : self.end]
 
 
+class Ranking(list[Candidate]):
+    """Every candidate sentence, most likely to answer first, with what `rank` found on the way in
+    the reader's `top` sentences (`ExtractiveAnswerer.read_spans`, once per question: `rank` leads
+    with the span's sentence, `answer` shows it or refuses for the `missing` kind)."""
+
+    def __init__(
+        self, ranked: list[Candidate], top: list[Candidate], span: ShortAnswer | None, missing: str | None
+    ) -> None:
+        super().__init__(ranked)
+        self.top = top
+        self.span = span
+        self.missing = missing
+
+
 class ExtractiveAnswerer:
     """Quote the best sentences verbatim; refuse when none supports an answer."""
 
@@ -63,11 +76,13 @@ class ExtractiveAnswerer:
         support = max((c.score for c in ranked), default=0.0)
         if not chosen:
             return refusal(retrieval, self.name, support=support)
-        top = self.reader_top(ranked)
-        missing = self.cfg.refuse_missing_kind and missing_kind(retrieval.question, [c.text for c in top])
-        if missing:
+        if isinstance(ranked, Ranking):
+            top, short, missing = ranked.top, ranked.span, ranked.missing
+        else:
+            top = self.reader_top(ranked)
+            short, missing = self.read_spans(retrieval.question, top, retrieval.query)
+        if missing and self.cfg.refuse_missing_kind:
             return refusal(retrieval, self.name, support=support, note=f"None of the passages found gives {missing}.")
-        short = self.best_span(retrieval.question, top, retrieval.query)
         if short and short.confidence < self.cfg.short_answer_min_conf:
             short = None
         if short:  # the sentence that proves the short answer, and one more only as evidence
@@ -102,11 +117,16 @@ class ExtractiveAnswerer:
         one of them first): what the span ranker was fitted on."""
         return sorted(ranked[: self.cfg.short_answer_pool], key=lambda c: -c.score)
 
-    def best_span(self, question: str, top: list[Candidate], query: str | None = None) -> ShortAnswer | None:
-        """The span ranker's best phrase in the reader's best sentences (`top`), however sure."""
-        return _best_span(
-            question, tuple(c.text for c in top), tuple(c.score for c in top), tuple(c.article.id for c in top), query
-        )
+    def read_spans(
+        self, question: str, top: list[Candidate], query: str | None = None
+    ) -> tuple[ShortAnswer | None, str | None]:
+        """The span ranker's best phrase in the reader's best sentences (`top`), however sure, and
+        the kind the question asks for that none of them gives (`missing_kind`): one NER pass."""
+        texts = [c.text for c in top]
+        found = candidate_spans(question, texts, remember=self.cfg.sentence_cache > 0)
+        ids = [c.article.id for c in top]
+        short = best_span(question, texts, [c.score for c in top], ids, query, candidates=found)
+        return short, missing_kind(question, found)
 
     def proof(self, short: ShortAnswer, top: list[Candidate]) -> list[Candidate]:
         """The sentence the short answer comes from, then one from another article that gives the
@@ -128,11 +148,11 @@ class ExtractiveAnswerer:
         # Nothing is written piece by piece: no draft, the checked answer at once.
         yield self.answer(retrieval)
 
-    def rank(self, retrieval: Retrieval) -> list[Candidate]:
+    def rank(self, retrieval: Retrieval) -> Ranking:
         """Every candidate sentence of the retrieved passages, most likely to answer first."""
         sentences = pool(retrieval.passages)
         if not sentences:
-            return []
+            return Ranking([], [], None, None)
         dense, focus_dense = similarities(
             self.vectors, retrieval.query, retrieval.query_vector, sentences, retrieval.sentence_vectors
         )
@@ -146,10 +166,11 @@ class ExtractiveAnswerer:
         ranked = sorted(scored, key=lambda c: -c.score)
         # Answer first: the sentence that holds the most likely answer phrase leads, its score kept
         # (RagConfig.proof_first_conf)
-        span = self.best_span(retrieval.question, self.reader_top(ranked), retrieval.query)
+        top = self.reader_top(ranked)
+        span, missing = self.read_spans(retrieval.question, top, retrieval.query)
         if span and span.sentence and span.confidence >= self.cfg.proof_first_conf:
             ranked.insert(0, ranked.pop(span.sentence))
-        return ranked
+        return Ranking(ranked, top, span, missing)
 
     def choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus a runner-up only when the reader can barely tell it from the best
@@ -169,14 +190,6 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(c)
         return chosen
-
-
-@lru_cache(maxsize=256)
-def _best_span(
-    question: str, texts: tuple[str, ...], scores: tuple[float, ...], articles: tuple[str, ...], query: str | None
-) -> ShortAnswer | None:
-    """`rank` (to lead with its sentence) and `answer` (to show it) ask for the same span: found once."""
-    return best_span(question, texts, scores, articles, query)
 
 
 def _same(a: str, b: str, overlap: float) -> bool:

@@ -159,12 +159,21 @@ _ENTITY_CACHE: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
 _ENTITY_CACHE_SIZE = 20_000  # sentences; one week's articles answer many questions
 
 
-def entities(sentences: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+def entities(sentences: Sequence[str], *, remember: bool = True) -> list[list[tuple[int, int, str]]]:
     """Each sentence's named entities as (start, end, label); [] each without spaCy. NER runs only
-    on sentences not seen lately (~5 ms a sentence on this machine; remembered by text)."""
+    on sentences not seen lately (~5 ms a sentence on this machine; remembered by text), or on
+    every one given when not `remember` (`RagConfig.sentence_cache` = 0: nothing remembered)."""
     nlp = _nlp()
     if nlp is None:
         return [[] for _ in sentences]
+    if not remember:
+        with _NER_LOCK:
+            unique = list(dict.fromkeys(sentences))
+            found = {
+                t: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+                for t, doc in zip(unique, nlp.pipe(unique), strict=True)
+            }
+        return [found[t] for t in sentences]
     with _NER_LOCK:  # a spaCy pipeline is not documented as thread-safe
         missing = list(dict.fromkeys(t for t in sentences if t not in _ENTITY_CACHE))
         for text, doc in zip(missing, nlp.pipe(missing), strict=True):
@@ -264,8 +273,9 @@ def _noun_phrases(sentence: str, question: str, question_terms: set[str]) -> lis
     return out
 
 
-def candidate_spans(question: str, sentences: Sequence[str]) -> list[Span]:
-    """Every phrase of the asked-for kind in `sentences` that the question doesn't already hold."""
+def candidate_spans(question: str, sentences: Sequence[str], *, remember: bool = True) -> list[Span]:
+    """Every phrase of the asked-for kind in `sentences` that the question doesn't already hold
+    (`remember`: as in `entities`)."""
     qtype = question_type(question)
     if qtype is None:
         return []
@@ -273,7 +283,7 @@ def candidate_spans(question: str, sentences: Sequence[str]) -> list[Span]:
     q_lower = question.lower()
     kind = question_kind(question)
     out: list[Span] = []
-    for i, (sent, ents) in enumerate(zip(sentences, entities(sentences), strict=True)):
+    for i, (sent, ents) in enumerate(zip(sentences, entities(sentences, remember=remember), strict=True)):
         found = []
         for s, e, label in ents:
             if label == "NORP" and qtype in ("person", "thing", "blank"):
@@ -319,17 +329,15 @@ FINDS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def missing_kind(question: str, sentences: Sequence[str]) -> str | None:
-    """What the question asks for (`FINDS`) when nothing of that kind stands in `sentences`: "How
-    old is Bashar Assad?" over sentences that give no number. None when something of the kind is
-    there, or the question asks for no specific kind."""
+def missing_kind(question: str, candidates: Sequence[Span]) -> str | None:
+    """What the question asks for (`FINDS`) when none of its `candidate_spans` is of that kind: "How
+    old is Bashar Assad?" over sentences that give no number. None when one is, or the question
+    asks for no specific kind."""
     qtype = question_type(question)
     if qtype not in FINDS:
         return None
     labels, words = FINDS[qtype]
-    if any(s.label in labels for s in candidate_spans(question, sentences)):
-        return None
-    return words
+    return None if any(s.label in labels for s in candidates) else words
 
 
 SPAN_FEATURES: tuple[str, ...] = (
@@ -524,10 +532,13 @@ def best_span(
     articles: Sequence[str],
     query: str | None = None,
     path: Path = SPAN_MODEL_PATH,
+    *,
+    candidates: Sequence[Span] | None = None,
 ) -> ShortAnswer | None:
     """The most likely short answer among the sentences (best first), None when none is a candidate.
-    `query`: as in `span_features`."""
-    groups = group_spans(candidate_spans(question, sentences))
+    `query`: as in `span_features`; `candidates`: their `candidate_spans`, when already found."""
+    found = candidate_spans(question, sentences) if candidates is None else candidates
+    groups = group_spans(found)
     if not groups:
         return None
     x = span_features(question, sentences, probs, articles, groups, query)

@@ -262,7 +262,7 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
     missing.append("|---|---|---|")
     for y in names:
         yq = [q for q in qs if q.year == y]
-        gone = [q for q in yq if q.sentences and missing_kind(q.question, q.sentences)]
+        gone = [q for q in yq if q.sentences and missing_kind(q.question, candidate_spans(q.question, q.sentences))]
         missing.append(f"| {y} | {len(gone)} of {len(yq)} | {sum(bool(q.hits[:2].any()) for q in gone)} |")
     final = fit_model(np.concatenate([q.x for q in qs]), np.concatenate([q.y for q in qs]), SPAN_FEATURES)
     model_out.write_text(_json(final))
