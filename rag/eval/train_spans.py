@@ -324,7 +324,8 @@ def quoted(q: Question, most: int, ratio: float, cfg: RagConfig, answer_first: b
             ok = q.probs[i] >= ratio * q.probs[0]
         if ok and new:
             chosen.append(i)
-    words = sum(len(q.sentences[i].split()) for i in chosen) + (len(q.best.split()) if shown else 0)
+    # as the eval counts them (`ShortAnswerEvaluator`): the answer's words, each quote's "[n]" one more
+    words = sum(len(q.sentences[i].split()) + 1 for i in chosen) + (len(q.best.split()) if shown else 0)
     return any(bool(q.hits[i]) for i in chosen), words
 
 
@@ -367,7 +368,8 @@ def lengths(data: Path, report_out: Path | None) -> str:
         f"`python -m rag.eval.train_spans lengths --data {data}`. Each year answered as the answerer "
         "answers (the short answer's sentence first, its proof when shown) by a reader and a span ranker "
         "fitted without that year; every answerable question answered (refusals aside). Cells: accuracy "
-        "(the gold answer in a quoted sentence) / median words (short answer and quotes). More sentences "
+        "(the gold answer in a quoted sentence) / median words (short answer, quotes and their [n] "
+        "markers, as `rag eval` counts them). More sentences "
         "always score higher on this metric, so rules are compared at their length.\n\n"
         + "\n".join(lines)
         + f"\n\n## The rule each year gets, chosen on the other two\n\nThe most accurate rule whose median "
