@@ -131,13 +131,14 @@ class RagConfig(BaseSettings):
     # and 2024's answerable questions; with all three years only coverage is left to refuse on
     # (false refusal 0.034 / 0.041 / 0.052; RGB negative-only refused 4%, was 7%).
     refusal_threshold: float = 0.0
-    # Refuse a question that asks for a name, place, date or number (rag.answerers.spans.FINDS) when
+    # Refuse a question that asks for a date or a number (rag.answerers.spans.FINDS) when
     # nothing of that kind stands in the reader's best `short_answer_pool` sentences: "How old is
     # Bashar Assad?" over sentences that give no number (seed unanswerable questions refused 0.80
     # -> 0.90). It costs news 2 / 2 / 1 answerable questions of 294 / 638 / 581 (2022 / 2023 /
-    # 2024), of which 1 / 1 / 0 were answered right (rag/eval/results/spans.md); RGB unchanged. A
-    # "who" needs any name, not a person: with persons only, "Who won the 2010 final?" (Spain)
-    # and "Who acquired WhatsApp?" (spaCy misses Facebook) were refused on RGB.
+    # 2024), of which 1 / 1 / 0 were answered right (rag/eval/results/spans.md); RGB unchanged. Not
+    # for "who" / "where" / "which": asking for a person's name refused "Who won the 2010 final?"
+    # (Spain) and "Who acquired WhatsApp?" (spaCy misses Facebook) on RGB, and any name refused
+    # "Who opened the bridge?" over "The mayor opened the bridge".
     refuse_missing_kind: bool = True
     min_coverage: float = 0.41
     # A second sentence only when the reader can barely tell it from the best: at least this share

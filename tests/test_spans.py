@@ -160,11 +160,10 @@ def test_a_question_for_a_number_finds_none_in_sentences_without_one() -> None:
 
     assert missing("How old is Bashar Assad?", SEED) == "a number"
     assert missing("How many bases did Russia keep?", (*SEED, "Russia keeps two bases.")) is None
-    # "who" takes any name: a country wins a final, and spaCy misses names (Facebook, here)
-    sentence = "The service was created by WhatsApp Inc. of Mountain View, which was acquired by Facebook."
-    assert missing("Who acquired WhatsApp?", (sentence,)) is None
-    assert missing("Who won the final?", ("Spain have beaten the Netherlands to win the final.",)) is None
-    assert missing("Who won the final?", ("the final was played on a wet evening.",)) == "a name"
+    assert missing("When did the bridge open?", ("The mayor opened the bridge.",)) == "a date"
+    assert missing("When did the bridge open?", ("The mayor opened the bridge on Monday.",)) is None
+    # a "who" may be answered by a role, no name: never refused for want of one
+    assert missing("Who opened the Zorblat bridge?", ("The mayor opened the Zorblat bridge on Monday.",)) is None
     assert missing("What happened to the bases?", SEED) is None  # asks for no specific kind
 
 

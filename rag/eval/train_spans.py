@@ -282,8 +282,8 @@ def fit(data: Path, model_out: Path, report_out: Path | None) -> str:
         "sentence that holds it (`RagConfig.proof_first_conf`).\n\n" + "\n".join(lead) + "\n"
     )
     text += (
-        "\n## Refused for want of the asked kind (`RagConfig.refuse_missing_kind`)\n\nAnswerable questions "
-        "that ask for a name, place, date or number where none of the reader's best 8 sentences holds one "
+        "\n## Refused for want of a date or number (`RagConfig.refuse_missing_kind`)\n\nAnswerable questions "
+        "that ask for a date or a number where none of the reader's best 8 sentences holds one "
         "(`rag.answerers.spans.missing_kind`): what the rule costs.\n\n" + "\n".join(missing) + "\n"
     )
     text += "\n## The model\n\n| feature | weight (standardised) |\n|---|---|\n" + "\n".join(
