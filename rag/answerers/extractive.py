@@ -68,7 +68,7 @@ class ExtractiveAnswerer:
         """Load the NER model the first question would otherwise wait for."""
         load_ner()
 
-    def answer(self, retrieval: Retrieval, ranked: list[Candidate] | None = None) -> Answer:
+    def answer(self, retrieval: Retrieval, ranked: Ranking | None = None) -> Answer:
         """The answer; `ranked`, when given, is `rank(retrieval)` already computed (the eval
         scores the ranking and the answer from one reading)."""
         ranked = self.rank(retrieval) if ranked is None else ranked
@@ -76,11 +76,7 @@ class ExtractiveAnswerer:
         support = max((c.score for c in ranked), default=0.0)
         if not chosen:
             return refusal(retrieval, self.name, support=support)
-        if isinstance(ranked, Ranking):
-            top, short, missing = ranked.top, ranked.span, ranked.missing
-        else:
-            top = self.reader_top(ranked)
-            short, missing = self.read_spans(retrieval.question, top, retrieval.query)
+        top, short, missing = ranked.top, ranked.span, ranked.missing
         if missing and self.cfg.refuse_missing_kind:
             return refusal(retrieval, self.name, support=support, note=f"None of the passages found gives {missing}.")
         if short and short.confidence < self.cfg.short_answer_min_conf:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from rag.answerers.base import Answerer
 from rag.answerers.conflicts import find_conflict
-from rag.answerers.extractive import Candidate, ExtractiveAnswerer
+from rag.answerers.extractive import Candidate, ExtractiveAnswerer, Ranking
 from rag.answerers.llm import as_llm_error
 from rag.answerers.model_process import ModelProcess, ModelStopped
 from rag.answerers.prompt import Prompt, build_prompt
@@ -218,9 +218,7 @@ class GenerativeAnswerer:
             update={"answer": f"{ans.answer} {notice}", "notice": notice, "generated": generated, "removed": []}
         )
 
-    def _fall_back(
-        self, retrieval: Retrieval, made: Made, *, refused: bool, ranked: list[Candidate] | None = None
-    ) -> Answer:
+    def _fall_back(self, retrieval: Retrieval, made: Made, *, refused: bool, ranked: Ranking | None = None) -> Answer:
         if ranked is not None and isinstance(self.fallback, ExtractiveAnswerer):
             ans = self.fallback.answer(retrieval, ranked)
         else:

@@ -166,18 +166,15 @@ def entities(sentences: Sequence[str], *, remember: bool = True) -> list[list[tu
     nlp = _nlp()
     if nlp is None:
         return [[] for _ in sentences]
-    if not remember:
-        with _NER_LOCK:
-            unique = list(dict.fromkeys(sentences))
-            found = {
-                t: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-                for t, doc in zip(unique, nlp.pipe(unique), strict=True)
-            }
-        return [found[t] for t in sentences]
     with _NER_LOCK:  # a spaCy pipeline is not documented as thread-safe
-        missing = list(dict.fromkeys(t for t in sentences if t not in _ENTITY_CACHE))
-        for text, doc in zip(missing, nlp.pipe(missing), strict=True):
-            _ENTITY_CACHE[text] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        todo = list(dict.fromkeys(t for t in sentences if not remember or t not in _ENTITY_CACHE))
+        found = {
+            t: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            for t, doc in zip(todo, nlp.pipe(todo), strict=True)
+        }
+        if not remember:
+            return [found[t] for t in sentences]
+        _ENTITY_CACHE.update(found)
         for text in sentences:
             _ENTITY_CACHE.move_to_end(text)
         while len(_ENTITY_CACHE) > _ENTITY_CACHE_SIZE:
