@@ -131,6 +131,7 @@ class RagConfig(BaseSettings):
     # and 2024's answerable questions; with all three years only coverage is left to refuse on
     # (false refusal 0.034 / 0.041 / 0.052; RGB negative-only refused 4%, was 7%).
     refusal_threshold: float = 0.0
+    min_coverage: float = 0.41
     # Refuse a question that asks for a date or a number (rag.answerers.spans.FINDS) when
     # nothing of that kind stands in the reader's best `short_answer_pool` sentences: "How old is
     # Bashar Assad?" over sentences that give no number (seed unanswerable questions refused 0.80
@@ -140,7 +141,6 @@ class RagConfig(BaseSettings):
     # (Spain) and "Who acquired WhatsApp?" (spaCy misses Facebook) on RGB, and any name refused
     # "Who opened the bridge?" over "The mayor opened the bridge".
     refuse_missing_kind: bool = True
-    min_coverage: float = 0.41
     # A second sentence only when the reader can barely tell it from the best: at least this share
     # as likely (and not a near-duplicate or a copy in the same story). Replayed held out by year as
     # the answerer answers (the short answer's sentence first; each year's reader and span ranker
