@@ -207,6 +207,7 @@ class Engine:
             as_of=as_of,
             timings_ms={"embed": (t_embed - t0) * 1000, "retrieve": (t_retrieve - t0) * 1000},
             sentence_vectors=self.store.sentence_vectors,
+            sentence_entities=self.store.sentence_entities if self.config.sentence_entities else None,
         )
 
     def passages(self, ranked: Sequence[tuple[str, float]]) -> list[Passage]:

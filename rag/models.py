@@ -320,6 +320,8 @@ class Passage(BaseModel):
 
 SentenceKey = tuple[str, int, int]  # a sentence: (article id, start, end) in its article's text
 SentenceLookup = Callable[[Collection[SentenceKey]], Mapping[SentenceKey, np.ndarray]]
+Entities = list[tuple[int, int, str]]  # a sentence's named entities: (start, end, label) in its text
+EntityLookup = Callable[[Collection[SentenceKey]], Mapping[SentenceKey, Entities]]
 
 
 @dataclass(frozen=True)
@@ -338,3 +340,5 @@ class Retrieval:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # the vectors stored at ingest of the sentences asked for, those it has (Store.sentence_vectors)
     sentence_vectors: SentenceLookup | None = None
+    # and their named entities, those it has (Store.sentence_entities)
+    sentence_entities: EntityLookup | None = None

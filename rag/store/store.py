@@ -32,12 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import RagConfig
-from rag.models import ArticleRecord, SentenceKey, Stats, date_int
+from rag.models import ArticleRecord, Entities, SentenceKey, Stats, date_int
 from rag.store.article_db import ArticleDB, ForeignDatabaseError
 from rag.store.guard import StoreError, open_folder
 from rag.store.identity import check_identity, write_identity
 from rag.store.keyword_index import KeywordIndex
 from rag.store.lock import StoreBusyError, WriteLock
+from rag.store.sentence_entities import unpack as unpack_entities
 from rag.store.sentence_vectors import unpack
 from rag.store.server_articles import ServerArticles
 from rag.store.server_keywords import ServerKeywords
@@ -190,6 +191,23 @@ class Store:
         out: dict[SentenceKey, np.ndarray] = {}
         for row in self.db.sentence_vectors(wanted):
             out.update(unpack(*row, wanted=wanted[row[0]]))
+        return out
+
+    @property
+    def keeps_sentence_entities(self) -> bool:
+        """Whether ingest finds and stores every sentence's entities (RagConfig.sentence_entities);
+        not with a Chroma server, for the reason `keeps_sentence_vectors` gives."""
+        return self.config.sentence_entities and not self.config.chroma_url
+
+    def sentence_entities(self, keys: Collection[SentenceKey]) -> dict[SentenceKey, Entities]:
+        """The stored entities of these sentences, by (article id, start, end); an article stored
+        without them (sentence_entities off, or a store made before) has none."""
+        wanted: dict[str, set[tuple[int, int]]] = {}
+        for article_id, start, end in keys:
+            wanted.setdefault(article_id, set()).add((start, end))
+        out: dict[SentenceKey, Entities] = {}
+        for article_id, data in self.db.sentence_entities(wanted):
+            out.update(unpack_entities(article_id, data, wanted=wanted[article_id]))
         return out
 
     # --- writes (callers hold `writing()`) ---------------------------------------------------
