@@ -33,7 +33,7 @@ def _import_spacy() -> Any:
     """spaCy, imported without torch when torch is not loaded yet: thinc imports torch whenever it
     is installed (it is, for the embedder's one-time export), which was 1.7 s of spaCy's 2.9 s
     import and so of every first question; NER on the CPU runs on thinc's numpy ops and never
-    uses it (tests/test_spans.py checks the entities). torch can still be imported afterwards;
+    uses it (tests/test_entities.py checks the entities). torch can still be imported afterwards;
     only thinc's torch layers, which newsrag never uses, stay off in this process."""
     if "torch" in sys.modules or "spacy" in sys.modules:
         import spacy
