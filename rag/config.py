@@ -125,7 +125,8 @@ class RagConfig(BaseSettings):
     # a question runs no NER on the sentences it reads (~3 ms a sentence), and a `rag ask` never loads
     # spaCy: on the seeds store 2.22-2.63 s -> 1.39-1.61 s, 413 -> 333 MB. The NER runs while the
     # previous batch embeds, and an ingest takes 1.31x as long (150 articles of 2023: 25.6 -> 19.5
-    # chunks/s). Off: questions find their sentences' entities (and remember them).
+    # chunks/s); a first-time question 53.7 -> 22.2 ms p50 on the 2022 store
+    # (rag/eval/results/sentence-entities.md). Off: questions find their sentences' entities.
     sentence_entities: bool = True
     # The reader (rag/answerers/reader.py) gives each candidate sentence a probability of holding the
     # answer; the figures below were chosen on held-out probabilities by
