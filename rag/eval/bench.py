@@ -249,7 +249,7 @@ def ingest_path(
         again = eng.ingest([corpus], progress=False)
         assert again.chunks_embedded == 0, "re-ingest embedded something"
         out["reingest_s"] = round(again.seconds, 3)
-        out["store_mb"] = round(store_bytes(store) / 2**20, 1)
+        out["store_mb"] = round(store_bytes(store) / 2**20, 2)
         if quality:
             out["answer_in_top5"] = round(answer_in_top5(eng, questions), 4)
             out.update(cold_and_warm(eng, questions))
@@ -292,6 +292,7 @@ def run_bench(
                     **cold_and_warm(eng, questions),
                 }
                 result["store"]["sentence_vectors_stored"] = not eng.store.db.without_sentence_vectors()
+                result["store"]["sentence_entities_stored"] = not eng.store.db.without_sentence_entities()
             if llm:
                 result["generation"] = generating(copy, RagConfig(), fast, questions, llm, log)
         return result
@@ -319,10 +320,14 @@ def run_bench(
         before = raw_throughput(fast, texts)
         log(f"ingest with {fast.name} ...")
         result["fast"] = ingest_path(fast, corpus, Path(tmp) / "fast", cfg, qs, quality)
-        # what storing sentence vectors costs at ingest and saves a first-time question
-        log(f"ingest with {fast.name}, without sentence vectors ...")
-        off = cfg.model_copy(update={"sentence_vectors": False})
-        result["fast_no_sentence_vectors"] = ingest_path(fast, corpus, Path(tmp) / "fast-off", off, qs, quality)
+        # what storing sentence vectors, then their entities, costs at ingest and saves a first-time
+        # question: chunks only, then with vectors, against both (the default)
+        log(f"ingest with {fast.name}, chunks only (no sentence vectors or entities) ...")
+        off = cfg.model_copy(update={"sentence_vectors": False, "sentence_entities": False})
+        result["fast_chunks_only"] = ingest_path(fast, corpus, Path(tmp) / "fast-off", off, qs, quality)
+        log(f"ingest with {fast.name}, sentence vectors without entities ...")
+        no_ents = cfg.model_copy(update={"sentence_entities": False})
+        result["fast_no_sentence_entities"] = ingest_path(fast, corpus, Path(tmp) / "fast-noent", no_ents, qs, quality)
         log(f"raw embedding again, {fast.name} ...")
         after = raw_throughput(fast, texts)
         result["raw_fast_chunks_per_s_before_after"] = [round(before, 2), round(after, 2)]
@@ -347,21 +352,25 @@ def run_bench(
             result["generation"] = generating(Path(tmp) / "fast", cfg, fast, qs, llm, log)
 
     f, raw = result["fast"], result["raw_interleaved_chunks_per_s"]
+    only, vec = result["fast_chunks_only"], result["fast_no_sentence_entities"]
     result["ratios"] = {
         "fast_speedup_over_torch": round(raw[fast.name] / raw[torch.name], 2),
         # the ingest that embeds what the raw figure embeds: chunks only
         "ingest_overhead_over_raw": round(
-            result["raw_fast_chunks_per_s"] / result["fast_no_sentence_vectors"]["ingest_chunks_per_s"] - 1, 3
+            result["raw_fast_chunks_per_s"] / result["fast_chunks_only"]["ingest_chunks_per_s"] - 1, 3
         ),
         # the same question asked inside one run: time not spent embedding, over time embedding
         "ingest_non_embedding_share": round(f["ingest_s"] / f["embed_s_inside_ingest"] - 1, 3),
         "reingest_speedup": round(f["ingest_s"] / max(f["reingest_s"], 1e-6), 1),
-        "sentence_vectors_ingest_time": round(f["ingest_s"] / result["fast_no_sentence_vectors"]["ingest_s"], 2),
-        "sentence_vectors_store_size": round(f["store_mb"] / result["fast_no_sentence_vectors"]["store_mb"], 2),
+        "sentence_vectors_ingest_time": round(vec["ingest_s"] / only["ingest_s"], 2),
+        "sentence_vectors_store_size": round(vec["store_mb"] / only["store_mb"], 2),
+        "sentence_entities_ingest_time": round(f["ingest_s"] / vec["ingest_s"], 2),
+        "sentence_entities_store_size": round(f["store_mb"] / vec["store_mb"], 2),
     }
     for key, name in (
         ("fast", "cold_over_warm"),
-        ("fast_no_sentence_vectors", "cold_over_warm_without_sentence_vectors"),
+        ("fast_no_sentence_entities", "cold_over_warm_without_sentence_entities"),
+        ("fast_chunks_only", "cold_over_warm_chunks_only"),
     ):
         if "latency" in result[key]:
             result["ratios"][name] = round(
@@ -400,6 +409,9 @@ def table(result: dict[str, Any]) -> str:
         if "sentence_vectors_stored" in s:  # a result of an older bench has no such row
             stored = s["sentence_vectors_stored"]
             rows.append(("sentence vectors stored", "yes" if stored else "no (questions embed them)"))
+        if "sentence_entities_stored" in s:
+            stored = s["sentence_entities_stored"]
+            rows.append(("sentence entities stored", "yes" if stored else "no (questions run NER)"))
     else:
         f, r, raw = result["fast"], result["ratios"], result["raw_interleaved_chunks_per_s"]
         rows += [
@@ -422,23 +434,32 @@ def table(result: dict[str, Any]) -> str:
             ("peak RSS while ingesting", f"{f['ingest_peak_rss_mb']} MB"),
             ("store size", f"{f['store_mb']} MB"),
         ]
-        off = result["fast_no_sentence_vectors"]
+        only, vec = result["fast_chunks_only"], result["fast_no_sentence_entities"]
         rows += [
             (
-                "without sentence vectors: ingest / store size",
-                f"{off['ingest_chunks_per_s']} chunks/s ({off['ingest_s']} s) / {off['store_mb']} MB",
+                "chunks only (no sentence vectors or entities): ingest / store size",
+                f"{only['ingest_chunks_per_s']} chunks/s ({only['ingest_s']} s) / {only['store_mb']} MB",
             ),
             (
-                "sentence vectors' cost: ingest time / store size",
+                "sentence vectors without entities: ingest / store size",
+                f"{vec['ingest_chunks_per_s']} chunks/s ({vec['ingest_s']} s) / {vec['store_mb']} MB",
+            ),
+            (
+                "sentence vectors' cost over chunks only: ingest time / store size",
                 f"{r['sentence_vectors_ingest_time']}x / {r['sentence_vectors_store_size']}x",
+            ),
+            (
+                "sentence entities' cost over vectors alone: ingest time / store size",
+                f"{r['sentence_entities_ingest_time']}x / {r['sentence_entities_store_size']}x",
             ),
         ]
         if "cold_over_warm" in r:
             rows.append(
                 (
-                    "first-time over repeated question, total p50: with / without sentence vectors",
-                    f"{r['cold_over_warm']}x / {r['cold_over_warm_without_sentence_vectors']}x "
-                    f"({off['latency']['total_p50_ms']} ms first-time without)",
+                    "first-time over repeated question, total p50: default / without entities / chunks only",
+                    f"{r['cold_over_warm']}x / {r['cold_over_warm_without_sentence_entities']}x / "
+                    f"{r['cold_over_warm_chunks_only']}x ({f['latency']['total_p50_ms']} / "
+                    f"{vec['latency']['total_p50_ms']} / {only['latency']['total_p50_ms']} ms first-time)",
                 )
             )
         if "torch" in result:
