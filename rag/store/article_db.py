@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -325,57 +326,45 @@ class ArticleDB:
                 )
             self._bump()
 
-    # --- sentence vectors (rag.store.sentence_vectors) ------------------------------------
+    # --- per-sentence rows: vectors (rag.store.sentence_vectors), entities (rag.store.sentence_entities)
     def put_sentence_vectors(self, rows: Iterable[tuple[str, bytes, bytes, bytes]]) -> None:
         """(article id, spans, vectors, scales) rows; an article's row goes with the article."""
         with self.conn:
             self.conn.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?,?,?,?)", list(rows))
 
     def sentence_vectors(self, article_ids: Iterable[str]) -> list[tuple[str, bytes, bytes, bytes]]:
-        ids = list(dict.fromkeys(article_ids))
-        if not ids:
-            return []
-        try:
-            return self.conn.execute(
-                f"SELECT * FROM sentence_vectors WHERE article_id IN ({','.join('?' * len(ids))})", ids
-            ).fetchall()
-        except sqlite3.OperationalError:  # a read-only store made before the table: none stored
-            return []
+        return self._article_rows("sentence_vectors", article_ids)
 
     def without_sentence_vectors(self) -> list[str]:
         """The complete articles whose sentence vectors are not stored (made before them, or cut short)."""
-        return [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT id FROM articles WHERE complete = 1 AND id NOT IN (SELECT article_id FROM sentence_vectors)"
-            )
-        ]
+        return self._articles_without("sentence_vectors")
 
-    # --- sentence entities (rag.store.sentence_entities) ----------------------------------
     def put_sentence_entities(self, rows: Iterable[tuple[str, str]]) -> None:
         """(article id, packed entities) rows; an article's row goes with the article."""
         with self.conn:
             self.conn.executemany("INSERT OR REPLACE INTO sentence_entities VALUES (?,?)", list(rows))
 
     def sentence_entities(self, article_ids: Iterable[str]) -> list[tuple[str, str]]:
+        return self._article_rows("sentence_entities", article_ids)
+
+    def without_sentence_entities(self) -> list[str]:
+        """The complete articles whose sentence entities are not stored (made before them, or cut short)."""
+        return self._articles_without("sentence_entities")
+
+    def _article_rows(self, table: str, article_ids: Iterable[str]) -> list[Any]:
         ids = list(dict.fromkeys(article_ids))
         if not ids:
             return []
         try:
             return self.conn.execute(
-                f"SELECT * FROM sentence_entities WHERE article_id IN ({','.join('?' * len(ids))})", ids
+                f"SELECT * FROM {table} WHERE article_id IN ({','.join('?' * len(ids))})", ids
             ).fetchall()
         except sqlite3.OperationalError:  # a read-only store made before the table: none stored
             return []
 
-    def without_sentence_entities(self) -> list[str]:
-        """The complete articles whose sentence entities are not stored (made before them, or cut short)."""
-        return [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT id FROM articles WHERE complete = 1 AND id NOT IN (SELECT article_id FROM sentence_entities)"
-            )
-        ]
+    def _articles_without(self, table: str) -> list[str]:
+        query = f"SELECT id FROM articles WHERE complete = 1 AND id NOT IN (SELECT article_id FROM {table})"
+        return [r[0] for r in self.conn.execute(query)]
 
     def delete(self, article_id: str) -> bool:
         with self.conn:
