@@ -1,7 +1,9 @@
 """Stage 3, store: the store's three parts (`article_db`: SQLite texts and spans, `vector_store`:
 Chroma, `keyword_index`: BM25) behind `Store`; its folder's guard and write lock; incremental
-ingestion (`ingest`); `rag check` (`check`); with a Chroma server, the articles and keyword index kept there and the
-replicas that follow them (`server_articles`, `server_keywords`, `replica`). Uses text and embed."""
+ingestion (`ingest`, with each sentence's vector and entities: `sentence_vectors`,
+`sentence_entities`); `rag check` (`check`); with a Chroma server, the articles and keyword index
+kept there and the replicas that follow them (`server_articles`, `server_keywords`, `replica`).
+Uses text and embed."""
 
 from rag.store.check import CheckReport, check_store
 from rag.store.guard import StoreError
