@@ -113,7 +113,7 @@ class RagConfig(BaseSettings):
     # Sentence vectors the reader remembers (~1.5 kB each, so ~30 MB): embedding the candidate
     # sentences is ~75% of a new question's time (~55 of 73 ms on the news store) and ~4 ms
     # when the same passages come back. 0 remembers none, nor their named entities (every question
-    # pays in full: the load test's cold case; rag.answerers.spans keeps 20,000 sentences' entities).
+    # pays in full: the load test's cold case; rag.text.entities keeps 20,000 sentences' entities).
     sentence_cache: int = 20_000
     # Embed every sentence at ingest and store it (int8, 384 bytes; rag.store.sentence_vectors), so a
     # first-time question reads its sentences' vectors instead of embedding them: on the 2022 store

@@ -202,16 +202,24 @@ def _sentence_rows(
         yield (a.id, *pack(spans, vectors))
 
 
+def _stored_sentences(
+    store: Store, ids: Sequence[str], desc: str, *, progress: bool
+) -> Iterator[tuple[list[Article], list[list[tuple[int, int]]]]]:
+    """Stored articles, 100 at a time, each with its sentences' spans as ingest finds them (what the
+    fills below add rows for), under a progress bar."""
+    with tqdm(total=len(ids), unit="article", desc=desc, disable=not progress or not ids) as bar:
+        for i in range(0, len(ids), 100):
+            articles = list(store.db.get_many(ids[i : i + 100]).values())
+            yield articles, [chunk_sentences(store.db.chunks_of(a)) for a in articles]
+            bar.update(len(articles))
+
+
 def fill_sentence_vectors(store: Store, embed: EmbedFn, *, progress: bool) -> int:
     """Embed and store the sentences of the stored articles that lack them; how many articles.
     Once per store (made before sentence vectors, or with them off): ~as long as its first ingest."""
     missing = store.db.without_sentence_vectors()
-    with tqdm(total=len(missing), unit="article", desc="sentence vectors", disable=not progress or not missing) as bar:
-        for i in range(0, len(missing), 100):
-            articles = list(store.db.get_many(missing[i : i + 100]).values())
-            sentences = [chunk_sentences(store.db.chunks_of(a)) for a in articles]
-            store.db.put_sentence_vectors(list(_sentence_rows(embed, articles, sentences)))
-            bar.update(len(articles))
+    for articles, sentences in _stored_sentences(store, missing, "sentence vectors", progress=progress):
+        store.db.put_sentence_vectors(list(_sentence_rows(embed, articles, sentences)))
     return len(missing)
 
 
@@ -231,14 +239,11 @@ def fill_sentence_entities(store: Store, *, progress: bool) -> int:
     """Find and store the entities of the stored articles' sentences where they lack them; how many
     articles. Once per store (made before them, or with them off): ~3 ms a sentence here."""
     missing = store.db.without_sentence_entities()
-    with tqdm(total=len(missing), unit="article", desc="sentence entities", disable=not progress or not missing) as bar:
-        for i in range(0, len(missing), 100):
-            articles = list(store.db.get_many(missing[i : i + 100]).values())
-            rows = _entity_rows(articles, [chunk_sentences(store.db.chunks_of(a)) for a in articles])
-            if not rows:  # no spaCy: nothing to store
-                return 0
-            store.db.put_sentence_entities(rows)
-            bar.update(len(articles))
+    for articles, sentences in _stored_sentences(store, missing, "sentence entities", progress=progress):
+        rows = _entity_rows(articles, sentences)
+        if not rows:  # no spaCy: nothing to store
+            return 0
+        store.db.put_sentence_entities(rows)
     return len(missing)
 
 
