@@ -196,14 +196,17 @@ class Engine:
         query = condense(question, turns)
         q_vec = self.embedder.embed([query])[0]
         t_embed = time.perf_counter()
-        hits = self.retriever.search(query, q_vec, k=top_k or self.config.top_k, filters=filters, as_of=as_of)
+        index = self.store.keywords  # one keyword index (and one read of the generation) per question
+        hits = self.retriever.search(
+            query, q_vec, k=top_k or self.config.top_k, filters=filters, as_of=as_of, index=index
+        )
         t_retrieve = time.perf_counter()
         return Retrieval(
             question=question,
             query=query,
             query_vector=q_vec,
             passages=self.passages([(h.chunk_id, h.score) for h in hits]),
-            idf=self.store.keywords.idf,
+            idf=index.idf,
             as_of=as_of,
             timings_ms={"embed": (t_embed - t0) * 1000, "retrieve": (t_retrieve - t0) * 1000},
             sentence_vectors=self.store.sentence_vectors,
