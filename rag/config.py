@@ -60,7 +60,8 @@ class RagConfig(BaseSettings):
     auth_window_s: float = 60.0
     # The page's "user:password" ($RAG_AUTH, or --auth): kept secret in reprs and dumps.
     auth: SecretStr | None = None
-    # Questions the page (and its /ask API) answers at once; more wait in Gradio's queue.
+    # Questions the page's chat answers at once (more wait in Gradio's queue), and, apart, its
+    # /ask API (more wait their turn in arrival order: rag.ui.slots).
     serve_concurrency: int = 8
 
     # Embedding

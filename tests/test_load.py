@@ -92,7 +92,7 @@ def test_a_quote_not_in_its_article_fails_the_question(
 
 
 def test_check_catches_planted_faults_in_a_real_answer(served: tuple[str, Path, dict[str, str]]) -> None:
-    from rag.eval.load.client import ArticleTexts, ask_once, check_answer, parse_sse
+    from rag.eval.load.client import ArticleTexts, ask_once, check_answer, parse_reply
 
     url, db, _ = served
     outputs = ask_once(url, QUESTION)
@@ -122,9 +122,12 @@ def test_check_catches_planted_faults_in_a_real_answer(served: tuple[str, Path, 
     assert "malformed" in (check_answer(planted(drop), texts) or "")
     assert "malformed" in (check_answer([{"answer": "x"}], texts) or "")
     assert "malformed" in (check_answer({"not": "a list"}, texts) or "")
-    # the event stream: an error event is reported as such; data that is not JSON is a failure
-    assert parse_sse('event: error\ndata: {"error": "boom"}\n\n') == ("error", {"error": "boom"})
+    # the reply: an error reply is reported as such, with the server's reason; a reply that is not
+    # JSON, or holds neither data nor an error, is a failure
+    with pytest.raises(RuntimeError, match="too long"):
+        ask_once(url, "why? " * 1000)
+    assert parse_reply('{"error": "boom"}') == ("error", {"error": "boom"})
     with pytest.raises(ValueError, match="not JSON"):
-        parse_sse("event: complete\ndata: [{truncated\n\n")
-    with pytest.raises(ValueError, match="no complete or error event"):
-        parse_sse("event: heartbeat\ndata: null\n\n")
+        parse_reply('{"data": [{truncated')
+    with pytest.raises(ValueError, match="no data or error"):
+        parse_reply('{"event_id": "abc"}')

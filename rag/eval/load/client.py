@@ -1,20 +1,22 @@
 """The `/ask` API as a load test calls it, without locust (so the runner and the tests can import
-it without gevent's monkey-patching): the questions, the two-step Gradio call, and the check that
-every citation is verbatim in the article the store holds."""
+it without gevent's monkey-patching): the questions, the call, and the check that every citation
+is verbatim in the article the store holds."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from rag.eval.datasets import NEWS_QUESTIONS, SEED_QUESTIONS
 
-# Gradio 6's plain-HTTP API: POST the inputs, get an event id; GET the result as server-sent
-# events ending in `event: complete` (data: the outputs as a JSON list) or `event: error`.
-CALL = "/gradio_api/call/ask"
+# Gradio 6's plain-HTTP API for an event answered outside its queue (rag.ui.app): POST the
+# inputs; the reply is JSON, {"data": [the outputs]} (HTTP 200) or {"error": ...} (HTTP 500,
+# e.g. a question too long).
+RUN = "/gradio_api/run/ask"
 
 
 def default_questions() -> Path:
@@ -44,22 +46,18 @@ def ask_inputs(question: str, as_of: str | None = None, session: str | None = No
     return body
 
 
-def parse_sse(body: str) -> tuple[str, Any]:
-    """The final event of a result stream: ("complete", outputs) or ("error", details).
-    ValueError when there is none or its data is not JSON."""
-    for block in body.split("\n\n"):
-        event, data = "", ""
-        for line in block.splitlines():
-            if line.startswith("event:"):
-                event = line[len("event:") :].strip()
-            elif line.startswith("data:"):
-                data += line[len("data:") :].strip()
-        if event in ("complete", "error"):
-            try:
-                return event, json.loads(data)
-            except json.JSONDecodeError:
-                raise ValueError(f"`{event}` event data is not JSON: {data[:200]!r}") from None
-    raise ValueError(f"no complete or error event in the stream: {body[:200]!r}")
+def parse_reply(body: str) -> tuple[str, Any]:
+    """A reply of RUN: ("complete", outputs) or ("error", details). ValueError when it is not
+    JSON or holds neither."""
+    try:
+        got = json.loads(body)
+    except json.JSONDecodeError:
+        raise ValueError(f"the reply is not JSON: {body[:200]!r}") from None
+    if isinstance(got, dict) and "data" in got:
+        return "complete", got["data"]
+    if isinstance(got, dict) and "error" in got:
+        return "error", got
+    raise ValueError(f"no data or error in the reply: {body[:200]!r}")
 
 
 class ArticleTexts:
@@ -84,8 +82,8 @@ class ArticleTexts:
 
 
 def check_answer(outputs: Any, texts: ArticleTexts | Any) -> str | None:
-    """Why an `/ask` result is wrong, or None. `outputs` is the `complete` event's data: a list
-    holding the `rag ask --json` object; every citation must quote its article exactly:
+    """Why an `/ask` result is wrong, or None. `outputs` is the reply's data: a list holding
+    the `rag ask --json` object; every citation must quote its article exactly:
     `quote == text[start:end]`. `texts(article_id)` gives an article's text (None: unknown)."""
     if not (isinstance(outputs, list) and len(outputs) == 1 and isinstance(outputs[0], dict)):
         return f"malformed output: expected a list with one object, got {str(outputs)[:200]}"
@@ -111,17 +109,19 @@ def check_answer(outputs: Any, texts: ArticleTexts | Any) -> str | None:
 
 
 def ask_once(base_url: str, question: str, as_of: str | None = None, timeout_s: float = 120) -> Any:
-    """One question through the two-step call, blocking (the runner's warm-up): the outputs of
-    the `complete` event. RuntimeError on an `error` event."""
+    """One question, blocking (the runner's warm-up): the reply's outputs. RuntimeError when
+    the reply is an error."""
     req = urllib.request.Request(
-        base_url.rstrip("/") + CALL,
+        base_url.rstrip("/") + RUN,
         data=json.dumps(ask_inputs(question, as_of)).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(req, timeout=timeout_s) as r:
-        event_id = json.load(r)["event_id"]
-    with urllib.request.urlopen(f"{base_url.rstrip('/')}{CALL}/{event_id}", timeout=timeout_s) as r:
-        event, data = parse_sse(r.read().decode())
+    try:
+        with urllib.request.urlopen(req, timeout=timeout_s) as r:
+            body = r.read().decode()
+    except urllib.error.HTTPError as exc:  # an error reply (HTTP 500) says why in its body
+        body = exc.read().decode()
+    event, data = parse_reply(body)
     if event != "complete":
         raise RuntimeError(f"/ask answered an error: {data}")
     return data

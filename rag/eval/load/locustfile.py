@@ -25,13 +25,13 @@ from locust import FastHttpUser, between, constant, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from rag.eval.load.client import (
-    CALL,
+    RUN,
     ArticleTexts,
     ask_inputs,
     check_answer,
     default_questions,
     load_questions,
-    parse_sse,
+    parse_reply,
 )
 
 QUESTIONS = load_questions(Path(os.environ.get("LOAD_QUESTIONS") or default_questions()))
@@ -58,9 +58,9 @@ class Asker(FastHttpUser):
 
     @task
     def ask(self) -> None:
-        """One question = one request named `ask`, timed over both steps (the POST that queues it
-        and the GET whose event stream brings the answer). The steps go through self.client with
-        catch_response=True and no `with` block, which records nothing: only the event below."""
+        """One question = one POST, recorded as the request named `ask`. It goes through
+        self.client with catch_response=True and no `with` block, which records nothing: only
+        the event below."""
         if TEXTS is None:
             raise RuntimeError("LOAD_STORE_DB is not set: the citations can't be checked")
         question, as_of = random.choice(QUESTIONS)
@@ -68,44 +68,39 @@ class Asker(FastHttpUser):
         t0 = time.perf_counter()
         self.length = 0
         try:
-            queued = self.call("POST", CALL, json=ask_inputs(question, as_of, self.session))
             try:
-                event_id = json.loads(queued)["event_id"]
-            except (ValueError, KeyError, TypeError):
-                raise Failed(f"POST {CALL}: no event_id in {queued[:200]!r}") from None
-            try:
-                event, data = parse_sse(self.call("GET", f"{CALL}/{event_id}"))
+                event, data = parse_reply(self.post(ask_inputs(question, as_of, self.session)))
             except ValueError as exc:
                 raise Failed(str(exc)) from None
             if event == "error":
-                raise Failed(f"error event: {json.dumps(data)[:300]}")
+                raise Failed(f"error reply: {json.dumps(data)[:300]}")
             if reason := check_answer(data, TEXTS):
                 raise Failed(reason)
             error: Failed | None = None
         except Failed as exc:
             error = exc
         self.environment.events.request.fire(
-            request_type="POST+GET",
+            request_type="POST",
             name="ask",
             response_time=(time.perf_counter() - t0) * 1000,
             response_length=self.length,
             exception=error,
             context={"question": question},
             start_time=start_time,
-            url=CALL,
+            url=RUN,
             response=None,
         )
 
-    def call(self, method: str, path: str, **kwargs: Any) -> str:
-        """One step's response text; Failed on a connection or HTTP error."""
-        resp = self.client.request(method, path, catch_response=True, **kwargs)
-        try:
-            content = resp.content or b""
-            resp.raise_for_status()
-        except FAILURE_EXCEPTIONS as exc:
-            raise Failed(f"{method} {path}: {exc!r}") from None
+    def post(self, body: dict[str, Any]) -> str:
+        """The reply's text (an answer, or an error reply: HTTP 500 with its reason); Failed on a
+        connection error or another HTTP status."""
+        resp = self.client.request("POST", RUN, catch_response=True, json=body)
+        content = resp.content or b""
+        if resp.status_code not in (200, 500):
+            try:
+                resp.raise_for_status()
+            except FAILURE_EXCEPTIONS as exc:
+                raise Failed(f"POST {RUN}: {exc!r}") from None
+            raise Failed(f"POST {RUN}: HTTP {resp.status_code} {content[:200]!r}")
         self.length += len(content)
-        text = content.decode("utf-8", errors="replace")
-        if resp.status_code != 200:
-            raise Failed(f"{method} {path}: HTTP {resp.status_code} {text[:200]}")
-        return text
+        return content.decode("utf-8", errors="replace")

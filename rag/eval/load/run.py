@@ -227,7 +227,7 @@ def table(cases: list[Case], command: str, duration_s: int, warmed: int = 1) -> 
         "",
         f"`{command}`",
         "",
-        f"{duration_s} s per case, closed loop unless --wait; one request = one question (POST + event stream); "
+        f"{duration_s} s per case, closed loop unless --wait; one request = one question (one POST to the /ask API); "
         f"each server answered {warmed} warm-up question(s) first.",
         "",
         "| replicas | users | ingest | requests | req/s | p50 ms | p95 ms | p99 ms | errors | × 1 user |",
