@@ -1,7 +1,7 @@
 """At most n callers at once, the rest served in the order they came.
 
 The `/ask` API answers outside Gradio's queue (one plain request: 1.2x the questions per second
-of the queue's two-step call at 32 users, rag/eval/results/load.md), so it bounds its own
+of the queue's two-step call at 32 users, rag/eval/results/cold-load.md), so it bounds its own
 concurrency. A `threading.Semaphore` would bound it too, but a caller arriving as a slot frees
 can take it before one that has waited: the wait of the unlucky grows, and with it the p95. Here
 a freed slot is handed to the oldest waiter."""
