@@ -394,7 +394,7 @@ def build(engine: Engine, feeds: FeedFollower | None = None) -> gr.Blocks:
         # Answered directly, not through Gradio's queue: one POST (/gradio_api/run/ask) returns
         # the answer. The queue's two steps (POST, then an event stream) cost the server more
         # than the answer: 32 users, first-time questions, one replica: 47.3 / 47.9 against
-        # 37.7 / 39.7 questions/s, p50 640 against 790 ms (load.md). Its concurrency:
+        # 37.7 / 39.7 questions/s, p50 640 against 790 ms (cold-load.md). Its concurrency:
         # Page.api_slots. gradio_client and `/gradio_api/call/ask` still work.
         gr.api(page.api_ask, api_name="ask", queue=False)
     return demo
