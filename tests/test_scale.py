@@ -4,6 +4,7 @@ asserts: the figures are judged from the bench's own output)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from conftest import need_news
 from rag import Engine
 from rag.eval.datasets import DATA, SEEDS
-from rag.eval.scale import _probe_process, parse_sizes, run_scale, scale_table
+from rag.eval.scale import _probe_process, parse_sizes, run_scale, scale_table, year_articles
 
 
 def test_sizes_parse_with_suffixes_sorted_and_once() -> None:
@@ -23,6 +24,32 @@ def test_sizes_parse_with_suffixes_sorted_and_once() -> None:
 def test_a_bad_size_is_one_clear_error(bad: str) -> None:
     with pytest.raises(ValueError, match=r"--scale: .*chunks"):
         parse_sizes(bad)
+
+
+def test_an_id_repeated_across_years_is_walked_once_latest_wins(tmp_path: Path) -> None:
+    # a resumed run that met both versions would replace one with the other at every walk
+    def year(name: str, ids: list[str]) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        rows = [
+            {
+                "id": i,
+                "url": f"https://example.com/{i}",
+                "title": f"{i} in {name}",
+                "date": "2023-01-02",
+                "source": "example.com",
+                "authors": [],
+                "text": f"Story {i} as told in {name}. " * 5,
+            }
+            for i in ids
+        ]
+        with gzip.open(folder / "articles.jsonl.gz", "wt", encoding="utf-8") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
+        return folder
+
+    walked = list(year_articles({"a": year("a", ["x", "y"]), "b": year("b", ["y", "z"])}))
+    assert [a.id for a in walked] == ["x", "y", "z"]
+    assert walked[1].title == "y in b"
 
 
 @pytest.mark.model
