@@ -13,7 +13,7 @@ import pytest
 from conftest import need_news
 from rag import Engine
 from rag.eval.datasets import DATA, SEEDS
-from rag.eval.scale import _probe_process, parse_sizes, run_scale, scale_table, year_articles
+from rag.eval.scale import _probe_process, parse_sizes, run_scale, scale_articles, scale_table, year_articles
 
 
 def test_sizes_parse_with_suffixes_sorted_and_once() -> None:
@@ -47,9 +47,14 @@ def test_an_id_repeated_across_years_is_walked_once_latest_wins(tmp_path: Path) 
             f.writelines(json.dumps(r) + "\n" for r in rows)
         return folder
 
-    walked = list(year_articles({"a": year("a", ["x", "y"]), "b": year("b", ["y", "z"])}))
+    years = {"a": year("a", ["x", "y"]), "b": year("b", ["y", "z"])}
+    walked = list(year_articles(years))
     assert [a.id for a in walked] == ["x", "y", "z"]
     assert walked[1].title == "y in b"
+    # beyond the distinct articles, copies under new ids, text unchanged
+    grown = list(scale_articles(years))
+    assert [a.id for a in grown] == ["x", "y", "z", "x#copy", "y#copy", "z#copy"]
+    assert [a.text for a in grown[3:]] == [a.text for a in walked]
 
 
 @pytest.mark.model
