@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import json
 import multiprocessing as mp
-import resource
 import statistics
 import tempfile
 import time
@@ -27,6 +26,7 @@ from typing import Any, Protocol
 
 from .bench import load_questions, norm, pct, pick_slice, store_bytes
 from .datasets import NEWS_ARTICLES, NEWS_QUESTIONS, data_missing
+from .memory import own_peak_mb
 
 PEERS = ("llama-index",)
 
@@ -107,7 +107,7 @@ def _serve(name: str, folder: str, conn: Connection) -> None:
     while (msg := conn.recv()) is not None:
         op, args = msg
         if op == "rss":
-            conn.send((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0.0))
+            conn.send((own_peak_mb(), 0.0))
             continue
         t0 = time.perf_counter()
         out = getattr(system, op)(*args)

@@ -26,6 +26,7 @@ from rag import Article, Engine, load_paths
 
 from .bench import cold_and_warm, load_questions, store_bytes
 from .datasets import NEWS_YEARS, data_missing
+from .memory import own_peak_mb
 from .startup import child_env
 
 DEFAULT_SIZES = (10_000, 44_000, 100_000, 250_000)
@@ -83,8 +84,6 @@ def _read(folder: Path) -> Iterator[Article]:
 
 def probe(store: Path, questions_file: Path) -> dict[str, Any]:
     """Run in a fresh process: open the store, ask each question first-time, then again."""
-    import resource
-
     questions = load_questions(questions_file)
     t0 = time.perf_counter()
     with Engine(store=store) as eng:
@@ -95,7 +94,7 @@ def probe(store: Path, questions_file: Path) -> dict[str, Any]:
     for name, key in (("cold", "latency"), ("warm", "latency_again")):
         out[f"{name}_p50_ms"] = times[key]["total_p50_ms"]
         out[f"{name}_p95_ms"] = times[key]["total_p95_ms"]
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["peak_rss_mb"] = round(own_peak_mb())
     return out
 
 

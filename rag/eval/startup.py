@@ -16,21 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from .datasets import ROOT, SEEDS
+from .memory import run_measured
 
 QUESTION = "Who guaranteed the security of Russian bases?"
 
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, peak resident MB) of one `rag` command."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"rag {args[0]} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024  # Linux reports KiB
+    code, wall, peak_mb, stderr = run_measured([sys.executable, "-m", "rag.cli", *args], env)
+    if code != 0:
+        raise RuntimeError(f"rag {args[0]} failed: {stderr}")
+    return wall, peak_mb
 
 
 def child_env() -> dict[str, str]:
