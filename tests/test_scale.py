@@ -13,7 +13,15 @@ import pytest
 from conftest import need_news
 from rag import Engine
 from rag.eval.datasets import DATA, SEEDS
-from rag.eval.scale import _probe_process, parse_sizes, run_scale, scale_articles, scale_table, year_articles
+from rag.eval.scale import (
+    _probe_process,
+    parse_sizes,
+    run_scale,
+    scale_articles,
+    scale_plot,
+    scale_table,
+    year_articles,
+)
 
 
 def test_sizes_parse_with_suffixes_sorted_and_once() -> None:
@@ -85,3 +93,12 @@ def test_a_store_grows_through_the_sizes(tmp_path: Path) -> None:
     again = run_scale([400], store, questions=0, years=years, log=lambda _: None)
     assert again["rows"][0]["ingested_articles"] == 0 and again["rows"][0]["chunks"] == big["chunks"]
     assert "| chunks |" in scale_table(result)
+
+
+def test_the_plot_draws_rows_without_a_memory_figure(tmp_path: Path) -> None:
+    # merged rows from older runs may lack a figure (their memory was measured wrongly)
+    row = {"chunks": 1000, "keyword_index_s": 0.1, "store_mb": 7.0, "cold_p50_ms": 20.0, "cold_p95_ms": 30.0}
+    row |= {"warm_p50_ms": 10.0, "warm_p95_ms": 15.0}
+    rows = [row, {**row, "chunks": 2000, "peak_rss_mb": 600}, {**row, "chunks": 3000, "peak_rss_mb": 650}]
+    scale_plot({"rows": rows}, tmp_path / "scale.png")
+    assert (tmp_path / "scale.png").stat().st_size > 10_000

@@ -217,7 +217,6 @@ def scale_plot(result: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = [r for r in result["rows"] if "cold_p50_ms" in r]
-    x = [r["chunks"] for r in rows]
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
     panels: list[tuple[str, list[tuple[str, str]]]] = [
         ("query latency (ms)", [("cold_p50_ms", "first-time p50"), ("cold_p95_ms", "first-time p95"),
@@ -228,7 +227,8 @@ def scale_plot(result: dict[str, Any], path: Path) -> None:
     ]  # fmt: skip
     for ax, (title, series) in zip(axes, panels, strict=True):
         for key, label in series:
-            ax.plot(x, [r[key] for r in rows], marker="o", label=label)
+            points = [(r["chunks"], r[key]) for r in rows if r.get(key) is not None]
+            ax.plot(*zip(*points, strict=True), marker="o", label=label)
         ax.set_title(title)
         ax.set_xlabel("chunks")
         if len(series) > 1:
