@@ -131,7 +131,8 @@ def bench(
         typer.Option(
             "--scale",
             help="instead: grow the store at --store (default OUT/scale-store) through these sizes in chunks "
-            "(e.g. 10k,44k,100k,250k) from the benchmark years; each size reuses the last",
+            "(e.g. 10k,44k,100k,250k) from the benchmark years (past their 200k chunks, copies of them); "
+            "each size reuses the last",
         ),
     ] = None,
     answers: Annotated[

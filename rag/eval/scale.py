@@ -1,8 +1,9 @@
 """`rag bench --scale 10000,44000,100000,250000`: what grows with the archive, size by size.
 
 One store is grown through the sizes (in chunks) from the union of the benchmark years, oldest
-first; each size adds articles to the last, so a run can stop and go on (re-ingest is
-incremental: the articles already stored are skipped). At each size:
+first, then (past their 200k chunks) copies of them under new ids (`scale_articles`); each size
+adds articles to the last, so a run can stop and go on (re-ingest is incremental: the articles
+already stored are skipped). At each size:
 - ingest chunks/s of the articles it added, and the store's size on disk;
 - the keyword index's build time (what a replica pays after a change: Store.rebuild_keywords);
 - a fresh process that opens the store as `rag serve` does and asks the sample questions twice,
@@ -54,25 +55,26 @@ def distinct_ids(years: dict[str, Path]) -> dict[str, int]:
     return {a.id: i for i, folder in enumerate(folders) for a in _read(folder)}
 
 
-def year_articles(years: dict[str, Path]) -> Iterator[Article]:
+def year_articles(years: dict[str, Path], last: dict[str, int] | None = None) -> Iterator[Article]:
     """Every year's articles, oldest year first, in file order (read as `rag ingest` reads them),
     an id repeated in a later year only there: the latest text wins, as re-ingesting the years in
     turn would leave it. The years repeat 1,491 ids, 989 of them with the same text (the same
     article in two years' files); yielding both made a resumed run replace them back and forth,
-    each step a keyword rebuild (~10 min at 200k chunks)."""
-    last = distinct_ids(years)
+    each step a keyword rebuild (~10 min at 200k chunks). `last`: distinct_ids(years), if known."""
+    last = distinct_ids(years) if last is None else last
     for i, folder in enumerate(years.values()):
         yield from (a for a in _read(folder) if last[a.id] == i)
 
 
-def scale_articles(years: dict[str, Path]) -> Iterator[Article]:
+def scale_articles(years: dict[str, Path], last: dict[str, int] | None = None) -> Iterator[Article]:
     """`year_articles`, then, for sizes beyond them, the same articles again as copies under new
     ids (`<id>#copy`, text unchanged). The three years hold 200,109 chunks of distinct articles
     (the sum of the years' stores, 239,662, counts the repeated ones twice), so 250k needs ~50k
     more. A copy costs what any article does: its chunks are embedded, indexed and searched; and
     republished text is what a news archive holds anyway (a fifth of the years' text repeats)."""
-    yield from year_articles(years)
-    yield from (a.model_copy(update={"id": f"{a.id}{COPY}"}) for a in year_articles(years))
+    last = distinct_ids(years) if last is None else last
+    yield from year_articles(years, last)
+    yield from (a.model_copy(update={"id": f"{a.id}{COPY}"}) for a in year_articles(years, last))
 
 
 COPY = "#copy"
@@ -109,8 +111,8 @@ def run_scale(
         if not (folder / "articles.jsonl.gz").exists():
             raise FileNotFoundError(data_missing(folder / "articles.jsonl.gz"))
     pool = [q for f in years.values() for q in load_questions(f / "questions.jsonl") if q["answer_in_corpus"]]
-    source = scale_articles(years)
-    distinct = len(distinct_ids(years))
+    last = distinct_ids(years)
+    source, distinct = scale_articles(years, last), len(last)
     copying = False
     rows: list[dict[str, Any]] = []
     with Engine(store=store) as eng:
