@@ -95,10 +95,12 @@ def test_a_store_grows_through_the_sizes(tmp_path: Path) -> None:
     assert "| chunks |" in scale_table(result)
 
 
-def test_the_plot_draws_rows_without_a_memory_figure(tmp_path: Path) -> None:
+def test_the_plot_and_table_take_rows_without_a_memory_figure(tmp_path: Path) -> None:
     # merged rows from older runs may lack a figure (their memory was measured wrongly)
     row = {"chunks": 1000, "keyword_index_s": 0.1, "store_mb": 7.0, "cold_p50_ms": 20.0, "cold_p95_ms": 30.0}
     row |= {"warm_p50_ms": 10.0, "warm_p95_ms": 15.0}
     rows = [row, {**row, "chunks": 2000, "peak_rss_mb": 600}, {**row, "chunks": 3000, "peak_rss_mb": 650}]
     scale_plot({"rows": rows}, tmp_path / "scale.png")
     assert (tmp_path / "scale.png").stat().st_size > 10_000
+    assert "3.0x): first-time p95 1.00x, keyword index 1.0x" in scale_table({"rows": rows})
+    assert "RSS 1.08x" in scale_table({"rows": rows[1:]})

@@ -199,15 +199,17 @@ COLUMNS = (
 def scale_table(result: dict[str, Any]) -> str:
     rows = result["rows"]
     lines = ["| " + " | ".join(h for _, h in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(str(r.get(k, "")) for k, _ in COLUMNS) + " |" for r in rows]
+    lines += ["| " + " | ".join(("" if r.get(k) is None else str(r[k])) for k, _ in COLUMNS) + " |" for r in rows]
     if len(rows) >= 2 and rows[0].get("cold_p95_ms") and rows[-1].get("cold_p95_ms"):
         first, last = rows[0], rows[-1]
+        ratios = [f"first-time p95 {last['cold_p95_ms'] / first['cold_p95_ms']:.2f}x"]
+        if first.get("peak_rss_mb") and last.get("peak_rss_mb"):  # merged older rows may lack it
+            ratios.append(f"RSS {last['peak_rss_mb'] / first['peak_rss_mb']:.2f}x")
+        ratios.append(f"keyword index {last['keyword_index_s'] / max(first['keyword_index_s'], 1e-3):.1f}x")
         lines.append("")
         lines.append(
             f"from {first['chunks']} to {last['chunks']} chunks ({last['chunks'] / first['chunks']:.1f}x): "
-            f"first-time p95 {last['cold_p95_ms'] / first['cold_p95_ms']:.2f}x, "
-            f"RSS {last['peak_rss_mb'] / first['peak_rss_mb']:.2f}x, "
-            f"keyword index {last['keyword_index_s'] / max(first['keyword_index_s'], 1e-3):.1f}x"
+            + ", ".join(ratios)
         )
     return "\n".join(lines)
 
@@ -233,6 +235,7 @@ def scale_plot(result: dict[str, Any], path: Path) -> None:
             ax.plot(*zip(*points, strict=True), marker="o", label=label)
         ax.set_title(title)
         ax.set_xlabel("chunks")
+        ax.set_ylim(bottom=0)
         if len(series) > 1:
             ax.legend(fontsize=8)
     fig.tight_layout()
