@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from rag.eval.datasets import ROOT
 from rag.eval.memory import run_measured
 
@@ -42,3 +44,8 @@ def test_a_child_of_a_large_parent_reports_its_own_peak() -> None:
 def test_a_failing_command_reports_its_exit_code_and_error() -> None:
     code, _, _, stderr = run_measured([sys.executable, "-c", "import sys; sys.exit('no store here')"], {})
     assert code == 1 and "no store here" in stderr
+
+
+def test_a_command_that_cannot_start_is_one_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="could not run /no/such/command"):
+        run_measured(["/no/such/command"], {})

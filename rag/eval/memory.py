@@ -36,5 +36,7 @@ def own_peak_mb() -> float:
 def run_measured(args: list[str], env: dict[str, str]) -> tuple[int, float, float, str]:
     """Run a command (its stdout dropped): (exit code, wall seconds, its own peak MB, stderr)."""
     proc = subprocess.run([sys.executable, "-c", _MEASURE, *args], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:  # the go-between itself failed (e.g. no such command)
+        raise RuntimeError(f"could not run {args[0]}: {proc.stderr[-2000:]}")
     code, wall, peak_kib = proc.stdout.split()
     return int(code), float(wall), int(peak_kib) / 1024, proc.stderr
