@@ -15,7 +15,7 @@ from rag.eval.memory import run_measured
 
 # A parent that touches 600 MB and frees it, then measures two children both ways.
 BIG_PARENT = """
-import json, resource, subprocess, sys
+import json, subprocess, sys
 from rag.eval.memory import run_measured
 big = bytearray(600 * 2**20)
 for i in range(0, len(big), 4096):

@@ -202,10 +202,13 @@ def scale_table(result: dict[str, Any]) -> str:
     lines += ["| " + " | ".join(("" if r.get(k) is None else str(r[k])) for k, _ in COLUMNS) + " |" for r in rows]
     if len(rows) >= 2 and rows[0].get("cold_p95_ms") and rows[-1].get("cold_p95_ms"):
         first, last = rows[0], rows[-1]
-        ratios = [f"first-time p95 {last['cold_p95_ms'] / first['cold_p95_ms']:.2f}x"]
-        if first.get("peak_rss_mb") and last.get("peak_rss_mb"):  # merged older rows may lack it
-            ratios.append(f"RSS {last['peak_rss_mb'] / first['peak_rss_mb']:.2f}x")
-        ratios.append(f"keyword index {last['keyword_index_s'] / max(first['keyword_index_s'], 1e-3):.1f}x")
+        # each ratio where both rows have the figure: merged rows from older runs may lack one
+        ratios = [
+            f"{label} {last[key] / first[key]:.{digits}f}x"
+            for key, label, digits in (("cold_p95_ms", "first-time p95", 2), ("peak_rss_mb", "RSS", 2),
+                                       ("keyword_index_s", "keyword index", 1))
+            if first.get(key) and last.get(key)
+        ]  # fmt: skip
         lines.append("")
         lines.append(
             f"from {first['chunks']} to {last['chunks']} chunks ({last['chunks'] / first['chunks']:.1f}x): "
